@@ -1,0 +1,215 @@
+// Wire messages of protocol v1: one definition, used by the firmware (XS) and the gateway (Node).
+// Bodies are CBOR maps with small integer keys and scaled integers, so that every periodic
+// report fits a 51-byte LoRa payload (AS923 DR2) with the envelope and MIC included.
+
+export const PROTOCOL_VERSION = 1;
+
+export const MessageType = {
+  status: 0,
+  ack: 1,
+  loopInterval: 2,
+  signStats: 3,
+  floodReport: 4,
+  floodAlarm: 5,
+  signHistogram: 6,
+} as const;
+export type MessageTypeName = keyof typeof MessageType;
+export type MessageTypeCode = (typeof MessageType)[MessageTypeName];
+
+export const Role = { loop: 1, sign: 2, flood: 3, bridge: 4 } as const;
+export type RoleName = keyof typeof Role;
+
+export const FloodStatus = { normal: 0, alert: 1, danger: 2 } as const;
+export type FloodStatusName = keyof typeof FloodStatus;
+
+/** Fault flag bits, shared by status and role records. */
+export const Fault = {
+  loopOpen: 1,
+  loopShorted: 2,
+  stuckPresence: 4,
+  chatter: 8,
+  sensorTimeout: 16,
+  sensorRange: 32,
+  radarSilent: 64,
+  lowBattery: 128,
+} as const;
+
+/** Integer keys of each body, named for readers of hex dumps and the CDDL in docs/protocol.md. */
+export const StatusKey = {
+  role: 1, batteryMv: 2, uptimeS: 3, firmware: 4, queueDepth: 5, rssiDbm: 6, snrDb10: 7, faults: 8,
+} as const;
+export const AckKey = { boot: 1, seq: 2, timeS: 3, result: 4 } as const;
+export const LoopKey = {
+  lane: 1, intervalS: 2, volume: 3, occupancyPermille: 4, speedKmh: 5, lengthDm: 6,
+  classes: 7, headwayDs: 8, faults: 9,
+} as const;
+export const SignStatsKey = {
+  intervalS: 1, count: 2, meanSpeedDkmh: 3, p85Kmh: 4, maxKmh: 5, overLimit: 6, limitKmh: 7,
+} as const;
+export const SignHistogramKey = { intervalS: 1, binWidthKmh: 2, firstBin: 3, counts: 4 } as const;
+export const FloodReportKey = {
+  distanceMm: 1, levelMm: 2, riseMmPerH: 3, status: 4, referenceMm: 5, temperatureDc: 6,
+  samples: 7, faults: 8,
+} as const;
+export const FloodAlarmKey = {
+  status: 1, previous: 2, levelMm: 3, riseMmPerH: 4, thresholdMm: 5,
+} as const;
+
+export const AckResult = { ok: 0, duplicate: 1, rejected: 2 } as const;
+
+export interface StatusBody {
+  role: number;
+  batteryMv: number;
+  uptimeS: number;
+  /** major * 10000 + minor * 100 + patch */
+  firmware: number;
+  queueDepth: number;
+  rssiDbm?: number;
+  snrDb10?: number;
+  faults?: number;
+}
+export interface AckBody {
+  boot: number;
+  seq: number;
+  timeS: number;
+  result: number;
+}
+export interface LoopIntervalBody {
+  lane: number;
+  intervalS: number;
+  volume: number;
+  occupancyPermille: number;
+  speedKmh?: number;
+  lengthDm?: number;
+  classes: number[];
+  headwayDs?: number;
+  faults?: number;
+}
+export interface SignStatsBody {
+  intervalS: number;
+  count: number;
+  meanSpeedDkmh?: number;
+  p85Kmh?: number;
+  maxKmh?: number;
+  overLimit: number;
+  limitKmh: number;
+}
+export interface SignHistogramBody {
+  intervalS: number;
+  binWidthKmh: number;
+  firstBin: number;
+  counts: number[];
+}
+export interface FloodReportBody {
+  distanceMm: number;
+  levelMm: number;
+  riseMmPerH: number;
+  status: number;
+  referenceMm: number;
+  temperatureDc?: number;
+  samples: number;
+  faults?: number;
+}
+export interface FloodAlarmBody {
+  status: number;
+  previous: number;
+  levelMm: number;
+  riseMmPerH: number;
+  thresholdMm: number;
+}
+
+export interface BodyByType {
+  status: StatusBody;
+  ack: AckBody;
+  loopInterval: LoopIntervalBody;
+  signStats: SignStatsBody;
+  floodReport: FloodReportBody;
+  floodAlarm: FloodAlarmBody;
+  signHistogram: SignHistogramBody;
+}
+
+/** Per body field: its key, whether it may be absent, and its allowed range (absurd values are rejected). */
+export interface FieldSpec {
+  key: number;
+  min: number;
+  max: number;
+  optional?: boolean;
+  /** an array of integers, each within [min, max], at most maxItems long */
+  maxItems?: number;
+}
+
+type Specs<B> = { [F in keyof B]-?: FieldSpec };
+
+const U16 = 0xffff;
+const I16 = 0x7fff;
+
+export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
+  status: {
+    role: { key: StatusKey.role, min: 1, max: 4 },
+    batteryMv: { key: StatusKey.batteryMv, min: 0, max: 60000 },
+    uptimeS: { key: StatusKey.uptimeS, min: 0, max: 0xffffffff },
+    firmware: { key: StatusKey.firmware, min: 0, max: 999999 },
+    queueDepth: { key: StatusKey.queueDepth, min: 0, max: U16 },
+    rssiDbm: { key: StatusKey.rssiDbm, min: -200, max: 20, optional: true },
+    snrDb10: { key: StatusKey.snrDb10, min: -300, max: 300, optional: true },
+    faults: { key: StatusKey.faults, min: 0, max: U16, optional: true },
+  },
+  ack: {
+    boot: { key: AckKey.boot, min: 0, max: U16 },
+    seq: { key: AckKey.seq, min: 0, max: U16 },
+    timeS: { key: AckKey.timeS, min: 0, max: 0xffffffff },
+    result: { key: AckKey.result, min: 0, max: 2 },
+  },
+  loopInterval: {
+    lane: { key: LoopKey.lane, min: 0, max: 7 },
+    intervalS: { key: LoopKey.intervalS, min: 10, max: 60 },
+    volume: { key: LoopKey.volume, min: 0, max: 255 },
+    occupancyPermille: { key: LoopKey.occupancyPermille, min: 0, max: 1000 },
+    speedKmh: { key: LoopKey.speedKmh, min: 0, max: 250, optional: true },
+    lengthDm: { key: LoopKey.lengthDm, min: 0, max: 300, optional: true },
+    classes: { key: LoopKey.classes, min: 0, max: 255, maxItems: 5 },
+    headwayDs: { key: LoopKey.headwayDs, min: 0, max: 6000, optional: true },
+    faults: { key: LoopKey.faults, min: 0, max: U16, optional: true },
+  },
+  signStats: {
+    intervalS: { key: SignStatsKey.intervalS, min: 10, max: 3600 },
+    count: { key: SignStatsKey.count, min: 0, max: U16 },
+    meanSpeedDkmh: { key: SignStatsKey.meanSpeedDkmh, min: 0, max: 3000, optional: true },
+    p85Kmh: { key: SignStatsKey.p85Kmh, min: 0, max: 300, optional: true },
+    maxKmh: { key: SignStatsKey.maxKmh, min: 0, max: 300, optional: true },
+    overLimit: { key: SignStatsKey.overLimit, min: 0, max: U16 },
+    limitKmh: { key: SignStatsKey.limitKmh, min: 5, max: 200 },
+  },
+  signHistogram: {
+    intervalS: { key: SignHistogramKey.intervalS, min: 10, max: 3600 },
+    binWidthKmh: { key: SignHistogramKey.binWidthKmh, min: 1, max: 50 },
+    firstBin: { key: SignHistogramKey.firstBin, min: 0, max: 60 },
+    counts: { key: SignHistogramKey.counts, min: 0, max: U16, maxItems: 16 },
+  },
+  floodReport: {
+    distanceMm: { key: FloodReportKey.distanceMm, min: 0, max: 20000 },
+    levelMm: { key: FloodReportKey.levelMm, min: -20000, max: 20000 },
+    riseMmPerH: { key: FloodReportKey.riseMmPerH, min: -I16, max: I16 },
+    status: { key: FloodReportKey.status, min: 0, max: 2 },
+    referenceMm: { key: FloodReportKey.referenceMm, min: 0, max: 20000 },
+    temperatureDc: { key: FloodReportKey.temperatureDc, min: -400, max: 850, optional: true },
+    samples: { key: FloodReportKey.samples, min: 0, max: 255 },
+    faults: { key: FloodReportKey.faults, min: 0, max: U16, optional: true },
+  },
+  floodAlarm: {
+    status: { key: FloodAlarmKey.status, min: 0, max: 2 },
+    previous: { key: FloodAlarmKey.previous, min: 0, max: 2 },
+    levelMm: { key: FloodAlarmKey.levelMm, min: -20000, max: 20000 },
+    riseMmPerH: { key: FloodAlarmKey.riseMmPerH, min: -I16, max: I16 },
+    thresholdMm: { key: FloodAlarmKey.thresholdMm, min: -20000, max: 20000 },
+  },
+};
+
+export const TYPE_NAMES: readonly MessageTypeName[] = Object.keys(MessageType) as MessageTypeName[];
+
+export function typeName(code: number): MessageTypeName | undefined {
+  return TYPE_NAMES.find((n) => MessageType[n] === code);
+}
+
+/** Maximum LoRa payload for every periodic frame (AS923, DR2/SF10 at 125 kHz, no dwell limit). */
+export const MAX_AIR_FRAME = 51;
