@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { compileSchema, describeErrors } from "./schema.js";
+import schema from "./config.schema.json" with { type: "json" };
+
+export interface SerialConfig {
+  path: string;
+  baudRate: number;
+  link: "direct" | "bridge";
+}
+
+export interface GatewayConfig {
+  /** absolute path of the fleet registry file */
+  registry: string;
+  mqtt: { host: string; port: number };
+  serial: SerialConfig[];
+  dataDir: string;
+  logLevel: string;
+}
+
+type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial">> & {
+  mqtt?: Partial<GatewayConfig["mqtt"]>;
+  serial?: Array<Partial<SerialConfig> & { path: string }>;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const validate = compileSchema<FileConfig>(schema);
+
+/** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data. */
+export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {
+  return {
+    registry: resolve(baseDir, file.registry ?? "fleet.json"),
+    mqtt: { host: file.mqtt?.host ?? "127.0.0.1", port: file.mqtt?.port ?? 1883 },
+    serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: s.link ?? "direct" })),
+    dataDir: resolve(baseDir, file.dataDir ?? "data"),
+    logLevel: file.logLevel ?? "info",
+  };
+}
+
+export function loadConfig(path: string): GatewayConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`cannot read gateway config ${path}: ${(err as Error).message}`);
+  }
+  if (!validate(json)) throw new ConfigError(`${path}: ${describeErrors(validate.errors)}`);
+  return resolveConfig(json, dirname(resolve(path)));
+}

@@ -1,0 +1,72 @@
+import type { RejectReason } from "../shared/errors.js";
+import type { GatewayConfig } from "./config.js";
+import { ackFrame } from "./downlink/ack.js";
+import type { FrameSink, Link } from "./ingest/link.js";
+import { SerialLink } from "./ingest/serial-link.js";
+import type { Logger } from "./log.js";
+import { Pipeline, type FrameOrigin } from "./pipeline/pipeline.js";
+import { startBroker, type RunningBroker } from "./publish/broker.js";
+import { Publisher } from "./publish/publisher.js";
+import type { Registry } from "./registry/registry.js";
+
+/**
+ * The composition root: links feed frames to the pipeline, the pipeline publishes on the
+ * embedded broker, and acks go back out on the link each frame came from.
+ */
+export class Gateway implements FrameSink {
+  readonly links = new Map<string, Link>();
+  readonly pipeline: Pipeline;
+
+  private constructor(
+    readonly config: GatewayConfig,
+    readonly registry: Registry,
+    readonly broker: RunningBroker,
+    private readonly log: Logger,
+  ) {
+    this.pipeline = new Pipeline(registry, new Publisher(broker.aedes), log);
+    this.pipeline.on("ack", (req) => {
+      const link = this.links.get(req.origin.source);
+      if (!link?.send(ackFrame(req))) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
+    });
+  }
+
+  static async start(config: GatewayConfig, registry: Registry, log: Logger): Promise<Gateway> {
+    const broker = await startBroker(config.mqtt, log);
+    const gateway = new Gateway(config, registry, broker, log);
+    for (const port of config.serial) {
+      const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log);
+      gateway.addLink(link);
+      link.start();
+    }
+    log.info({ devices: registry.all().length, ports: config.serial.length }, "gateway started");
+    return gateway;
+  }
+
+  addLink(link: Link): void {
+    this.links.set(link.name, link);
+  }
+
+  frame(frame: Uint8Array, link: Link): void {
+    this.ingest(frame, { source: link.name });
+  }
+
+  framingError(reason: string, link: Link, dropped: number): void {
+    this.pipeline.reject("framing", `SLIP ${reason}`, link.name, dropped);
+  }
+
+  private ingest(frame: Uint8Array, origin: FrameOrigin): void {
+    this.pipeline.handleFrame(frame, origin).catch((err: unknown) => {
+      this.log.error({ source: origin.source, err: (err as Error).message }, "frame handling failed");
+    });
+  }
+
+  rejected(reason: RejectReason): number {
+    return this.pipeline.counts[reason];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.links.values()].map((l) => l.stop()));
+    await this.broker.close();
+    this.log.info("gateway stopped");
+  }
+}

@@ -1,0 +1,27 @@
+import { MAX_FRAME } from "../../shared/envelope.js";
+import { SlipDecoder } from "../../shared/slip.js";
+
+/** Where deframed bytes go: the gateway routes frames into the pipeline. */
+export interface FrameSink {
+  frame(frame: Uint8Array, link: Link): void;
+  framingError(reason: string, link: Link, dropped: number): void;
+}
+
+/** A byte link to devices: a serial port, or a simulated device in demo mode. */
+export interface Link {
+  readonly name: string;
+  /** "bridge" links carry relay records from a LoRa bridge rather than bare frames */
+  readonly kind: "direct" | "bridge";
+  /** sends one frame, SLIP-framed; false when the link is down */
+  send(frame: Uint8Array): boolean;
+  stop(): Promise<void>;
+}
+
+/** The SLIP deframer every link feeds, sized to the largest frame the protocol allows. */
+export function createDeframer(link: Link, sink: FrameSink): SlipDecoder {
+  return new SlipDecoder(
+    (frame) => sink.frame(frame, link),
+    (reason, dropped) => sink.framingError(reason, link, dropped),
+    MAX_FRAME,
+  );
+}

@@ -1,0 +1,84 @@
+import { SerialPort } from "serialport";
+import { slipEncode, type SlipDecoder } from "../../shared/slip.js";
+import type { Logger } from "../log.js";
+import { createDeframer, type FrameSink, type Link } from "./link.js";
+
+export interface SerialLinkOptions {
+  path: string;
+  baudRate: number;
+  kind: "direct" | "bridge";
+  /** first reopen delay; doubles up to maxBackoffMs while the port stays away */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export type LinkState = "opening" | "open" | "closed" | "stopped";
+
+/**
+ * One serial port carrying SLIP frames. A port that vanishes (unplugged USB, a bridge reset)
+ * is reopened with exponential backoff; the deframer is reset so a half frame is never glued
+ * to the next one.
+ */
+export class SerialLink implements Link {
+  state: LinkState = "closed";
+  readonly name: string;
+  readonly kind: "direct" | "bridge";
+  private port: SerialPort | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private backoff: number;
+  private readonly deframer: SlipDecoder;
+
+  constructor(
+    private readonly opts: SerialLinkOptions,
+    sink: FrameSink,
+    private readonly log: Logger,
+  ) {
+    this.name = opts.path;
+    this.kind = opts.kind;
+    this.backoff = opts.minBackoffMs ?? 500;
+    this.deframer = createDeframer(this, sink);
+  }
+
+  start(): void {
+    if (this.state === "stopped") return;
+    this.state = "opening";
+    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
+    this.port = port;
+    port.on("data", (chunk: Buffer) => this.deframer.push(chunk));
+    port.on("close", () => this.lost(port, "port closed"));
+    port.on("error", (err) => this.log.warn({ port: this.name, err: err.message }, "serial port error"));
+    port.open((err) => {
+      if (err) return this.lost(port, err.message);
+      this.state = "open";
+      this.backoff = this.opts.minBackoffMs ?? 500;
+      this.log.info({ port: this.name, baudRate: this.opts.baudRate }, "serial port open");
+    });
+  }
+
+  send(frame: Uint8Array): boolean {
+    if (this.state !== "open" || !this.port) return false;
+    this.port.write(Buffer.from(slipEncode(frame)));
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.state = "stopped";
+    clearTimeout(this.timer);
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private lost(port: SerialPort, why: string): void {
+    if (this.state === "stopped" || port !== this.port) return;
+    port.removeAllListeners("data");
+    port.removeAllListeners("close");
+    this.port = undefined;
+    this.deframer.reset();
+    this.state = "closed";
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 30_000);
+    this.log.warn({ port: this.name, why, retryInMs: delay }, "serial port unavailable; will reopen");
+    this.timer = setTimeout(() => this.start(), delay);
+  }
+}

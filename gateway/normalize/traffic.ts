@@ -1,0 +1,28 @@
+import type { Envelope } from "../../shared/envelope.js";
+import type { Device } from "../registry/registry.js";
+import { commonFields, observedAt, round, type Normalized } from "./common.js";
+
+export const LENGTH_CLASSES = ["motorcycle", "short", "medium", "long", "veryLong"] as const;
+
+/** A loop interval record as FIWARE TrafficFlowObserved (occupancy as a 0–1 fraction). */
+export function normalizeLoopInterval(env: Envelope<"loopInterval">, device: Device, receivedAt: Date): Normalized {
+  const b = env.body;
+  const { at } = observedAt(env, receivedAt);
+  const from = new Date(at.getTime() - b.intervalS * 1000);
+  const lane = device.lanes?.find((l) => l.lane === b.lane);
+  const payload: Record<string, unknown> = {
+    ...commonFields(env, device, receivedAt, "TrafficFlowObserved"),
+    laneId: b.lane,
+    dateObservedFrom: from.toISOString(),
+    dateObservedTo: at.toISOString(),
+    intensity: b.volume,
+    occupancy: round(b.occupancyPermille / 1000, 3),
+    vehicleClassCounts: Object.fromEntries(b.classes.map((count, i) => [LENGTH_CLASSES[i] ?? `class${i}`, count])),
+  };
+  if (lane?.direction) payload.laneDirection = lane.direction;
+  if (b.speedKmh !== undefined) payload.averageVehicleSpeed = b.speedKmh;
+  if (b.lengthDm !== undefined) payload.averageVehicleLength = round(b.lengthDm / 10, 1);
+  if (b.headwayDs !== undefined) payload.averageHeadwayTime = round(b.headwayDs / 10, 1);
+  if (b.faults) payload.faults = b.faults;
+  return { kind: "traffic", payload };
+}
