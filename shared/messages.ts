@@ -22,7 +22,7 @@ export type RoleName = keyof typeof Role;
 export const FloodStatus = { normal: 0, alert: 1, danger: 2 } as const;
 export type FloodStatusName = keyof typeof FloodStatus;
 
-/** Fault flag bits, shared by status and role records. */
+/** Fault flag bits (8 of them, one byte on the air), reported in status frames and flood reports. */
 export const Fault = {
   loopOpen: 1,
   loopShorted: 2,
@@ -41,7 +41,7 @@ export const StatusKey = {
 export const AckKey = { boot: 1, seq: 2, timeS: 3, result: 4 } as const;
 export const LoopKey = {
   lane: 1, intervalS: 2, volume: 3, occupancyPermille: 4, speedKmh: 5, lengthDm: 6,
-  classes: 7, headwayDs: 8, faults: 9,
+  classes: 7, headwayDs: 8,
 } as const;
 export const SignStatsKey = {
   intervalS: 1, count: 2, meanSpeedDkmh: 3, p85Kmh: 4, maxKmh: 5, overLimit: 6, limitKmh: 7,
@@ -61,7 +61,7 @@ export interface StatusBody {
   role: number;
   batteryMv: number;
   uptimeS: number;
-  /** major * 10000 + minor * 100 + patch */
+  /** major * 10000 + minor * 100 + patch, at most 65535 so it stays a 2-byte integer */
   firmware: number;
   queueDepth: number;
   rssiDbm?: number;
@@ -83,7 +83,6 @@ export interface LoopIntervalBody {
   lengthDm?: number;
   classes: number[];
   headwayDs?: number;
-  faults?: number;
 }
 export interface SignStatsBody {
   intervalS: number;
@@ -148,11 +147,11 @@ export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
     role: { key: StatusKey.role, min: 1, max: 4 },
     batteryMv: { key: StatusKey.batteryMv, min: 0, max: 60000 },
     uptimeS: { key: StatusKey.uptimeS, min: 0, max: 0xffffffff },
-    firmware: { key: StatusKey.firmware, min: 0, max: 999999 },
+    firmware: { key: StatusKey.firmware, min: 0, max: U16 },
     queueDepth: { key: StatusKey.queueDepth, min: 0, max: U16 },
     rssiDbm: { key: StatusKey.rssiDbm, min: -200, max: 20, optional: true },
     snrDb10: { key: StatusKey.snrDb10, min: -300, max: 300, optional: true },
-    faults: { key: StatusKey.faults, min: 0, max: U16, optional: true },
+    faults: { key: StatusKey.faults, min: 0, max: 0xff, optional: true },
   },
   ack: {
     boot: { key: AckKey.boot, min: 0, max: U16 },
@@ -166,10 +165,9 @@ export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
     volume: { key: LoopKey.volume, min: 0, max: 255 },
     occupancyPermille: { key: LoopKey.occupancyPermille, min: 0, max: 1000 },
     speedKmh: { key: LoopKey.speedKmh, min: 0, max: 250, optional: true },
-    lengthDm: { key: LoopKey.lengthDm, min: 0, max: 300, optional: true },
+    lengthDm: { key: LoopKey.lengthDm, min: 0, max: 255, optional: true },
     classes: { key: LoopKey.classes, min: 0, max: 255, maxItems: 5 },
     headwayDs: { key: LoopKey.headwayDs, min: 0, max: 6000, optional: true },
-    faults: { key: LoopKey.faults, min: 0, max: U16, optional: true },
   },
   signStats: {
     intervalS: { key: SignStatsKey.intervalS, min: 10, max: 3600 },
@@ -194,7 +192,7 @@ export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
     referenceMm: { key: FloodReportKey.referenceMm, min: 0, max: 20000 },
     temperatureDc: { key: FloodReportKey.temperatureDc, min: -400, max: 850, optional: true },
     samples: { key: FloodReportKey.samples, min: 0, max: 255 },
-    faults: { key: FloodReportKey.faults, min: 0, max: U16, optional: true },
+    faults: { key: FloodReportKey.faults, min: 0, max: 0xff, optional: true },
   },
   floodAlarm: {
     status: { key: FloodAlarmKey.status, min: 0, max: 2 },

@@ -23,6 +23,5 @@ export function normalizeLoopInterval(env: Envelope<"loopInterval">, device: Dev
   if (b.speedKmh !== undefined) payload.averageVehicleSpeed = b.speedKmh;
   if (b.lengthDm !== undefined) payload.averageVehicleLength = round(b.lengthDm / 10, 1);
   if (b.headwayDs !== undefined) payload.averageHeadwayTime = round(b.headwayDs / 10, 1);
-  if (b.faults) payload.faults = b.faults;
   return { kind: "traffic", payload };
 }
