@@ -1,0 +1,115 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * One schema step. Steps are applied in order, each in its own transaction together with the
+ * bump of `PRAGMA user_version`, so a crash mid-upgrade leaves the file at the last whole step.
+ * Append new steps at the end; never edit or reorder a step that has shipped. Adding a column is
+ * `ALTER TABLE ... ADD COLUMN ... DEFAULT ...`, which SQLite does without rewriting the table.
+ */
+export interface Migration {
+  /** the user_version the file has once this step is applied (1, 2, 3, ...) */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "ingest side: reading history, replay windows, persisted counters",
+    sql: `
+      CREATE TABLE readings (
+        id          INTEGER PRIMARY KEY,
+        device_id   INTEGER NOT NULL,
+        boot        INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        type        TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        topic       TEXT    NOT NULL,
+        payload     TEXT    NOT NULL,
+        observed_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        alarm       INTEGER NOT NULL,
+        UNIQUE (device_id, boot, seq)
+      );
+      CREATE INDEX readings_device_time ON readings (device_id, observed_at);
+      CREATE INDEX readings_kind_time   ON readings (kind, observed_at);
+      CREATE INDEX readings_time        ON readings (observed_at);
+      -- retention ages by the gateway's clock: a device clock can be unset or wrong
+      CREATE INDEX readings_received    ON readings (received_at);
+
+      CREATE TABLE replay_windows (
+        device_id INTEGER PRIMARY KEY,
+        boot      INTEGER NOT NULL,
+        top       INTEGER NOT NULL,
+        seen      BLOB    NOT NULL
+      );
+
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: "upstream outbox and downlink commands",
+    sql: `
+      -- AUTOINCREMENT: an id is never reused, so a late ack can never delete a newer item
+      CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic      TEXT    NOT NULL,
+        payload    TEXT    NOT NULL,
+        alarm      INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX outbox_alarm_age ON outbox (alarm, created_at);
+
+      -- command ids are published to the command center, so they are never reused either
+      CREATE TABLE commands (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id  INTEGER NOT NULL,
+        command    TEXT    NOT NULL,
+        state      TEXT    NOT NULL,
+        detail     TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX commands_device_state ON commands (device_id, state);
+      CREATE INDEX commands_state_expiry ON commands (state, expires_at);
+    `,
+  },
+];
+
+export class SchemaError extends Error {
+  override name = "SchemaError";
+}
+
+/** Brings the file up to the last step; returns the versions applied (empty when current). */
+export function migrate(db: Database, steps: readonly Migration[] = MIGRATIONS): number[] {
+  checkSteps(steps);
+  const latest = steps.length;
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > latest) {
+    throw new SchemaError(
+      `${db.name} has schema version ${current}, newer than this gateway's ${latest}: refusing to open it (downgrade)`,
+    );
+  }
+  const applied: number[] = [];
+  for (const step of steps.slice(current)) {
+    db.transaction(() => {
+      db.exec(step.sql);
+      db.pragma(`user_version = ${step.version}`);
+    })();
+    applied.push(step.version);
+  }
+  return applied;
+}
+
+/** A gap or a misnumbered step would silently skip SQL on some files; refuse it outright. */
+function checkSteps(steps: readonly Migration[]): void {
+  steps.forEach((s, i) => {
+    if (s.version !== i + 1) throw new SchemaError(`migration #${i} is numbered ${s.version}, expected ${i + 1}`);
+  });
+}

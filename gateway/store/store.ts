@@ -1,0 +1,417 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database, { type Database as Db, type Statement } from "better-sqlite3";
+import { migrate } from "./migrations.js";
+import { COUNTER_KEYS, resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
+
+/** One accepted, normalized reading as the pipeline hands it over. */
+export interface ReadingRecord {
+  deviceId: number;
+  boot: number;
+  seq: number;
+  /** wire message type name */
+  type: string;
+  /** traffic | speed | flood | alarm | status */
+  kind: string;
+  topic: string;
+  /** normalized JSON */
+  payload: string;
+  observedAt: number;
+  receivedAt: number;
+  alarm: boolean;
+}
+
+export interface StoredReading extends ReadingRecord {
+  id: number;
+}
+
+/** A device's replay window as ReplayWindows keeps it in memory. */
+export interface ReplayWindowRow {
+  deviceId: number;
+  boot: number;
+  top: number;
+  seen: Uint8Array;
+}
+
+export interface CommitResult {
+  /** per reading, in batch order: false = (device, boot, seq) already stored */
+  inserted: boolean[];
+}
+
+export interface OutboxItem {
+  id: number;
+  topic: string;
+  payload: string;
+  alarm: boolean;
+  createdAt: number;
+}
+
+export type CommandState = "queued" | "delivered" | "applied" | "rejected" | "expired";
+
+export interface StoredCommand {
+  id: number;
+  deviceId: number;
+  /** the validated command as JSON */
+  command: string;
+  state: CommandState;
+  detail: string | null;
+  createdAt: number;
+  expiresAt: number;
+  updatedAt: number;
+}
+
+export interface HistoryQuery {
+  deviceId?: number;
+  kind?: string;
+  /** observedAt bounds in ms, both inclusive */
+  from?: number;
+  to?: number;
+  /** default 1000, clamped to 1..10000 */
+  limit?: number;
+  /** by observedAt; default "asc" */
+  order?: "asc" | "desc";
+}
+
+export type Synchronous = "full" | "normal";
+
+export interface StoreOptions extends LimitOptions {
+  file: string;
+  /** default "full": an ack must survive a power cut, see README.md */
+  synchronous?: Synchronous;
+}
+
+export const HISTORY_LIMIT = { default: 1000, max: 10_000 } as const;
+
+/** Non-final states: a delivered command is offered again until the device answers, as the firmware applies commands idempotently. */
+const OPEN_STATES = "('queued', 'delivered')";
+
+/** The WAL file is truncated back to this after a checkpoint, so one burst doesn't keep its disk space forever. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+interface ReadingRow {
+  id: number;
+  device_id: number;
+  boot: number;
+  seq: number;
+  type: string;
+  kind: string;
+  topic: string;
+  payload: string;
+  observed_at: number;
+  received_at: number;
+  alarm: number;
+}
+
+interface WindowRow {
+  device_id: number;
+  boot: number;
+  top: number;
+  seen: Buffer;
+}
+
+interface OutboxRow {
+  id: number;
+  topic: string;
+  payload: string;
+  alarm: number;
+  created_at: number;
+}
+
+interface CommandRow {
+  id: number;
+  device_id: number;
+  command: string;
+  state: CommandState;
+  detail: string | null;
+  created_at: number;
+  expires_at: number;
+  updated_at: number;
+}
+
+/**
+ * The gateway's durable store: one SQLite file in WAL mode. Every method is synchronous (as
+ * better-sqlite3 is) and every write is one transaction, committed when the method returns.
+ */
+export class Store {
+  private readonly retention: Retention;
+  private readonly historyStatements = new Map<string, Statement<[HistoryParams], ReadingRow>>();
+  private readonly s: ReturnType<typeof prepare>;
+  private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[]) => CommitResult;
+  private readonly ackTx: (ids: number[]) => void;
+  private readonly expireTx: (now: number) => StoredCommand[];
+
+  private constructor(private readonly db: Db, opts: StoreOptions) {
+    this.s = prepare(db);
+    this.retention = new Retention(db, resolveLimits(opts));
+    this.commitTx = db.transaction((batch: ReadingRecord[], windows: ReplayWindowRow[]) => {
+      const inserted = batch.map((r) => this.insertReading(r));
+      for (const w of windows) this.upsertWindow(w);
+      return { inserted };
+    });
+    this.ackTx = db.transaction((ids: number[]) => {
+      for (const id of ids) this.s.outboxDelete.run(id);
+    });
+    this.expireTx = db.transaction((now: number) =>
+      this.s.commandsExpire.all(now, now).map(toCommand).sort((a, b) => a.id - b.id),
+    );
+  }
+
+  /** Creates the folder and the file if needed, sets WAL and the sync level, and migrates the schema. */
+  static open(opts: StoreOptions): Store {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    const db = new Database(opts.file);
+    try {
+      const mode = db.pragma("journal_mode = WAL", { simple: true });
+      if (mode !== "wal") throw new Error(`${opts.file}: SQLite refused WAL mode (got ${String(mode)})`);
+      const sync = opts.synchronous ?? "full";
+      // SQLite ignores an unknown value silently, which would quietly weaken durability
+      if (sync !== "full" && sync !== "normal") throw new Error(`store synchronous must be "full" or "normal", not ${String(sync)}`);
+      db.pragma(`synchronous = ${sync.toUpperCase()}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+      // another connection (a reader, a backup) may hold the lock briefly: wait rather than fail
+      db.pragma("busy_timeout = 5000");
+      migrate(db);
+      return new Store(db, opts);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * One transaction: stores the readings (a (device, boot, seq) already stored is skipped and
+   * reported false), queues each new one for upstream, and saves the replay windows given.
+   * Acknowledge the frames to the devices only after this returns.
+   */
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = []): CommitResult {
+    return this.commitTx(batch, windows);
+  }
+
+  loadReplayWindows(): ReplayWindowRow[] {
+    return this.s.windowsAll.all().map((w) => ({
+      deviceId: w.device_id,
+      boot: w.boot,
+      top: w.top,
+      seen: new Uint8Array(w.seen),
+    }));
+  }
+
+  history(q: HistoryQuery = {}): StoredReading[] {
+    const limit = clampLimit(q.limit);
+    const stmt = this.historyStatement(q.deviceId !== undefined, q.kind !== undefined, q.order ?? "asc");
+    return stmt
+      .all({
+        deviceId: q.deviceId ?? null,
+        kind: q.kind ?? null,
+        from: q.from ?? Number.MIN_SAFE_INTEGER,
+        to: q.to ?? Number.MAX_SAFE_INTEGER,
+        limit,
+      })
+      .map(toReading);
+  }
+
+  /** Puts a message that is not a reading (a command result, a status) in line for upstream. */
+  outboxEnqueue(item: Omit<OutboxItem, "id">): number {
+    return Number(this.s.outboxInsert.run(item.topic, item.payload, item.alarm ? 1 : 0, item.createdAt).lastInsertRowid);
+  }
+
+  /** The oldest items, in the order they must go upstream. */
+  outboxPeek(limit: number): OutboxItem[] {
+    return this.s.outboxPeek.all(limit).map((r) => ({
+      id: r.id,
+      topic: r.topic,
+      payload: r.payload,
+      alarm: r.alarm === 1,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Removes items the upstream broker has acknowledged; unknown ids are ignored. */
+  outboxAck(ids: number[]): void {
+    this.ackTx(ids);
+  }
+
+  outboxDepth(): { rows: number; alarms: number; oldestMs: number | null } {
+    const d = this.s.outboxDepth.get();
+    return { rows: d?.rows ?? 0, alarms: d?.alarms ?? 0, oldestMs: d?.oldest ?? null };
+  }
+
+  /** The retention sweep; call at start and then periodically (every minute is plenty). */
+  enforceLimits(now = Date.now()): SweepResult {
+    return this.retention.sweep(now);
+  }
+
+  /** Totals since the file was created, across restarts. */
+  counters(): { outboxDropped: number; historyDropped: number; outboxAlarmsDropped: number } {
+    const get = (key: string) => this.s.metaGet.get(key) ?? 0;
+    return {
+      outboxDropped: get(COUNTER_KEYS.outboxDropped),
+      historyDropped: get(COUNTER_KEYS.historyDropped),
+      outboxAlarmsDropped: get(COUNTER_KEYS.outboxAlarmsDropped),
+    };
+  }
+
+  /** Bytes in the file's used pages: what the history size bound is measured against. */
+  usedBytes(): number {
+    return this.retention.usedBytes();
+  }
+
+  commandEnqueue(c: { deviceId: number; command: string; expiresAt: number; createdAt: number }): number {
+    return Number(this.s.commandInsert.run(c.deviceId, c.command, c.createdAt, c.expiresAt, c.createdAt).lastInsertRowid);
+  }
+
+  /** Commands to offer the device at its next receive opportunity: open, not expired, oldest first. */
+  commandsPending(deviceId: number, now: number): StoredCommand[] {
+    return this.s.commandsPending.all(deviceId, now).map(toCommand);
+  }
+
+  /**
+   * Moves an open command to a new state; `detail` (a reject reason, say) replaces the old one
+   * when given. A final command (applied, rejected, expired) never changes again: returns false
+   * then, so a late or repeated device answer publishes no second outcome.
+   */
+  commandSetState(id: number, state: CommandState, detail?: string, at = Date.now()): boolean {
+    return this.s.commandSetState.run({ state, detail: detail ?? null, at, id }).changes > 0;
+  }
+
+  /** Marks open commands whose time is up as expired and returns them, oldest first. */
+  commandsExpire(now: number): StoredCommand[] {
+    return this.expireTx(now);
+  }
+
+  command(id: number): StoredCommand | undefined {
+    const row = this.s.commandGet.get(id);
+    return row && toCommand(row);
+  }
+
+  /** Newest first, for the query API. */
+  commandList(q: { deviceId?: number; limit?: number } = {}): StoredCommand[] {
+    const limit = clampLimit(q.limit);
+    const rows = q.deviceId === undefined
+      ? this.s.commandListAll.all(limit)
+      : this.s.commandListDevice.all(q.deviceId, limit);
+    return rows.map(toCommand);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private insertReading(r: ReadingRecord): boolean {
+    const alarm = r.alarm ? 1 : 0;
+    const { changes } = this.s.readingInsert.run(
+      r.deviceId, r.boot, r.seq, r.type, r.kind, r.topic, r.payload, r.observedAt, r.receivedAt, alarm,
+    );
+    if (changes === 0) return false;
+    this.s.outboxInsert.run(r.topic, r.payload, alarm, r.receivedAt);
+    return true;
+  }
+
+  private upsertWindow(w: ReplayWindowRow): void {
+    const seen = Buffer.from(w.seen.buffer, w.seen.byteOffset, w.seen.byteLength);
+    this.s.windowUpsert.run(w.deviceId, w.boot, w.top, seen);
+  }
+
+  /** One statement per filter shape, prepared on first use: each can then use its own index. */
+  private historyStatement(byDevice: boolean, byKind: boolean, order: "asc" | "desc") {
+    const key = `${byDevice}:${byKind}:${order}`;
+    let stmt = this.historyStatements.get(key);
+    if (!stmt) {
+      const where = ["observed_at >= @from", "observed_at <= @to"];
+      if (byDevice) where.push("device_id = @deviceId");
+      if (byKind) where.push("kind = @kind");
+      const dir = order === "asc" ? "ASC" : "DESC";
+      stmt = this.db.prepare<[HistoryParams], ReadingRow>(
+        `SELECT * FROM readings WHERE ${where.join(" AND ")} ORDER BY observed_at ${dir}, id ${dir} LIMIT @limit`,
+      );
+      this.historyStatements.set(key, stmt);
+    }
+    return stmt;
+  }
+}
+
+interface HistoryParams {
+  deviceId: number | null;
+  kind: string | null;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+function prepare(db: Db) {
+  return {
+    readingInsert: db.prepare<[number, number, number, string, string, string, string, number, number, number]>(
+      `INSERT INTO readings (device_id, boot, seq, type, kind, topic, payload, observed_at, received_at, alarm)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, boot, seq) DO NOTHING`,
+    ),
+    windowUpsert: db.prepare<[number, number, number, Buffer]>(
+      `INSERT INTO replay_windows (device_id, boot, top, seen) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET boot = excluded.boot, top = excluded.top, seen = excluded.seen`,
+    ),
+    windowsAll: db.prepare<[], WindowRow>("SELECT device_id, boot, top, seen FROM replay_windows ORDER BY device_id"),
+    outboxInsert: db.prepare<[string, string, number, number]>(
+      "INSERT INTO outbox (topic, payload, alarm, created_at) VALUES (?, ?, ?, ?)",
+    ),
+    outboxPeek: db.prepare<[number], OutboxRow>("SELECT id, topic, payload, alarm, created_at FROM outbox ORDER BY id LIMIT ?"),
+    outboxDelete: db.prepare<[number]>("DELETE FROM outbox WHERE id = ?"),
+    outboxDepth: db.prepare<[], { rows: number; alarms: number; oldest: number | null }>(
+      `SELECT (SELECT count(*) FROM outbox) AS rows,
+              (SELECT count(*) FROM outbox WHERE alarm = 1) AS alarms,
+              (SELECT created_at FROM outbox ORDER BY id LIMIT 1) AS oldest`,
+    ),
+    metaGet: db.prepare<[string], number>("SELECT value FROM meta WHERE key = ?").pluck(),
+    commandInsert: db.prepare<[number, string, number, number, number]>(
+      `INSERT INTO commands (device_id, command, state, created_at, expires_at, updated_at)
+       VALUES (?, ?, 'queued', ?, ?, ?)`,
+    ),
+    commandsPending: db.prepare<[number, number], CommandRow>(
+      `SELECT * FROM commands WHERE device_id = ? AND state IN ${OPEN_STATES} AND expires_at > ? ORDER BY id`,
+    ),
+    commandSetState: db.prepare<[{ state: CommandState; detail: string | null; at: number; id: number }]>(
+      `UPDATE commands SET state = @state, detail = coalesce(@detail, detail), updated_at = @at
+       WHERE id = @id AND state IN ${OPEN_STATES}`,
+    ),
+    commandsExpire: db.prepare<[number, number], CommandRow>(
+      `UPDATE commands SET state = 'expired', updated_at = ?
+       WHERE state IN ${OPEN_STATES} AND expires_at <= ? RETURNING *`,
+    ),
+    commandGet: db.prepare<[number], CommandRow>("SELECT * FROM commands WHERE id = ?"),
+    commandListAll: db.prepare<[number], CommandRow>("SELECT * FROM commands ORDER BY id DESC LIMIT ?"),
+    commandListDevice: db.prepare<[number, number], CommandRow>(
+      "SELECT * FROM commands WHERE device_id = ? ORDER BY id DESC LIMIT ?",
+    ),
+  };
+}
+
+function clampLimit(limit: number = HISTORY_LIMIT.default): number {
+  return Math.min(Math.max(Math.trunc(limit), 1), HISTORY_LIMIT.max);
+}
+
+function toReading(r: ReadingRow): StoredReading {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    boot: r.boot,
+    seq: r.seq,
+    type: r.type,
+    kind: r.kind,
+    topic: r.topic,
+    payload: r.payload,
+    observedAt: r.observed_at,
+    receivedAt: r.received_at,
+    alarm: r.alarm === 1,
+  };
+}
+
+function toCommand(r: CommandRow): StoredCommand {
+  return {
+    id: r.id,
+    deviceId: r.device_id,
+    command: r.command,
+    state: r.state,
+    detail: r.detail,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,77 @@
+// `pantau gateway --config FILE` started as a user starts it: a separate process, real files,
+// a socat serial port and an MQTT client.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { SerialPort } from "serialport";
+import { slipEncode } from "../../shared/slip.js";
+import { TEST_DEVICES, KEYS } from "../support/fleet.js";
+import { collect, waitFor } from "../support/mqtt.js";
+import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
+import { hasSocat, ptyPair } from "../support/socat.js";
+import { exitOf, startCli, type RunningCli } from "../support/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pantau-cli-"));
+const running: RunningCli[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop()));
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe("pantau gateway --config", () => {
+  it("refuses a registry with a bad entry, naming it, and exits non-zero", async () => {
+    const registry = join(dir, "bad-fleet.json");
+    writeFileSync(registry, JSON.stringify({ devices: [TEST_DEVICES[0], { ...TEST_DEVICES[1], key: "not-hex" }] }));
+    const config = join(dir, "bad.json");
+    writeFileSync(config, JSON.stringify({ registry: "bad-fleet.json", mqtt: { port: await freePort() } }));
+    const cli = startCli(["gateway", "--config", config]);
+    running.push(cli);
+    expect(await exitOf(cli)).toBe(1);
+    expect(cli.stderr()).toContain("/devices/1/key must match pattern");
+  });
+
+  it("refuses an unknown config key with a clear message", async () => {
+    const config = join(dir, "typo.json");
+    writeFileSync(config, JSON.stringify({ mqqt: { port: 1 } }));
+    const cli = startCli(["gateway", "--config", config]);
+    running.push(cli);
+    expect(await exitOf(cli)).toBe(1);
+    expect(cli.stderr()).toMatch(/must NOT have additional properties \(mqqt\)/);
+  });
+
+  it.skipIf(!hasSocat)("reads a real serial port and publishes normalized readings", async () => {
+    const pty = await ptyPair();
+    try {
+      writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES }));
+      const mqttPort = await freePort();
+      const config = join(dir, "gateway.json");
+      writeFileSync(config, JSON.stringify({ registry: "fleet.json", mqtt: { port: mqttPort }, serial: [{ path: pty.gateway }] }));
+      const cli = startCli(["gateway", "--config", config]);
+      running.push(cli);
+      await waitFor("serial port open", () => cli.logs.find((l) => l.msg === "serial port open"), 15_000);
+      const sub = await collect(`mqtt://127.0.0.1:${mqttPort}`);
+      const port = new SerialPort({ path: pty.device, baudRate: 115200 });
+      const flood = new ScriptedDevice(103, KEYS.flood);
+      port.write(Buffer.from(slipEncode(flood.frame("floodReport", SAMPLE_BODIES.floodReport))));
+      port.write(Buffer.from([0xc0, 1, 2, 3, 4, 5, 6, 7, 8, 0xc0])); // junk, logged and counted
+      const m = await waitFor("flood reading", () => sub.messages.find((x) => x.topic === "pantau/v1/smg-kali-semarang-02/103/flood"));
+      expect(m.payload).toMatchObject({ type: "FloodMonitoring", currentLevel: 1.15 });
+      await waitFor("rejection log", () => cli.logs.find((l) => l.msg?.toString().startsWith("frame rejected") && l.reason === "cbor"));
+      await sub.client.endAsync();
+      await new Promise((r) => port.close(r));
+      expect(await cli.stop()).toBe(0);
+    } finally {
+      await pty.close();
+    }
+  });
+});
