@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileSchema, describeErrors } from "./schema.js";
+import type { LimitOptions } from "./store/retention.js";
+import type { Synchronous } from "./store/store.js";
 import schema from "./config.schema.json" with { type: "json" };
 
 export interface SerialConfig {
@@ -16,10 +18,12 @@ export interface GatewayConfig {
   serial: SerialConfig[];
   dataDir: string;
   logLevel: string;
+  store: LimitOptions & { synchronous: Synchronous; batchMs: number };
 }
 
-type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial">> & {
+type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store">> & {
   mqtt?: Partial<GatewayConfig["mqtt"]>;
+  store?: Partial<GatewayConfig["store"]>;
   serial?: Array<Partial<SerialConfig> & { path: string }>;
 };
 
@@ -29,7 +33,7 @@ export class ConfigError extends Error {
 
 const validate = compileSchema<FileConfig>(schema);
 
-/** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data. */
+/** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data, durable commits. */
 export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {
   return {
     registry: resolve(baseDir, file.registry ?? "fleet.json"),
@@ -37,6 +41,7 @@ export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig 
     serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: s.link ?? "direct" })),
     dataDir: resolve(baseDir, file.dataDir ?? "data"),
     logLevel: file.logLevel ?? "info",
+    store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 5 },
   };
 }
 

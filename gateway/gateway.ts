@@ -1,4 +1,4 @@
-import type { RejectReason } from "../shared/errors.js";
+import { join } from "node:path";
 import type { GatewayConfig } from "./config.js";
 import { ackFrame } from "./downlink/ack.js";
 import type { FrameSink, Link } from "./ingest/link.js";
@@ -8,6 +8,9 @@ import { Pipeline, type FrameOrigin } from "./pipeline/pipeline.js";
 import { startBroker, type RunningBroker } from "./publish/broker.js";
 import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
+import { Store } from "./store/store.js";
+
+const HOUSEKEEPING_MS = 60_000;
 
 /**
  * The composition root: links feed frames to the pipeline, the pipeline publishes on the
@@ -16,23 +19,36 @@ import type { Registry } from "./registry/registry.js";
 export class Gateway implements FrameSink {
   readonly links = new Map<string, Link>();
   readonly pipeline: Pipeline;
+  private readonly housekeeping: NodeJS.Timeout;
 
   private constructor(
     readonly config: GatewayConfig,
     readonly registry: Registry,
     readonly broker: RunningBroker,
+    readonly store: Store,
     private readonly log: Logger,
   ) {
-    this.pipeline = new Pipeline(registry, new Publisher(broker.aedes), log);
+    this.pipeline = new Pipeline(registry, store, new Publisher(broker.aedes), log, { maxDelayMs: config.store.batchMs });
     this.pipeline.on("ack", (req) => {
       const link = this.links.get(req.origin.source);
       if (!link?.send(ackFrame(req))) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
     });
+    this.housekeeping = setInterval(() => this.sweep(), HOUSEKEEPING_MS);
+    this.housekeeping.unref();
   }
 
   static async start(config: GatewayConfig, registry: Registry, log: Logger): Promise<Gateway> {
-    const broker = await startBroker(config.mqtt, log);
-    const gateway = new Gateway(config, registry, broker, log);
+    const store = Store.open({ file: join(config.dataDir, "pantau.db"), ...config.store });
+    const swept = store.enforceLimits();
+    log.info({ file: join(config.dataDir, "pantau.db"), ...swept }, "store open");
+    let broker: RunningBroker;
+    try {
+      broker = await startBroker(config.mqtt, log);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const gateway = new Gateway(config, registry, broker, store, log);
     for (const port of config.serial) {
       const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log);
       gateway.addLink(link);
@@ -60,13 +76,18 @@ export class Gateway implements FrameSink {
     });
   }
 
-  rejected(reason: RejectReason): number {
-    return this.pipeline.counts[reason];
+  /** Retention and outbox limits, so an outage fills a bounded amount of disk. */
+  private sweep(): void {
+    const result = this.store.enforceLimits();
+    if (result.historyDropped || result.outboxDropped) this.log.warn(result, "store limits applied");
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.housekeeping);
     await Promise.all([...this.links.values()].map((l) => l.stop()));
+    this.pipeline.flush();
     await this.broker.close();
+    this.store.close();
     this.log.info("gateway stopped");
   }
 }

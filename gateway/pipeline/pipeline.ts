@@ -3,9 +3,11 @@ import type { AnyEnvelope } from "../../shared/envelope.js";
 import { ProtocolError, type RejectReason } from "../../shared/errors.js";
 import { AckResult } from "../../shared/messages.js";
 import type { Logger } from "../log.js";
-import { normalize } from "../normalize/index.js";
-import type { Publisher } from "../publish/publisher.js";
+import { normalize, type Normalized } from "../normalize/index.js";
+import { topicFor, type Publisher } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
+import type { CommitResult, ReadingRecord, ReplayWindowRow } from "../store/store.js";
+import { CommitBatcher } from "./commit-batcher.js";
 import { ReplayWindows } from "./replay-window.js";
 import { verifyFrame } from "./verify.js";
 
@@ -22,7 +24,7 @@ export interface RadioMeta {
 }
 
 export interface FrameOrigin {
-  /** the port (or simulated link) the frame arrived on */
+  /** the link (port or simulated device) the frame arrived on */
   source: string;
   radio?: RadioMeta;
 }
@@ -39,41 +41,62 @@ export interface Accepted {
   envelope: AnyEnvelope;
   device: Device;
   origin: FrameOrigin;
+  message: Normalized;
   receivedAt: Date;
 }
 
+/** What the pipeline needs of the durable store (gateway/store/store.ts). */
+export interface ReadingStore {
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): CommitResult;
+  loadReplayWindows(): ReplayWindowRow[];
+}
+
+interface Candidate {
+  record: ReadingRecord;
+  envelope: AnyEnvelope;
+}
+
 /**
- * The gateway's path for one frame: verify -> normalize -> publish, counting every outcome.
- * Emits "accepted" once a frame is published and "ack" for every authentic frame, fresh or
- * resent, so the device can stop resending it.
+ * The gateway's path for one frame: verify -> normalize -> commit -> publish + ack, counting
+ * every outcome. A frame is acknowledged only once it is durably stored, and published once:
+ * the store's unique (device, boot, seq) catches what the replay window cannot see yet, such as
+ * the same LoRa packet heard by two bridges within one batch.
  */
 export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest] }> {
   readonly counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly windows = new ReplayWindows();
+  private readonly batcher: CommitBatcher<Candidate, boolean>;
 
   constructor(
     private readonly registry: Registry,
+    private readonly store: ReadingStore,
     private readonly publisher: Publisher,
     private readonly log: Logger,
+    batch: { maxItems?: number; maxDelayMs?: number } = {},
   ) {
     super();
+    this.windows.load(store.loadReplayWindows());
+    this.batcher = new CommitBatcher((items) => this.commit(items), batch.maxItems, batch.maxDelayMs);
   }
 
   async handleFrame(frame: Uint8Array, origin: FrameOrigin, receivedAt = new Date()): Promise<Outcome> {
     try {
       const { envelope, device, verdict } = verifyFrame(frame, this.registry, this.windows);
       if (verdict !== "fresh") {
-        const result = verdict === "replay" ? AckResult.duplicate : AckResult.rejected;
-        this.emit("ack", { device, envelope, origin, result });
+        this.emit("ack", { device, envelope, origin, result: verdict === "replay" ? AckResult.duplicate : AckResult.rejected });
         throw new ProtocolError("replay", `${verdict} (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id}`);
       }
       const message = normalize(envelope, device, receivedAt);
-      this.windows.record(device.id, envelope.boot, envelope.seq);
+      const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, receivedAt) });
+      if (!inserted) {
+        this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
+        throw new ProtocolError("replay", `duplicate (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id} via another path`);
+      }
+      this.emit("ack", { device, envelope, origin, result: AckResult.ok });
       await this.publisher.publish(device.site, device.id, message);
       this.counts.accepted++;
       this.log.debug({ source: origin.source, deviceId: device.id, type: envelope.type, boot: envelope.boot, seq: envelope.seq }, "frame accepted");
-      this.emit("ack", { device, envelope, origin, result: AckResult.ok });
-      this.emit("accepted", { envelope, device, origin, receivedAt });
+      this.emit("accepted", { envelope, device, origin, message, receivedAt });
       return "accepted";
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
@@ -87,4 +110,45 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     this.log.warn({ source, reason, bytes }, `frame rejected: ${message}`);
     return reason;
   }
+
+  /** Commits whatever is batched now (at shutdown). */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  /**
+   * One transaction for the batch and the replay windows it moved. If it fails, the in-memory
+   * windows are restored from the store, so the device's resend is taken as fresh again.
+   */
+  private commit(items: Candidate[]): boolean[] {
+    const touched = new Set<number>();
+    for (const { envelope } of items) {
+      this.windows.record(envelope.deviceId, envelope.boot, envelope.seq);
+      touched.add(envelope.deviceId);
+    }
+    const rows = [...touched].map((id) => this.windows.row(id)).filter((r) => r !== undefined);
+    try {
+      return this.store.commit(items.map((i) => i.record), rows).inserted;
+    } catch (err) {
+      for (const id of touched) this.windows.forget(id);
+      this.windows.load(this.store.loadReplayWindows().filter((r) => touched.has(r.deviceId)));
+      this.log.error({ err: (err as Error).message, frames: items.length }, "store commit failed; frames not acknowledged");
+      throw err;
+    }
+  }
+}
+
+function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, receivedAt: Date): ReadingRecord {
+  return {
+    deviceId: device.id,
+    boot: envelope.boot,
+    seq: envelope.seq,
+    type: envelope.type,
+    kind: message.kind,
+    topic: topicFor(device.site, device.id, message.kind),
+    payload: JSON.stringify(message.payload),
+    observedAt: Date.parse(String(message.payload.dateObserved)),
+    receivedAt: receivedAt.getTime(),
+    alarm: message.kind === "alarm",
+  };
 }

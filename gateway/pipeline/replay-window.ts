@@ -39,6 +39,25 @@ export class ReplayWindows {
     setBit(w.seen, seq, true);
   }
 
+  /** Snapshot of one device's window, for the store. */
+  row(deviceId: number): { deviceId: number; boot: number; top: number; seen: Uint8Array } | undefined {
+    const w = this.windows.get(deviceId);
+    return w && { deviceId, boot: w.boot, top: w.top, seen: w.seen.slice() };
+  }
+
+  /** Restores windows persisted by the store, so a restarted gateway still refuses replays. */
+  load(rows: Iterable<{ deviceId: number; boot: number; top: number; seen: Uint8Array }>): void {
+    for (const r of rows) {
+      const seen = new Uint8Array(WINDOW / 8);
+      seen.set(r.seen.subarray(0, seen.length));
+      this.windows.set(r.deviceId, { boot: r.boot, top: r.top, seen });
+    }
+  }
+
+  forget(deviceId: number): void {
+    this.windows.delete(deviceId);
+  }
+
   /** The highest (boot, seq) recorded, for status and persistence. */
   last(deviceId: number): { boot: number; seq: number } | undefined {
     const w = this.windows.get(deviceId);

@@ -3,13 +3,11 @@ import { decode as cborxDecode } from "cbor-x";
 import { encode } from "../../shared/cbor.js";
 import { computeMic, encodeFrame, MIC_BYTES } from "../../shared/envelope.js";
 import { PROTOCOL_VERSION } from "../../shared/messages.js";
-import { resolveConfig } from "../../gateway/config.js";
-import { Gateway } from "../../gateway/gateway.js";
-import { createLogger } from "../../gateway/log.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { startTestGateway } from "../support/gateway.js";
 import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
-import { Registry } from "../../gateway/registry/registry.js";
-import { KEYS, keyBytes, TEST_DEVICES } from "../support/fleet.js";
+import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 
@@ -18,8 +16,7 @@ let sub: Awaited<ReturnType<typeof collect>>;
 const origin = { source: "test" };
 
 beforeAll(async () => {
-  const config = resolveConfig({ mqtt: { port: 0 } }, process.cwd());
-  gateway = await Gateway.start(config, new Registry(TEST_DEVICES), createLogger("silent"));
+  gateway = await startTestGateway();
   sub = await collect(`mqtt://127.0.0.1:${gateway.broker.port}`);
 });
 

@@ -3,14 +3,12 @@ import { SerialPort } from "serialport";
 import { MIC_BYTES, parseEnvelope, splitFrame, micMatches, openEnvelope } from "../../shared/envelope.js";
 import { decode } from "../../shared/cbor.js";
 import { slipEncode, SlipDecoder } from "../../shared/slip.js";
-import { resolveConfig } from "../../gateway/config.js";
-import { Gateway } from "../../gateway/gateway.js";
-import { createLogger } from "../../gateway/log.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import { startTestGateway } from "../support/gateway.js";
 import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
-import { Registry } from "../../gateway/registry/registry.js";
 import type { SerialLink } from "../../gateway/ingest/serial-link.js";
-import { KEYS, keyBytes, TEST_DEVICES } from "../support/fleet.js";
+import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { hasSocat, ptyPair, type PtyPair } from "../support/socat.js";
@@ -38,8 +36,7 @@ describe.skipIf(!hasSocat)("serial end to end over a socat PTY pair", () => {
 
   beforeAll(async () => {
     pty = await ptyPair();
-    const config = resolveConfig({ mqtt: { port: 0 }, serial: [{ path: pty.gateway }] }, process.cwd());
-    gateway = await Gateway.start(config, new Registry(TEST_DEVICES), createLogger("silent"));
+    gateway = await startTestGateway({ serial: [{ path: pty.gateway }] });
     sub = await collect(`mqtt://127.0.0.1:${gateway.broker.port}`);
     port = await openDevicePort(pty.device);
     await waitFor("gateway port open", () => (gateway.links.get(pty.gateway) as SerialLink).state === "open");
