@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { compileSchema, describeErrors } from "./schema.js";
+import { addSchema, compileSchema, describeErrors } from "./schema.js";
+import { resolveSecurityConfig, type SecurityConfig, type SecurityFileConfig } from "./security/config.js";
+import securitySchema from "./security/security.schema.json" with { type: "json" };
 import type { LimitOptions } from "./store/retention.js";
 import type { Synchronous } from "./store/store.js";
 import schema from "./config.schema.json" with { type: "json" };
@@ -19,9 +21,11 @@ export interface GatewayConfig {
   dataDir: string;
   logLevel: string;
   store: LimitOptions & { synchronous: Synchronous; batchMs: number };
+  security: SecurityConfig;
 }
 
-type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store">> & {
+type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store" | "security">> & {
+  security?: SecurityFileConfig;
   mqtt?: Partial<GatewayConfig["mqtt"]>;
   store?: Partial<GatewayConfig["store"]>;
   serial?: Array<Partial<SerialConfig> & { path: string }>;
@@ -31,6 +35,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+addSchema(securitySchema);
 const validate = compileSchema<FileConfig>(schema);
 
 /** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data, durable commits. */
@@ -42,6 +47,7 @@ export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig 
     dataDir: resolve(baseDir, file.dataDir ?? "data"),
     logLevel: file.logLevel ?? "info",
     store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 5 },
+    security: resolveSecurityConfig(file.security, baseDir),
   };
 }
 

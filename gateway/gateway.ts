@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { ProtocolError } from "../shared/errors.js";
+import { decodeRelayUp, encodeRelayDown, RELAY_UP } from "../shared/relay.js";
 import type { GatewayConfig } from "./config.js";
 import { ackFrame } from "./downlink/ack.js";
 import type { FrameSink, Link } from "./ingest/link.js";
@@ -31,19 +33,21 @@ export class Gateway implements FrameSink {
     this.pipeline = new Pipeline(registry, store, new Publisher(broker.aedes), log, { maxDelayMs: config.store.batchMs });
     this.pipeline.on("ack", (req) => {
       const link = this.links.get(req.origin.source);
-      if (!link?.send(ackFrame(req))) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
+      // a frame heard over LoRa is answered over LoRa: the bridge transmits what it is handed
+      const frame = req.origin.radio ? encodeRelayDown(ackFrame(req)) : ackFrame(req);
+      if (!link?.send(frame)) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
     });
     this.housekeeping = setInterval(() => this.sweep(), HOUSEKEEPING_MS);
     this.housekeeping.unref();
   }
 
-  static async start(config: GatewayConfig, registry: Registry, log: Logger): Promise<Gateway> {
+  static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean } = { demo: false }): Promise<Gateway> {
     const store = Store.open({ file: join(config.dataDir, "pantau.db"), ...config.store });
     const swept = store.enforceLimits();
     log.info({ file: join(config.dataDir, "pantau.db"), ...swept }, "store open");
     let broker: RunningBroker;
     try {
-      broker = await startBroker(config.mqtt, log);
+      broker = await startBroker({ mqtt: config.mqtt, security: config.security, demo: mode.demo }, log);
     } catch (err) {
       store.close();
       throw err;
@@ -63,7 +67,14 @@ export class Gateway implements FrameSink {
   }
 
   frame(frame: Uint8Array, link: Link): void {
-    this.ingest(frame, { source: link.name });
+    if (link.kind !== "bridge" || frame[0] !== RELAY_UP) return this.ingest(frame, { source: link.name });
+    try {
+      const { packet, rssiDbm, snrDb10 } = decodeRelayUp(frame);
+      this.ingest(packet, { source: link.name, radio: { rssiDbm, snrDb10 } });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.pipeline.reject(err.reason, err.message, link.name, frame.length);
+    }
   }
 
   framingError(reason: string, link: Link, dropped: number): void {

@@ -1,4 +1,5 @@
 import { MAX_FRAME } from "../../shared/envelope.js";
+import { MAX_RELAY_RECORD } from "../../shared/relay.js";
 import { SlipDecoder } from "../../shared/slip.js";
 
 /** Where deframed bytes go: the gateway routes frames into the pipeline. */
@@ -17,11 +18,11 @@ export interface Link {
   stop(): Promise<void>;
 }
 
-/** The SLIP deframer every link feeds, sized to the largest frame the protocol allows. */
+/** The SLIP deframer every link feeds, sized to the largest record its kind of link carries. */
 export function createDeframer(link: Link, sink: FrameSink): SlipDecoder {
   return new SlipDecoder(
     (frame) => sink.frame(frame, link),
     (reason, dropped) => sink.framingError(reason, link, dropped),
-    MAX_FRAME,
+    link.kind === "bridge" ? MAX_RELAY_RECORD : MAX_FRAME,
   );
 }

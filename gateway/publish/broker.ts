@@ -1,40 +1,38 @@
-import { createServer, type AddressInfo, type Server } from "node:net";
 import { Aedes } from "aedes";
 import type { Logger } from "../log.js";
+import type { SecurityConfig } from "../security/config.js";
+import { startListeners } from "../security/listeners.js";
+import { attachSecurity, type SecurityStats } from "../security/security.js";
 
 export interface BrokerOptions {
-  host: string;
-  port: number;
+  mqtt: { host: string; port: number };
+  security: SecurityConfig;
+  /** demo mode lets anonymous clients in, from loopback only */
+  demo: boolean;
 }
 
 export interface RunningBroker {
   aedes: Aedes;
-  /** the bound port, useful when 0 asked the OS for a free one */
+  /** the bound TCP port, useful when 0 asked the OS for a free one */
   port: number;
+  security: SecurityStats;
   close(): Promise<void>;
 }
 
-/** The embedded aedes broker on a TCP listener. */
+/** The embedded aedes broker with authentication, topic ACLs and rate limits, on its listeners. */
 export async function startBroker(opts: BrokerOptions, log: Logger): Promise<RunningBroker> {
   const aedes = await Aedes.createBroker({ id: "pantau-gateway" });
-  const server: Server = createServer(aedes.handle);
+  const security = attachSecurity(aedes, opts.security, { demo: opts.demo, log });
   aedes.on("clientError", (client, err) => log.debug({ client: client.id, err: err.message }, "mqtt client error"));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info({ host: opts.host, port }, "mqtt broker listening");
+  const listeners = await startListeners(aedes, { ...opts.mqtt, tls: opts.security.tls, ws: opts.security.ws }, log);
+  log.info({ host: opts.mqtt.host, ...listeners.ports, demo: opts.demo }, "mqtt broker listening");
   return {
     aedes,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close();
-        aedes.close(() => resolve());
-      }),
+    port: listeners.ports.tcp,
+    security,
+    close: async () => {
+      await listeners.close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
   };
 }

@@ -13,6 +13,7 @@ import { collect, waitFor } from "../support/mqtt.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { hasSocat, ptyPair } from "../support/socat.js";
 import { exitOf, startCli, type RunningCli } from "../support/cli.js";
+import { hashPassword } from "../../gateway/security/scrypt.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pantau-cli-"));
 const running: RunningCli[] = [];
@@ -33,7 +34,7 @@ describe("pantau gateway --config", () => {
     const registry = join(dir, "bad-fleet.json");
     writeFileSync(registry, JSON.stringify({ devices: [TEST_DEVICES[0], { ...TEST_DEVICES[1], key: "not-hex" }] }));
     const config = join(dir, "bad.json");
-    writeFileSync(config, JSON.stringify({ registry: "bad-fleet.json", mqtt: { port: await freePort() } }));
+    writeFileSync(config, JSON.stringify({ registry: "bad-fleet.json", mqtt: { port: await freePort() }, dataDir: join(dir, "data") }));
     const cli = startCli(["gateway", "--config", config]);
     running.push(cli);
     expect(await exitOf(cli)).toBe(1);
@@ -55,11 +56,14 @@ describe("pantau gateway --config", () => {
       writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES }));
       const mqttPort = await freePort();
       const config = join(dir, "gateway.json");
-      writeFileSync(config, JSON.stringify({ registry: "fleet.json", mqtt: { port: mqttPort }, serial: [{ path: pty.gateway }] }));
+      const users = [{ username: "situation-room", role: "command-center", passwordHash: await hashPassword("s3cret-for-tests") }];
+      writeFileSync(config, JSON.stringify({
+        registry: "fleet.json", mqtt: { port: mqttPort }, serial: [{ path: pty.gateway }], dataDir: join(dir, "data"), security: { users },
+      }));
       const cli = startCli(["gateway", "--config", config]);
       running.push(cli);
       await waitFor("serial port open", () => cli.logs.find((l) => l.msg === "serial port open"), 15_000);
-      const sub = await collect(`mqtt://127.0.0.1:${mqttPort}`);
+      const sub = await collect(`mqtt://situation-room:s3cret-for-tests@127.0.0.1:${mqttPort}`);
       const port = new SerialPort({ path: pty.device, baudRate: 115200 });
       const flood = new ScriptedDevice(103, KEYS.flood);
       port.write(Buffer.from(slipEncode(flood.frame("floodReport", SAMPLE_BODIES.floodReport))));

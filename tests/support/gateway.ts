@@ -12,5 +12,5 @@ type FileConfig = Parameters<typeof resolveConfig>[0];
 /** An in-process gateway on a free MQTT port with its store in a fresh temp folder. */
 export async function startTestGateway(file: FileConfig = {}, dataDir = mkdtempSync(join(tmpdir(), "pantau-gw-"))): Promise<Gateway> {
   const config = resolveConfig({ mqtt: { port: 0 }, ...file, dataDir }, process.cwd());
-  return Gateway.start(config, new Registry(TEST_DEVICES), createLogger("silent"));
+  return Gateway.start(config, new Registry(TEST_DEVICES), createLogger("silent"), { demo: true });
 }

@@ -1,0 +1,115 @@
+import { resolve } from "node:path";
+import { grantsFor, type Grants, type Role } from "./acl.js";
+import type { PublishLimits } from "./rate-limit.js";
+import { parsePasswordHash, type PasswordHash } from "./scrypt.js";
+
+/** One MQTT user as written in the gateway config (`security.users[]`). */
+export interface UserConfig {
+  username: string;
+  /** from `pantau passwd` */
+  passwordHash: string;
+  role: Role;
+  /** role `device` only; defaults to the username read as a device id */
+  deviceId?: number;
+}
+
+export interface ConnectionLimits {
+  /** authenticated connections in total, all listeners together */
+  maxConnections: number;
+  /** authenticated connections per username (anonymous demo clients share one name) */
+  maxConnectionsPerUser: number;
+  publish: PublishLimits;
+}
+
+export interface TlsListenerConfig {
+  port: number;
+  /** PEM files, relative to the config file */
+  keyFile: string;
+  certFile: string;
+  /** bind address; defaults to the plain MQTT listener's host */
+  host?: string;
+}
+
+export interface WsListenerConfig {
+  port: number;
+  host?: string;
+  /** URL path of the WebSocket endpoint */
+  path: string;
+}
+
+export interface SecurityConfig {
+  users: UserConfig[];
+  limits: ConnectionLimits;
+  tls?: TlsListenerConfig;
+  ws?: WsListenerConfig;
+}
+
+/** The `security` object as it may appear in the file: everything optional. */
+export interface SecurityFileConfig {
+  users?: UserConfig[];
+  limits?: Partial<Omit<ConnectionLimits, "publish">> & { publish?: Partial<PublishLimits> };
+  tls?: TlsListenerConfig;
+  ws?: Partial<WsListenerConfig> & { port: number };
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxConnections: 1000,
+  maxConnectionsPerUser: 10,
+  publish: { ratePerSecond: 20, burst: 50, disconnectAfterDrops: 500 },
+};
+
+export class SecurityConfigError extends Error {
+  override name = "SecurityConfigError";
+}
+
+/** Fills in defaults and resolves the TLS files against the config file's folder. */
+export function resolveSecurityConfig(file: SecurityFileConfig | undefined, baseDir: string): SecurityConfig {
+  const limits = file?.limits;
+  const config: SecurityConfig = {
+    users: file?.users ?? [],
+    limits: {
+      maxConnections: limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+      maxConnectionsPerUser: limits?.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
+      publish: { ...DEFAULT_LIMITS.publish, ...limits?.publish },
+    },
+  };
+  if (file?.tls) {
+    config.tls = { ...file.tls, keyFile: resolve(baseDir, file.tls.keyFile), certFile: resolve(baseDir, file.tls.certFile) };
+  }
+  if (file?.ws) config.ws = { ...file.ws, path: file.ws.path ?? "/mqtt" };
+  return config;
+}
+
+/** A user ready for login: the parsed hash and the role's grants. */
+export interface Account {
+  username: string;
+  role: Role;
+  hash: PasswordHash;
+  grants: Grants;
+}
+
+/** Checks every user entry up front, so a bad hash fails at start and names its entry. */
+export function compileAccounts(users: readonly UserConfig[]): Map<string, Account> {
+  const accounts = new Map<string, Account>();
+  users.forEach((user, index) => {
+    const where = `security.users[${index}] ("${user.username}")`;
+    if (accounts.has(user.username)) throw new SecurityConfigError(`${where}: duplicate username`);
+    let hash: PasswordHash;
+    try {
+      hash = parsePasswordHash(user.passwordHash);
+    } catch (err) {
+      throw new SecurityConfigError(`${where}: passwordHash ${(err as Error).message}`);
+    }
+    const grants = grantsFor(user.role, user.role === "device" ? deviceIdOf(user, where) : undefined);
+    accounts.set(user.username, { username: user.username, role: user.role, hash, grants });
+  });
+  return accounts;
+}
+
+function deviceIdOf(user: UserConfig, where: string): number {
+  const id = user.deviceId ?? (/^[1-9]\d{0,4}$/.test(user.username) ? Number(user.username) : NaN);
+  if (!Number.isInteger(id) || id < 1 || id > 65535) {
+    throw new SecurityConfigError(`${where}: a device user needs deviceId 1..65535, or a username that is the device id`);
+  }
+  return id;
+}
