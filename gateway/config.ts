@@ -5,6 +5,9 @@ import { resolveSecurityConfig, type SecurityConfig, type SecurityFileConfig } f
 import securitySchema from "./security/security.schema.json" with { type: "json" };
 import type { LimitOptions } from "./store/retention.js";
 import type { Synchronous } from "./store/store.js";
+import type { HealthPolicyOverrides } from "./health/device-health.js";
+import type { HttpOptions } from "./http/server.js";
+import type { UpstreamOptions } from "./upstream/bridge.js";
 import schema from "./config.schema.json" with { type: "json" };
 
 export interface SerialConfig {
@@ -22,9 +25,14 @@ export interface GatewayConfig {
   logLevel: string;
   store: LimitOptions & { synchronous: Synchronous; batchMs: number };
   security: SecurityConfig;
+  http: Required<HttpOptions>;
+  /** the command center's broker; absent: no upstream, the outbox keeps filling within its bounds */
+  upstream?: UpstreamOptions;
+  health?: HealthPolicyOverrides;
 }
 
-type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store" | "security">> & {
+type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store" | "security" | "http">> & {
+  http?: HttpOptions;
   security?: SecurityFileConfig;
   mqtt?: Partial<GatewayConfig["mqtt"]>;
   store?: Partial<GatewayConfig["store"]>;
@@ -48,7 +56,17 @@ export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig 
     logLevel: file.logLevel ?? "info",
     store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 5 },
     security: resolveSecurityConfig(file.security, baseDir),
+    http: { host: file.http?.host ?? "127.0.0.1", port: file.http?.port ?? 8080 },
+    ...(file.upstream ? { upstream: resolveUpstream(file.upstream, baseDir) } : {}),
+    ...(file.health ? { health: file.health } : {}),
   };
+}
+
+function resolveUpstream(upstream: UpstreamOptions, baseDir: string): UpstreamOptions {
+  const tls = upstream.tls;
+  if (!tls) return upstream;
+  const at = (f: string | undefined) => (f === undefined ? undefined : resolve(baseDir, f));
+  return { ...upstream, tls: { ...tls, ca: at(tls.ca), cert: at(tls.cert), key: at(tls.key) } };
 }
 
 export function loadConfig(path: string): GatewayConfig {

@@ -3,25 +3,38 @@ import { ProtocolError } from "../shared/errors.js";
 import { decodeRelayUp, encodeRelayDown, RELAY_UP } from "../shared/relay.js";
 import type { GatewayConfig } from "./config.js";
 import { ackFrame } from "./downlink/ack.js";
+import { DeviceHealth } from "./health/device-health.js";
+import { HealthReporter } from "./health/health-reporter.js";
+import { startHttp, type RunningHttp } from "./http/server.js";
 import type { FrameSink, Link } from "./ingest/link.js";
 import { SerialLink } from "./ingest/serial-link.js";
 import type { Logger } from "./log.js";
-import { Pipeline, type FrameOrigin } from "./pipeline/pipeline.js";
+import { GatewayMetrics } from "./metrics/metrics.js";
+import { observedAt } from "./normalize/common.js";
+import { Pipeline, type Accepted, type FrameOrigin } from "./pipeline/pipeline.js";
 import { startBroker, type RunningBroker } from "./publish/broker.js";
 import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
 import { Store } from "./store/store.js";
+import { UpstreamBridge } from "./upstream/bridge.js";
 
 const HOUSEKEEPING_MS = 60_000;
+const HEALTH_TICK_MS = 5_000;
 
 /**
- * The composition root: links feed frames to the pipeline, the pipeline publishes on the
- * embedded broker, and acks go back out on the link each frame came from.
+ * The composition root: links feed frames to the pipeline; the pipeline stores, publishes on
+ * the embedded broker and acks on the link each frame came from; the upstream bridge drains the
+ * store's outbox to the command center; health, metrics and the HTTP API watch it all.
  */
 export class Gateway implements FrameSink {
   readonly links = new Map<string, Link>();
   readonly pipeline: Pipeline;
-  private readonly housekeeping: NodeJS.Timeout;
+  readonly metrics = new GatewayMetrics();
+  readonly health: DeviceHealth;
+  readonly upstream: UpstreamBridge | undefined;
+  http: RunningHttp | undefined;
+  private readonly reporter: HealthReporter;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   private constructor(
     readonly config: GatewayConfig,
@@ -30,21 +43,39 @@ export class Gateway implements FrameSink {
     readonly store: Store,
     private readonly log: Logger,
   ) {
-    this.pipeline = new Pipeline(registry, store, new Publisher(broker.aedes), log, { maxDelayMs: config.store.batchMs });
+    const publisher = new Publisher(broker.aedes);
+    this.health = new DeviceHealth(registry.all(), { policy: config.health });
+    this.reporter = new HealthReporter(registry, this.health, publisher, store, log);
+    this.pipeline = new Pipeline(registry, store, publisher, log, {
+      batch: { maxDelayMs: config.store.batchMs },
+      decorate: (message, a) => {
+        this.observe(a);
+        if (message.kind === "status") this.reporter.decorateStatus(a.device.id, message);
+      },
+    });
     this.pipeline.on("ack", (req) => {
       const link = this.links.get(req.origin.source);
       // a frame heard over LoRa is answered over LoRa: the bridge transmits what it is handed
       const frame = req.origin.radio ? encodeRelayDown(ackFrame(req)) : ackFrame(req);
       if (!link?.send(frame)) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
     });
-    this.housekeeping = setInterval(() => this.sweep(), HOUSEKEEPING_MS);
-    this.housekeeping.unref();
+    this.pipeline.on("accepted", (a) => this.accepted(a));
+    this.pipeline.on("rejected", (reason) => this.metrics.frame(reason));
+    this.upstream = config.upstream ? new UpstreamBridge(config.upstream, store, log) : undefined;
+    this.metrics.setCollectors({
+      storeDepth: () => store.usedBytes(),
+      outboxDepth: () => store.outboxDepth(),
+      outboxDropped: () => store.counters().outboxDropped,
+      ...(this.upstream ? { upstream: () => this.upstream!.stats() } : {}),
+    });
+    this.every(HOUSEKEEPING_MS, () => this.sweep());
+    this.every(HEALTH_TICK_MS, () => this.reporter.tick());
   }
 
   static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean } = { demo: false }): Promise<Gateway> {
-    const store = Store.open({ file: join(config.dataDir, "pantau.db"), ...config.store });
-    const swept = store.enforceLimits();
-    log.info({ file: join(config.dataDir, "pantau.db"), ...swept }, "store open");
+    const file = join(config.dataDir, "pantau.db");
+    const store = Store.open({ file, ...config.store });
+    log.info({ file, ...store.enforceLimits() }, "store open");
     let broker: RunningBroker;
     try {
       broker = await startBroker({ mqtt: config.mqtt, security: config.security, demo: mode.demo }, log);
@@ -53,12 +84,27 @@ export class Gateway implements FrameSink {
       throw err;
     }
     const gateway = new Gateway(config, registry, broker, store, log);
+    try {
+      gateway.http = await startHttp(config.http, {
+        registry, store, health: gateway.health, metrics: gateway.metrics, log,
+        checks: {
+          broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
+          store: () => ({ ok: store.outboxDepth() !== undefined, usedBytes: store.usedBytes() }),
+          ports: () => Object.fromEntries([...gateway.links.values()].map((l) => [l.name, l instanceof SerialLink ? l.state : "open"])),
+          upstream: () => gateway.upstream?.stats() ?? "not configured",
+        },
+      });
+    } catch (err) {
+      await gateway.stop();
+      throw err;
+    }
+    gateway.upstream?.start();
     for (const port of config.serial) {
-      const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log);
+      const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log, (state) => gateway.metrics.portState(port.path, state));
       gateway.addLink(link);
       link.start();
     }
-    log.info({ devices: registry.all().length, ports: config.serial.length }, "gateway started");
+    log.info({ devices: registry.all().length, ports: config.serial.length, http: gateway.http.port }, "gateway started");
     return gateway;
   }
 
@@ -87,16 +133,50 @@ export class Gateway implements FrameSink {
     });
   }
 
+  /** Link quality comes from the bridge's radio when there is one, else from what the unit reports. */
+  private observe({ envelope, device, origin, receivedAt }: Omit<Accepted, "message">): void {
+    const status = envelope.type === "status" ? envelope.body : undefined;
+    const rssiDbm = origin.radio?.rssiDbm ?? status?.rssiDbm;
+    const snrDb10 = origin.radio?.snrDb10 ?? status?.snrDb10;
+    this.health.observe(device.id, {
+      boot: envelope.boot, seq: envelope.seq, type: envelope.type, receivedAt,
+      ...(status ? { batteryMv: status.batteryMv, queueDepth: status.queueDepth } : {}),
+      ...(rssiDbm !== undefined ? { rssiDbm } : {}),
+      ...(snrDb10 !== undefined ? { snrDb10 } : {}),
+    });
+    this.metrics.deviceLink(device.id, {
+      ...(rssiDbm !== undefined ? { rssi: rssiDbm } : {}),
+      ...(snrDb10 !== undefined ? { snr: snrDb10 / 10 } : {}),
+      ...(status ? { batteryV: status.batteryMv / 1000 } : {}),
+    });
+  }
+
+  private accepted({ envelope, receivedAt }: Accepted): void {
+    this.metrics.frame("accepted");
+    this.metrics.latency((Date.now() - observedAt(envelope, receivedAt).at.getTime()) / 1000);
+    this.upstream?.notify();
+  }
+
   /** Retention and outbox limits, so an outage fills a bounded amount of disk. */
   private sweep(): void {
     const result = this.store.enforceLimits();
     if (result.historyDropped || result.outboxDropped) this.log.warn(result, "store limits applied");
   }
 
+  private every(ms: number, task: () => unknown): void {
+    const timer = setInterval(() => {
+      Promise.resolve(task()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, "periodic task failed"));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
   async stop(): Promise<void> {
-    clearInterval(this.housekeeping);
+    for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.links.values()].map((l) => l.stop()));
     this.pipeline.flush();
+    await this.upstream?.stop();
+    await this.http?.close();
     await this.broker.close();
     this.store.close();
     this.log.info("gateway stopped");

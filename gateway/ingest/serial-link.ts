@@ -20,7 +20,7 @@ export type LinkState = "opening" | "open" | "closed" | "stopped";
  * to the next one.
  */
 export class SerialLink implements Link {
-  state: LinkState = "closed";
+  private current: LinkState = "closed";
   readonly name: string;
   readonly kind: "direct" | "bridge";
   private port: SerialPort | undefined;
@@ -32,11 +32,21 @@ export class SerialLink implements Link {
     private readonly opts: SerialLinkOptions,
     sink: FrameSink,
     private readonly log: Logger,
+    private readonly onState: (state: LinkState) => void = () => undefined,
   ) {
     this.name = opts.path;
     this.kind = opts.kind;
     this.backoff = opts.minBackoffMs ?? 500;
     this.deframer = createDeframer(this, sink);
+  }
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  private set state(next: LinkState) {
+    this.current = next;
+    this.onState(next);
   }
 
   start(): void {

@@ -62,7 +62,13 @@ interface Candidate {
  * the store's unique (device, boot, seq) catches what the replay window cannot see yet, such as
  * the same LoRa packet heard by two bridges within one batch.
  */
-export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest] }> {
+export interface PipelineOptions {
+  batch?: { maxItems?: number; maxDelayMs?: number };
+  /** adds gateway knowledge (device health) to a message before it is stored and published */
+  decorate?: (message: Normalized, accepted: Omit<Accepted, "message">) => void;
+}
+
+export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest]; rejected: [RejectReason, string] }> {
   readonly counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly windows = new ReplayWindows();
   private readonly batcher: CommitBatcher<Candidate, boolean>;
@@ -72,11 +78,11 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     private readonly store: ReadingStore,
     private readonly publisher: Publisher,
     private readonly log: Logger,
-    batch: { maxItems?: number; maxDelayMs?: number } = {},
+    private readonly options: PipelineOptions = {},
   ) {
     super();
     this.windows.load(store.loadReplayWindows());
-    this.batcher = new CommitBatcher((items) => this.commit(items), batch.maxItems, batch.maxDelayMs);
+    this.batcher = new CommitBatcher((items) => this.commit(items), options.batch?.maxItems, options.batch?.maxDelayMs);
   }
 
   async handleFrame(frame: Uint8Array, origin: FrameOrigin, receivedAt = new Date()): Promise<Outcome> {
@@ -87,6 +93,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
         throw new ProtocolError("replay", `${verdict} (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id}`);
       }
       const message = normalize(envelope, device, receivedAt);
+      this.options.decorate?.(message, { envelope, device, origin, receivedAt });
       const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, receivedAt) });
       if (!inserted) {
         this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
@@ -107,6 +114,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   /** Framing errors come from the deframer, before there is a frame to verify. */
   reject(reason: RejectReason, message: string, source: string, bytes: number): RejectReason {
     this.counts[reason]++;
+    this.emit("rejected", reason, source);
     this.log.warn({ source, reason, bytes }, `frame rejected: ${message}`);
     return reason;
   }

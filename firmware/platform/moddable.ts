@@ -1,0 +1,319 @@
+/// <reference path="../typings/embedded-io-analog.d.ts" />
+/// <reference path="../typings/embedded-io-digital.d.ts" />
+/// <reference path="../typings/embedded-io-pulsecount.d.ts" />
+/// <reference path="../typings/embedded-io-serial.d.ts" />
+/// <reference path="../typings/embedded-io-spi.d.ts" />
+/// <reference path="../typings/preference.d.ts" />
+/// <reference path="../typings/sx127x.d.ts" />
+/// <reference path="../typings/time.d.ts" />
+/// <reference path="../typings/timer.d.ts" />
+
+// The platform on an ESP32 running Moddable: ECMA-419 IO classes (embedded:io/*), the timer,
+// time and preference modules, and the SDK's SX127x LoRa driver. Which pin serves which platform
+// name ("host", "radar", "loop0", ...) comes from the board map in the manifest's config (see
+// hardware/pins.md); nothing here is specific to a role.
+
+import Analog from "embedded:io/analog";
+import Digital from "embedded:io/digital";
+import PulseCount from "embedded:io/pulsecount";
+import Serial from "embedded:io/serial";
+import SPI from "embedded:io/spi";
+import Preference from "preference";
+import LoRa from "sx127x";
+import Time from "time";
+import Timer, { type TimerID } from "timer";
+import type {
+  AnalogIn, DigitalOut, Platform, PulseCounter, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
+} from "./platform.js";
+
+// Moddable globals: `trace` prints to the debug console; `System` (non-standard, from the IO
+// host) restarts the chip.
+declare const trace: (message: string) => void;
+declare const System: { restart(): void };
+
+export interface SerialPins {
+  port: number;
+  receive?: number;
+  transmit?: number;
+}
+
+export interface LoRaPins {
+  clock: number;
+  in: number;
+  out: number;
+  select: number;
+  reset: number;
+  interrupt: number;
+  /** SPI host; see hardware/pins.md */
+  port?: number;
+  hz?: number;
+}
+
+export interface BoardMap {
+  serial: Readonly<Record<string, SerialPins>>;
+  digital?: Readonly<Record<string, number>>;
+  pulse?: Readonly<Record<string, { signal: number; control?: number }>>;
+  analog?: Readonly<Record<string, number>>;
+  /** supply voltage through a resistor divider on an ADC pin */
+  battery?: { pin: number; dividerRatio: number; fullScaleMv: number };
+  lora?: LoRaPins;
+}
+
+export interface RadioSettings {
+  freqKhz: number;
+  spreadingFactor: number;
+  bandwidthHz: number;
+  txDbm: number;
+  syncWord?: number;
+}
+
+/** The board map the build selected: config.boards[config.board] (see manifest.json). */
+export function boardFromConfig(config: Readonly<Record<string, unknown>>): BoardMap {
+  const boards = config.boards as Readonly<Record<string, BoardMap>> | undefined;
+  const name = String(config.board);
+  const board = boards?.[name];
+  if (!board) throw new Error(`no board map "${name}" in the manifest config`);
+  return board;
+}
+
+/** Preference-backed storage; byte values travel as ArrayBuffers. */
+export class PreferenceStorage implements Storage {
+  constructor(private readonly domain: string) {}
+
+  get(key: string): string | number | boolean | Uint8Array | undefined {
+    const value = Preference.get(this.domain, key);
+    return value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+  }
+
+  set(key: string, value: string | number | boolean | Uint8Array): void {
+    Preference.set(this.domain, key, value instanceof Uint8Array ? value.slice().buffer : value);
+  }
+
+  delete(key: string): void {
+    Preference.delete(this.domain, key);
+  }
+}
+
+/** Output waiting for UART buffer space: bounded, excess is dropped and counted. */
+const MAX_PENDING_OUTPUT = 4096;
+
+class ModdableSerial implements SerialPort {
+  private readonly io: Serial;
+  private writable = 0;
+  private readonly pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  dropped = 0;
+
+  constructor(pins: SerialPins, options: SerialOptions) {
+    const self = this;
+    this.io = new Serial({
+      ...pins,
+      baud: options.baud,
+      format: "buffer",
+      onReadable() {
+        const data = this.read();
+        if (data) options.onReceive(new Uint8Array(data));
+      },
+      onWritable(count) {
+        self.writable = count;
+        self.drain();
+      },
+    });
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.pendingBytes + bytes.length > MAX_PENDING_OUTPUT) {
+      this.dropped++;
+      return;
+    }
+    this.pending.push(bytes.slice());
+    this.pendingBytes += bytes.length;
+    this.drain();
+  }
+
+  close(): void {
+    this.io.close();
+  }
+
+  private drain(): void {
+    while (this.writable > 0) {
+      const chunk = this.pending[0];
+      if (!chunk) return;
+      const n = Math.min(this.writable, chunk.length);
+      this.io.write(chunk.subarray(0, n));
+      this.writable -= n;
+      this.pendingBytes -= n;
+      if (n === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(n);
+    }
+  }
+}
+
+/** The PCNT counter restarts at 0 when it reaches this value. */
+const PCNT_WRAP = 32767;
+
+class ModdablePulseCounter implements PulseCounter {
+  private readonly io: PulseCount;
+  private last: number;
+
+  constructor(pins: { signal: number; control?: number }) {
+    this.io = new PulseCount(pins);
+    this.last = this.io.read();
+  }
+
+  /** Counts since the previous read: correct as long as reads come within 32 767 counts. */
+  read(): number {
+    const now = this.io.read();
+    const delta = (now - this.last + PCNT_WRAP) % PCNT_WRAP;
+    this.last = now;
+    return delta;
+  }
+
+  close(): void {
+    this.io.close();
+  }
+}
+
+class ModdableRadio implements Radio {
+  readonly spreadingFactor: number;
+  readonly bandwidthHz: number;
+  private readonly lora: LoRa;
+  private readonly buffer = new Uint8Array(256);
+  private onPacket: ((packet: RadioPacket) => void) | undefined;
+  private done: (() => void) | undefined;
+
+  constructor(pins: LoRaPins, settings: RadioSettings) {
+    this.spreadingFactor = settings.spreadingFactor;
+    this.bandwidthHz = settings.bandwidthHz;
+    // The driver works in MHz and computes registers with BigInt(MHz * 1e6): keep it integral.
+    const frequency = Math.round(settings.freqKhz / 100) / 10;
+    if (!Number.isInteger(frequency * 1e6)) throw new RangeError(`carrier ${settings.freqKhz} kHz`);
+    this.lora = new LoRa({
+      spi: { io: SPI, clock: pins.clock, in: pins.in, out: pins.out, hz: pins.hz ?? 8_000_000, port: pins.port, mode: 0 },
+      select: { io: Digital, pin: pins.select, mode: Digital.Output },
+      reset: { io: Digital, pin: pins.reset, mode: Digital.Output },
+      interrupt: { io: Digital, pin: pins.interrupt, mode: Digital.Input },
+      frequency,
+      spreadingFactor: settings.spreadingFactor,
+      bandwidth: settings.bandwidthHz / 1000,
+      codingRate: 5,
+      transmitPower: settings.txDbm,
+      syncWord: settings.syncWord ?? 0x12,
+      preambleLength: 8,
+      crc: true,
+      enableReceiver: true,
+      onReadable: () => this.received(),
+      onWritable: () => this.transmitted(),
+    });
+  }
+
+  receive(onPacket: (packet: RadioPacket) => void): void {
+    this.onPacket = onPacket;
+  }
+
+  transmit(payload: Uint8Array, done: () => void): void {
+    this.done = done;
+    this.lora.write(payload, payload.length);
+  }
+
+  private received(): void {
+    // The packet registers hold this packet's figures until the next one arrives.
+    const stats = this.lora.statistics();
+    const length = this.lora.read(this.buffer);
+    if (length === undefined) return;
+    this.onPacket?.({ payload: this.buffer.slice(0, length), rssiDbm: Math.round(stats.packetRssi), snrDb10: Math.round(stats.snr * 10) });
+  }
+
+  private transmitted(): void {
+    const done = this.done;
+    this.done = undefined;
+    done?.();
+  }
+}
+
+export class ModdablePlatform implements Platform {
+  readonly radio: Radio | undefined;
+  private readonly timers = new Map<number, TimerID>();
+  private nextTimer = 1;
+  private readonly battery: Analog | undefined;
+
+  constructor(private readonly board: BoardMap, readonly storage: Storage, radio: RadioSettings) {
+    this.battery = board.battery ? new Analog({ pin: board.battery.pin, resolution: 12 }) : undefined;
+    this.radio = board.lora ? this.startRadio(board.lora, radio) : undefined;
+  }
+
+  serial(options: SerialOptions): SerialPort {
+    return new ModdableSerial(this.pins(this.board.serial, options.port), options);
+  }
+
+  digitalOut(pin: string): DigitalOut {
+    const io = new Digital({ pin: this.pins(this.board.digital, pin), mode: Digital.Output });
+    return { write: (value) => io.write(value) };
+  }
+
+  pulseCounter(input: string): PulseCounter {
+    return new ModdablePulseCounter(this.pins(this.board.pulse, input));
+  }
+
+  analogIn(input: string): AnalogIn {
+    const io = new Analog({ pin: this.pins(this.board.analog, input), resolution: 12 });
+    const max = 2 ** io.resolution - 1;
+    return { read: () => ({ value: io.read(), max }), close: () => io.close() };
+  }
+
+  setTimer(callback: () => void, delayMs: number, intervalMs?: number): TimerHandle {
+    const id = this.nextTimer++;
+    const timer = intervalMs === undefined
+      ? Timer.set(() => {
+        this.timers.delete(id);
+        callback();
+      }, delayMs)
+      : Timer.set(callback, delayMs, intervalMs);
+    this.timers.set(id, timer);
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const timer = this.timers.get(handle.id);
+    if (timer === undefined) return;
+    Timer.clear(timer);
+    this.timers.delete(handle.id);
+  }
+
+  uptimeMs(): number {
+    return Time.ticks;
+  }
+
+  batteryMv(): number {
+    const b = this.board.battery;
+    if (!this.battery || !b) return 0;
+    return (this.battery.read() / (2 ** this.battery.resolution - 1)) * b.fullScaleMv * b.dividerRatio;
+  }
+
+  heapUsed(): number {
+    return -1;
+  }
+
+  restart(): void {
+    System.restart();
+  }
+
+  trace(message: string): void {
+    trace(`${message}\n`);
+  }
+
+  private pins<T>(map: Readonly<Record<string, T>> | undefined, name: string): T {
+    const pins = map?.[name];
+    if (pins === undefined) throw new Error(`this board has no "${name}"`);
+    return pins;
+  }
+
+  private startRadio(pins: LoRaPins, settings: RadioSettings): Radio | undefined {
+    try {
+      return new ModdableRadio(pins, settings);
+    } catch (err) {
+      this.trace(`LoRa radio not available: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// The loop role: an inductive-loop vehicle detector for 1–4 loops on the pulse counter.
+//
+// Settings (flat keys; integers unless noted; defaults in brackets):
+//   loops          number of loops, read on inputs "loop0".."loop3"            [2]        1..4
+//   lanes          string, one lane digit (0–7) per loop; two loops with the same digit are a
+//                  speed trap, the lower loop index upstream; a lone loop is a single-loop lane
+//                                                   ["00" for 2 loops, "001" for 3, "0011" for 4]
+//   spacingCm      speed trap leading-edge to leading-edge distance             [366]      100..3000
+//   loopLengthCm   loop length along the lane (effective, for length and speed) [180]      50..1000
+//   meanLengthCm   assumed mean vehicle length for single-loop speed            [500]      150..2000
+//   sensitivity    ΔL/L on threshold in 0.01 %: 1,2,4,8,16,32,64,128            [16 = 0.16 %]
+//   hysteresisPct  off threshold as a share of the on threshold                 [70]       30..95
+//   gateMs         pulse-counter read period                                    [20]       10..100
+//   intervalS      record interval: 20, 30 or 60                                [60]
+//   classEdgesDm   string, 3 or 4 ascending length-bin edges in dm (4 or 5 classes)
+//                  ["21,67,113,186": motorcycle, short, medium, long, very long; TRR 2339]
+//   maxPresenceS   presence after which the loop re-tunes and flags stuck presence [240] 10..3600
+//   fMinHz/fMaxHz  oscillator range; outside it for 1 s the loop is open/shorted [10000/200000]
+//   chatterPerS    on-transitions within one second that count as chatter       [4]        2..16
+//   trackTauS      baseline follow time constant while the loop is empty        [60]       5..3600
+// The presence window (the effective counting gate) is derived per loop at tuning so that the
+// chosen sensitivity spans at least MIN_COUNTS counts (see detector.ts); a trace reports it.
+//
+// Every interval each lane sends one loopInterval record: volume, occupancy (‰), mean speed
+// (km/h), mean length (dm), class counts and mean headway (0.1 s). Loop faults (open, shorted,
+// stuck presence, chatter) go to the status frame through ctx.setFaults; events that come and
+// go (stuck presence, chatter) are held for one status period (the core's statusS) so it sees them.
+
+import { LoopDetector, type DetectorListener } from "./detector.js";
+import { IntervalAggregator } from "./interval.js";
+import type { Lane } from "./lane.js";
+import { parseLoopSettings, type LoopConfig } from "./settings.js";
+import { SingleLoopLane } from "./single-loop.js";
+import { SpeedTrap } from "./speed-trap.js";
+import type { PulseCounter, TimerHandle } from "../../platform/platform.js";
+import type { Role, RoleContext, RoleFactory } from "../role.js";
+
+/** minimum wait after an interval's end before its record is closed, for late trailing edges */
+const SETTLE_MS = 1000;
+/**
+ * longest wait for vehicles that arrived before the end to be classified (a 17 m truck at
+ * 20 km/h needs about 4 s); one still on the loop then is classified in the next record
+ */
+const MAX_SETTLE_MS = 5000;
+/** the core's status period when the settings do not say: fault events are held this long */
+const DEFAULT_STATUS_S = 300;
+
+class LoopRole implements Role, DetectorListener {
+  private settings: Record<string, number | string | boolean>;
+  private config: LoopConfig | undefined;
+  private counters: PulseCounter[] = [];
+  private detectors: LoopDetector[] = [];
+  private lanes: Lane[] = [];
+  /** the lane of each loop */
+  private laneOf: Lane[] = [];
+  private timer: TimerHandle | undefined;
+  private settleMs = SETTLE_MS;
+  private reported = -1;
+  private held = 0;
+  private heldUntilMs = 0;
+  private readonly holdMs: number;
+
+  constructor(private readonly ctx: RoleContext) {
+    this.settings = { ...ctx.settings };
+    const statusS = ctx.settings["statusS"];
+    this.holdMs = (typeof statusS === "number" && statusS > 0 ? statusS : DEFAULT_STATUS_S) * 1000;
+  }
+
+  start(): void {
+    const parsed = parseLoopSettings(this.settings);
+    if (!parsed.ok) {
+      this.ctx.platform.trace(`loop: ${parsed.reason}; using defaults`);
+      this.settings = {};
+    }
+    const config = parsed.ok ? parsed.config : (parseLoopSettings({}) as { ok: true; config: LoopConfig }).config;
+    this.config = config;
+    this.build(config);
+    this.timer = this.ctx.platform.setTimer(() => this.gate(), config.gateMs, config.gateMs);
+  }
+
+  stop(): void {
+    if (this.timer) this.ctx.platform.clearTimer(this.timer);
+    this.timer = undefined;
+    for (const counter of this.counters) counter.close();
+    this.counters = [];
+    this.detectors = [];
+    this.lanes = [];
+    this.laneOf = [];
+  }
+
+  /** Any key of the role is applied by rebuilding it; a value that does not parse is refused. */
+  applySetting(key: string, value: number | string | boolean): boolean {
+    const next = { ...this.settings, [key]: value };
+    if (!parseLoopSettings(next).ok) return false;
+    this.settings = next;
+    if (this.timer) {
+      this.stop();
+      this.start();
+    }
+    return true;
+  }
+
+  private build(config: LoopConfig): void {
+    const platform = this.ctx.platform;
+    const now = platform.uptimeMs();
+    for (let i = 0; i < config.loops; i++) {
+      this.counters.push(platform.pulseCounter(`loop${i}`));
+      this.detectors.push(new LoopDetector(i, config, this, now));
+    }
+    const classCount = config.classEdgesM.length + 1;
+    for (const lane of config.lanes) {
+      const [lead, trail] = lane.loops as [number, number | undefined];
+      const options = { lane: lane.lane, intervalS: config.intervalS, classCount };
+      let logic: Lane;
+      if (trail === undefined) {
+        const aggregator = new IntervalAggregator({ ...options, gFactorM: config.meanLengthM + config.loopLengthM }, now);
+        logic = new SingleLoopLane(aggregator, lead, config);
+      } else {
+        logic = new SpeedTrap(new IntervalAggregator(options, now), lead, trail, config);
+      }
+      this.lanes.push(logic);
+      for (const loop of lane.loops) this.laneOf[loop] = logic;
+    }
+  }
+
+  private gate(): void {
+    const now = this.ctx.platform.uptimeMs();
+    for (let i = 0; i < this.detectors.length; i++) {
+      (this.detectors[i] as LoopDetector).sample((this.counters[i] as PulseCounter).read(), now);
+    }
+    for (let i = 0; i < this.lanes.length; i++) (this.lanes[i] as Lane).tick(now);
+    const first = this.lanes[0];
+    if (first && this.closing(now, first.aggregator.boundaryMs)) this.closeInterval();
+    this.reportFaults(now);
+  }
+
+  /** An interval closes once its late edges are in and its vehicles are classified (or at the cap). */
+  private closing(now: number, boundaryMs: number): boolean {
+    if (now < boundaryMs + this.settleMs) return false;
+    if (now >= boundaryMs + MAX_SETTLE_MS) return true;
+    for (let i = 0; i < this.lanes.length; i++) if ((this.lanes[i] as Lane).waitingBefore(boundaryMs)) return false;
+    return true;
+  }
+
+  private closeInterval(): void {
+    for (const lane of this.lanes) {
+      const lead = this.detectors[lane.loops[0] as number] as LoopDetector;
+      this.ctx.send("loopInterval", lane.aggregator.close(lead.occupied ? lead.occupiedSinceMs : Number.NaN));
+    }
+  }
+
+  /** Faults in force, plus fault events (stuck presence, chatter) held for one status period. */
+  private reportFaults(now: number): void {
+    let bits = 0;
+    let events = 0;
+    for (let i = 0; i < this.detectors.length; i++) {
+      const d = this.detectors[i] as LoopDetector;
+      bits |= d.faults;
+      events |= d.takeEvents();
+    }
+    if (events) {
+      this.held |= events;
+      this.heldUntilMs = now + this.holdMs;
+    } else if (now >= this.heldUntilMs) {
+      this.held = 0;
+    }
+    bits |= this.held;
+    if (bits === this.reported) return;
+    if (bits & ~this.reported) this.ctx.platform.trace(`loop: faults ${bits}`);
+    this.reported = bits;
+    this.ctx.setFaults(bits);
+  }
+
+  // --- DetectorListener ---
+
+  arrive(loop: number, tOnMs: number): void {
+    this.laneOf[loop]?.arrive(loop, tOnMs);
+  }
+
+  depart(loop: number, tOnMs: number, tOffMs: number, centroidMs: number, peakShift: number): void {
+    this.laneOf[loop]?.depart(loop, tOnMs, tOffMs, centroidMs, peakShift);
+  }
+
+  /** A trap's loops share the longer window; the settling time covers the longest one. */
+  tuned(loop: number): void {
+    const config = this.config as LoopConfig;
+    const lane = this.laneOf[loop];
+    if (!lane) return;
+    let gates = 1;
+    for (const i of lane.loops) gates = Math.max(gates, (this.detectors[i] as LoopDetector).neededWindow);
+    for (const i of lane.loops) {
+      const d = this.detectors[i] as LoopDetector;
+      if (d.tuned) d.setWindow(gates);
+    }
+    this.settleMs = Math.max(this.settleMs, (gates + 2) * config.gateMs);
+    const d = this.detectors[loop] as LoopDetector;
+    this.ctx.platform.trace(
+      `loop${loop}: ${Math.round(d.baselineHz)} Hz, window ${gates}x${config.gateMs} ms, ` +
+        `sensitivity ${Math.round(d.effectiveSensitivity * 1e6) / 1e4} %`,
+    );
+  }
+}
+
+export const loopRole: RoleFactory = (ctx) => new LoopRole(ctx);

@@ -1,0 +1,67 @@
+// HLK-LD2415H driver: 9600 baud, about 22 lines a second like `V+002.6` (km/h, CR LF).
+// The sign is + for a target approaching the radar. Anything but `V`, a sign, 1-3 digits and
+// an optional single decimal is a garbled line (a merged partial line has a second `V` or
+// extra digits) and is counted, not guessed at.
+
+import { LineReader } from "./line-reader.js";
+import {
+  isDigit, MAX_RADAR_DKMH, MAX_RADAR_LINE, parseDecimal, skipSpaces, trimEnd,
+  type RadarCounters, type RadarDriver, type ReportHandler,
+} from "./radar.js";
+
+const V = 0x56;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+
+export const LD2415_BAUD = 9600;
+
+export class Ld2415 implements RadarDriver {
+  private readonly reader: LineReader;
+  private readonly tally = { reports: 0, errors: 0, ignored: 0 };
+
+  constructor(
+    private readonly onReport: ReportHandler,
+    /** true where the radar is mounted or set so that approaching targets read negative */
+    private readonly invert = false,
+  ) {
+    this.reader = new LineReader((line, length) => this.line(line, length), MAX_RADAR_LINE);
+  }
+
+  push(bytes: Uint8Array): void {
+    this.reader.push(bytes);
+  }
+
+  get counters(): RadarCounters {
+    return { ...this.tally, errors: this.tally.errors + this.reader.overflows };
+  }
+
+  private line(line: Uint8Array, length: number): void {
+    const start = skipSpaces(line, 0, length);
+    const end = trimEnd(line, start, length);
+    if (start === end) return;
+    if (!wellFormed(line, start, end)) {
+      this.tally.errors++;
+      return;
+    }
+    const dkmh = Math.round(parseDecimal(line, start + 1, end) * 10);
+    if (Math.abs(dkmh) > MAX_RADAR_DKMH) {
+      this.tally.errors++;
+      return;
+    }
+    this.tally.reports++;
+    this.onReport(this.invert ? -dkmh : dkmh);
+  }
+}
+
+/** `V`, `+` or `-`, 1-3 digits, then nothing or `.` and one digit */
+function wellFormed(line: Uint8Array, start: number, end: number): boolean {
+  if (line[start] !== V || (line[start + 1] !== PLUS && line[start + 1] !== MINUS)) return false;
+  let i = start + 2;
+  const digitsFrom = i;
+  while (i < end && isDigit(line[i])) i++;
+  const digits = i - digitsFrom;
+  if (digits < 1 || digits > 3) return false;
+  if (i === end) return true;
+  return line[i] === DOT && i + 2 === end && isDigit(line[i + 1]);
+}

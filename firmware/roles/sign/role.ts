@@ -1,0 +1,157 @@
+// The radar speed-feedback sign: radar reports -> tracker (one vehicle, one count) -> display
+// and per-interval statistics. Serial ports: "radar" (the radar's UART) and "display" (the LED
+// board, see display.ts).
+
+import { Fault } from "../../../shared/messages.js";
+import type { SerialPort, TimerHandle } from "../../platform/platform.js";
+import type { Role, RoleContext, RoleFactory, Settings } from "../role.js";
+import { fitsAir } from "./air-size.js";
+import { LIVE_KEYS, readSignConfig, type SignConfig } from "./config.js";
+import { DisplayController, type DisplayState } from "./display.js";
+import { Ld2415 } from "./ld2415.js";
+import { Ops243 } from "./ops243.js";
+import type { RadarCounters, RadarDriver } from "./radar.js";
+import { introducesProblem } from "./settings-reader.js";
+import { SpeedStats } from "./stats.js";
+import { Tracker } from "./tracker.js";
+
+/** how often the sign looks for a vehicle that has left and for a silent radar */
+const TICK_MS = 250;
+const DISPLAY_BAUD = 9600;
+
+export interface SignRole extends Role {
+  /** what the display shows now */
+  readonly display: Readonly<DisplayState>;
+  readonly radar: RadarCounters;
+  /** radar runs dropped as clutter */
+  readonly blips: number;
+}
+
+class Sign implements SignRole {
+  private settings: Settings;
+  private config: SignConfig;
+  /** provisioned keys that were unusable at boot */
+  private invalid: string[];
+  private readonly stats = new SpeedStats();
+  private readonly tracker: Tracker;
+  private readonly screen: DisplayController;
+  private driver: RadarDriver | undefined;
+  private radarPort: SerialPort | undefined;
+  private displayPort: SerialPort | undefined;
+  private timers: TimerHandle[] = [];
+  private lastByteMs = 0;
+  private faults = 0;
+
+  constructor(private readonly ctx: RoleContext) {
+    this.settings = ctx.settings;
+    const { config, invalid } = readSignConfig(ctx.settings);
+    this.invalid = invalid;
+    for (const key of invalid) ctx.platform.trace(`sign: setting ${key} is invalid, using a default`);
+    this.config = config;
+    this.tracker = new Tracker(config.tracker, (speedDkmh) => this.vehicle(speedDkmh));
+    this.screen = new DisplayController((bytes) => this.displayPort?.write(bytes), config.display);
+  }
+
+  get display(): Readonly<DisplayState> {
+    return this.screen.current;
+  }
+
+  get radar(): RadarCounters {
+    return this.driver?.counters ?? { reports: 0, errors: 0, ignored: 0 };
+  }
+
+  get blips(): number {
+    return this.tracker.blips;
+  }
+
+  start(): void {
+    const { platform } = this.ctx;
+    const c = this.config;
+    const onReport = (speedDkmh: number) => this.report(speedDkmh);
+    const driver = c.radarModel === "ld2415" ? new Ld2415(onReport, c.radarInvert) : new Ops243(c.radarUnits, onReport, c.radarInvert);
+    this.driver = driver;
+    this.lastByteMs = platform.uptimeMs();
+    this.radarPort = platform.serial({
+      port: "radar",
+      baud: c.radarBaud,
+      onReceive: (bytes) => {
+        this.lastByteMs = platform.uptimeMs();
+        driver.push(bytes);
+      },
+    });
+    this.displayPort = platform.serial({ port: "display", baud: DISPLAY_BAUD, onReceive: () => undefined });
+    this.screen.show(0);
+    const intervalMs = c.statsIntervalS * 1000;
+    this.timers = [
+      platform.setTimer(() => this.tick(), TICK_MS, TICK_MS),
+      platform.setTimer(() => this.flush(), intervalMs, intervalMs),
+    ];
+  }
+
+  stop(): void {
+    for (const t of this.timers) this.ctx.platform.clearTimer(t);
+    this.timers = [];
+    this.radarPort?.close();
+    this.displayPort?.close();
+    this.radarPort = undefined;
+    this.displayPort = undefined;
+  }
+
+  applySetting(key: string, value: number | string | boolean): boolean {
+    if (!LIVE_KEYS.includes(key)) return false;
+    const settings = { ...this.settings, [key]: value };
+    const { config, invalid } = readSignConfig(settings);
+    if (introducesProblem(key, invalid, this.invalid)) return false;
+    this.settings = settings;
+    this.invalid = invalid;
+    this.config.display = config.display;
+    this.screen.reconfigure(config.display);
+    this.refreshDisplay();
+    return true;
+  }
+
+  private report(speedDkmh: number): void {
+    this.tracker.report(this.ctx.platform.uptimeMs(), speedDkmh);
+    this.refreshDisplay();
+  }
+
+  private tick(): void {
+    const now = this.ctx.platform.uptimeMs();
+    this.tracker.expire(now);
+    this.refreshDisplay();
+    const silentMs = this.config.radarSilentS * 1000;
+    this.setFault(Fault.radarSilent, silentMs > 0 && now - this.lastByteMs >= silentMs);
+  }
+
+  private refreshDisplay(): void {
+    this.screen.show(this.tracker.confirmed ? this.tracker.speedDkmh : 0);
+  }
+
+  private vehicle(speedDkmh: number): void {
+    this.stats.add(speedDkmh, speedDkmh > this.config.display.limitKmh * 10);
+  }
+
+  /** closes the interval: a vehicle whose gap has passed by now belongs to it */
+  private flush(): void {
+    this.tracker.expire(this.ctx.platform.uptimeMs());
+    const { statsIntervalS, display } = this.config;
+    this.ctx.send("signStats", this.stats.summary(statsIntervalS, display.limitKmh));
+    for (const body of this.stats.histogram(statsIntervalS, (b) => fitsAir("signHistogram", b))) {
+      this.ctx.send("signHistogram", body);
+    }
+    this.stats.reset();
+  }
+
+  private setFault(bit: number, on: boolean): void {
+    const faults = on ? this.faults | bit : this.faults & ~bit;
+    if (faults === this.faults) return;
+    this.faults = faults;
+    this.ctx.setFaults(faults);
+  }
+}
+
+export function createSignRole(ctx: RoleContext): SignRole {
+  return new Sign(ctx);
+}
+
+export const signRole: RoleFactory = createSignRole;

@@ -1,0 +1,67 @@
+import type { RoleName } from "../../shared/messages.js";
+import type { HealthTransition } from "./device-health.js";
+
+export type HealthAlarmType = "deviceOffline" | "batteryLow" | "linkDegraded";
+
+/** The alarm-specific fields of a health transition, to go with the common fields of an `alarm` message. */
+export interface HealthAlarm {
+  alarmType: HealthAlarmType;
+  severity: "warning" | "critical" | "cleared";
+  description: string;
+  /** ISO time of the last frame; null when the device was never heard since the gateway started */
+  lastSeen?: string | null;
+  /** s */
+  expectedInterval?: number;
+  /** s of silence before the device came back */
+  silentFor?: number;
+  /** V */
+  batteryVoltage?: number;
+  /** V */
+  thresholdVoltage?: number;
+  /** dBm, mean of the recent frames */
+  rssi?: number | null;
+  /** dB, mean of the recent frames */
+  snr?: number | null;
+}
+
+/**
+ * A health transition as an alarm for the situation room. A silent flood gauge is critical: it
+ * is the unit that decides road closures in a storm, when silence is most likely.
+ */
+export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
+  const unit = `${role} unit ${t.deviceId}`;
+  switch (t.kind) {
+    case "offline":
+      return {
+        alarmType: "deviceOffline",
+        severity: role === "flood" ? "critical" : "warning",
+        description: t.lastSeen === null
+          ? `${unit} not heard since the gateway started`
+          : `${unit} silent for ${Math.round((t.at - t.lastSeen) / 1000)} s (expected every ${t.expectedIntervalS} s)`,
+        lastSeen: t.lastSeen === null ? null : new Date(t.lastSeen).toISOString(),
+        expectedInterval: t.expectedIntervalS,
+      };
+    case "online":
+      return { alarmType: "deviceOffline", severity: "cleared", description: `${unit} heard again after ${t.silentForS} s`, silentFor: t.silentForS };
+    case "battery-low":
+    case "battery-ok":
+      return {
+        alarmType: "batteryLow",
+        severity: t.kind === "battery-low" ? "warning" : "cleared",
+        description: t.kind === "battery-low"
+          ? `${unit} battery at ${t.batteryVoltage} V, below ${t.thresholdV} V`
+          : `${unit} battery back at ${t.batteryVoltage} V`,
+        batteryVoltage: t.batteryVoltage,
+        thresholdVoltage: t.thresholdV,
+      };
+    case "link-degraded":
+    case "link-ok":
+      return {
+        alarmType: "linkDegraded",
+        severity: t.kind === "link-degraded" ? "warning" : "cleared",
+        description: `${unit} link ${t.kind === "link-degraded" ? "degraded" : "recovered"}: RSSI ${t.rssi ?? "n/a"} dBm, SNR ${t.snr ?? "n/a"} dB`,
+        rssi: t.rssi,
+        snr: t.snr,
+      };
+  }
+}

@@ -1,0 +1,322 @@
+import type { RoleName } from "../../shared/messages.js";
+
+/** Battery limits for one role: low below `lowV`, healthy again from `recoverV` (hysteresis). */
+export interface BatteryPolicy {
+  lowV: number;
+  recoverV: number;
+}
+
+export interface LinkPolicy {
+  /** degraded when the mean RSSI of the last `window` frames is below this */
+  rssiLowDbm: number;
+  /** degraded when the mean SNR of the last `window` frames is below this */
+  snrLowDb: number;
+  /** both means must climb this far above their limits before the link counts as healthy again */
+  hysteresisDb: number;
+  window: number;
+}
+
+export interface HealthPolicy {
+  /** a device is offline once this many expected intervals pass without a frame */
+  offlineAfterIntervals: number;
+  /** expected reporting interval per role when the registry entry has no reportIntervalS */
+  defaultIntervalS: Record<RoleName, number>;
+  /** null: the role runs on mains or USB and has no battery to watch */
+  battery: Record<RoleName, BatteryPolicy | null>;
+  link: LinkPolicy;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  offlineAfterIntervals: 2.5,
+  defaultIntervalS: { loop: 60, sign: 300, flood: 300, bridge: 300 },
+  battery: {
+    // loop cabinets and speed signs run on a 12 V lead-acid battery (solar or mains float)
+    loop: { lowV: 11.5, recoverV: 11.9 },
+    sign: { lowV: 11.5, recoverV: 11.9 },
+    // the flood gauge runs on one Li-ion cell
+    flood: { lowV: 3.3, recoverV: 3.45 },
+    // the LoRa bridge is powered over USB by the gateway
+    bridge: null,
+  },
+  link: { rssiLowDbm: -120, snrLowDb: -15, hysteresisDb: 3, window: 5 },
+};
+
+/** What health needs from a registry entry. */
+export interface HealthDevice {
+  id: number;
+  role: RoleName;
+  reportIntervalS?: number;
+}
+
+/** One accepted (fresh) frame; replays and rejected frames go to `rejected()` instead. */
+export interface Observation {
+  boot: number;
+  seq: number;
+  type: string;
+  receivedAt: Date | number;
+  batteryMv?: number;
+  rssiDbm?: number;
+  snrDb10?: number;
+  queueDepth?: number;
+}
+
+interface TransitionBase {
+  deviceId: number;
+  /** epoch ms of the tick or frame that caused it */
+  at: number;
+}
+
+export type HealthTransition =
+  | (TransitionBase & { kind: "offline"; lastSeen: number | null; expectedIntervalS: number })
+  /** `silentForS`: since the last frame before the silence (or the gateway's start) */
+  | (TransitionBase & { kind: "online"; silentForS: number })
+  | (TransitionBase & { kind: "battery-low" | "battery-ok"; batteryVoltage: number; thresholdV: number })
+  | (TransitionBase & { kind: "link-degraded" | "link-ok"; rssi: number | null; snr: number | null });
+
+export type LinkState = "unknown" | "online" | "offline";
+
+/** The device's health as the retained status message and the HTTP API show it. */
+export interface HealthSnapshot {
+  deviceId: number;
+  role: RoleName;
+  state: LinkState;
+  online: boolean;
+  lastSeen: string | null;
+  expectedInterval: number;
+  framesReceived: number;
+  framesRejected: number;
+  framesByType: Record<string, number>;
+  lostFrames: number;
+  reboots: number;
+  boot: number | null;
+  seq: number | null;
+  batteryVoltage: number | null;
+  batteryLow: boolean;
+  rssi: number | null;
+  snr: number | null;
+  linkDegraded: boolean;
+  queueDepth: number | null;
+}
+
+/** Boots remembered per device, so frames resent from before a reboot still fill their gaps. */
+const BOOTS_KEPT = 4;
+
+interface Tracked {
+  device: HealthDevice;
+  intervalS: number;
+  state: LinkState;
+  lastSeen: number | null;
+  received: number;
+  rejected: number;
+  byType: Map<string, number>;
+  /** highest seq seen per boot, newest boot last */
+  boots: Map<number, number>;
+  lost: number;
+  reboots: number;
+  batteryV: number | null;
+  batteryLow: boolean;
+  rssi: number[];
+  snr: number[];
+  linkDegraded: boolean;
+  queueDepth: number | null;
+}
+
+/** The gateway config's `health` section: any part of the policy, the rest from the defaults. */
+export interface HealthPolicyOverrides {
+  offlineAfterIntervals?: number;
+  defaultIntervalS?: Partial<Record<RoleName, number>>;
+  battery?: Partial<Record<RoleName, BatteryPolicy | null>>;
+  link?: Partial<LinkPolicy>;
+}
+
+export interface DeviceHealthOptions {
+  policy?: HealthPolicyOverrides;
+  /** epoch ms the gateway started: a device never heard goes offline 2.5 intervals after it */
+  startedAt?: number;
+}
+
+const ms = (t: Date | number): number => (typeof t === "number" ? t : t.getTime());
+const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+/**
+ * Per-device health from the frames the gateway accepts. Pure bookkeeping: the caller supplies the
+ * clock. Threshold crossings are queued with hysteresis (each fires once per crossing) and handed
+ * out, with the offline checks, by `tick()`.
+ */
+export class DeviceHealth {
+  readonly policy: HealthPolicy;
+  private readonly devices = new Map<number, Tracked>();
+  private pending: HealthTransition[] = [];
+  private readonly startedAt: number;
+
+  constructor(devices: Iterable<HealthDevice>, opts: DeviceHealthOptions = {}) {
+    const p = opts.policy ?? {};
+    this.policy = {
+      offlineAfterIntervals: p.offlineAfterIntervals ?? DEFAULT_HEALTH_POLICY.offlineAfterIntervals,
+      defaultIntervalS: { ...DEFAULT_HEALTH_POLICY.defaultIntervalS, ...p.defaultIntervalS },
+      battery: { ...DEFAULT_HEALTH_POLICY.battery, ...p.battery },
+      link: { ...DEFAULT_HEALTH_POLICY.link, ...p.link },
+    };
+    this.startedAt = opts.startedAt ?? Date.now();
+    for (const device of devices) this.devices.set(device.id, this.track(device));
+  }
+
+  /** An accepted frame; frames from unregistered devices are ignored. */
+  observe(deviceId: number, obs: Observation): void {
+    const t = this.devices.get(deviceId);
+    if (!t) return;
+    const at = ms(obs.receivedAt);
+    t.received++;
+    t.byType.set(obs.type, (t.byType.get(obs.type) ?? 0) + 1);
+    if (t.state === "offline") {
+      this.pending.push({ kind: "online", deviceId, at, silentForS: Math.round((at - (t.lastSeen ?? this.startedAt)) / 1000) });
+    }
+    t.lastSeen = Math.max(t.lastSeen ?? at, at);
+    t.state = "online";
+    this.sequence(t, obs.boot, obs.seq);
+    if (obs.queueDepth !== undefined) t.queueDepth = obs.queueDepth;
+    // 0 mV is what a unit without a battery gauge reports
+    if (obs.batteryMv !== undefined && obs.batteryMv > 0) this.battery(t, obs.batteryMv / 1000, at);
+    if (obs.rssiDbm !== undefined || obs.snrDb10 !== undefined) this.link(t, obs.rssiDbm, obs.snrDb10, at);
+  }
+
+  /** A frame from this device that failed verification (bad MIC, replay, out of range). */
+  rejected(deviceId: number): void {
+    const t = this.devices.get(deviceId);
+    if (t) t.rejected++;
+  }
+
+  /** The reporting interval changed (a command was applied); offline timing follows it at once. */
+  setExpectedInterval(deviceId: number, seconds: number): void {
+    const t = this.devices.get(deviceId);
+    if (t) t.intervalS = seconds;
+  }
+
+  /** Checks for silent devices and hands out every transition since the last tick, oldest first. */
+  tick(now: Date | number): HealthTransition[] {
+    const at = ms(now);
+    for (const [deviceId, t] of this.devices) {
+      if (t.state === "offline") continue;
+      const silentMs = at - (t.lastSeen ?? this.startedAt);
+      if (silentMs > this.policy.offlineAfterIntervals * t.intervalS * 1000) {
+        t.state = "offline";
+        this.pending.push({ kind: "offline", deviceId, at, lastSeen: t.lastSeen, expectedIntervalS: t.intervalS });
+      }
+    }
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  snapshot(deviceId: number): HealthSnapshot | undefined {
+    const t = this.devices.get(deviceId);
+    if (!t) return undefined;
+    const rssi = mean(t.rssi);
+    const snr = mean(t.snr);
+    const boot = newestBoot(t);
+    return {
+      deviceId,
+      role: t.device.role,
+      state: t.state,
+      online: t.state === "online",
+      lastSeen: t.lastSeen === null ? null : new Date(t.lastSeen).toISOString(),
+      expectedInterval: t.intervalS,
+      framesReceived: t.received,
+      framesRejected: t.rejected,
+      framesByType: Object.fromEntries(t.byType),
+      lostFrames: t.lost,
+      reboots: t.reboots,
+      boot,
+      seq: boot === null ? null : t.boots.get(boot)!,
+      batteryVoltage: t.batteryV,
+      batteryLow: t.batteryLow,
+      rssi: round1(rssi),
+      snr: round1(snr),
+      linkDegraded: t.linkDegraded,
+      queueDepth: t.queueDepth,
+    };
+  }
+
+  snapshots(): HealthSnapshot[] {
+    return [...this.devices.keys()].map((id) => this.snapshot(id)!);
+  }
+
+  private track(device: HealthDevice): Tracked {
+    return {
+      device,
+      intervalS: device.reportIntervalS ?? this.policy.defaultIntervalS[device.role],
+      state: "unknown",
+      lastSeen: null,
+      received: 0,
+      rejected: 0,
+      byType: new Map(),
+      boots: new Map(),
+      lost: 0,
+      reboots: 0,
+      batteryV: null,
+      batteryLow: false,
+      rssi: [],
+      snr: [],
+      linkDegraded: false,
+      queueDepth: null,
+    };
+  }
+
+  /**
+   * Lost frames from (boot, seq): a jump forward opens a gap, a late frame (a resend after a lost
+   * ack) fills one. A new boot starts fresh, since seq restarts and frames of the old boot may
+   * still arrive from the device's queue.
+   */
+  private sequence(t: Tracked, boot: number, seq: number): void {
+    const highest = t.boots.get(boot);
+    if (highest !== undefined) {
+      if (seq > highest) {
+        t.lost += seq - highest - 1;
+        t.boots.set(boot, seq);
+      } else {
+        t.lost = Math.max(0, t.lost - 1);
+      }
+      return;
+    }
+    const newest = newestBoot(t);
+    if (newest !== null && boot < newest) return; // older than any boot remembered
+    if (newest !== null) t.reboots++;
+    t.boots.set(boot, seq);
+    if (t.boots.size > BOOTS_KEPT) t.boots.delete(Math.min(...t.boots.keys()));
+  }
+
+  private battery(t: Tracked, volts: number, at: number): void {
+    t.batteryV = volts;
+    const limits = this.policy.battery[t.device.role];
+    if (!limits) return;
+    const crossed = t.batteryLow ? volts >= limits.recoverV : volts < limits.lowV;
+    if (!crossed) return;
+    t.batteryLow = !t.batteryLow;
+    const kind = t.batteryLow ? "battery-low" : "battery-ok";
+    this.pending.push({ kind, deviceId: t.device.id, at, batteryVoltage: volts, thresholdV: t.batteryLow ? limits.lowV : limits.recoverV });
+  }
+
+  private link(t: Tracked, rssiDbm: number | undefined, snrDb10: number | undefined, at: number): void {
+    const { rssiLowDbm, snrLowDb, hysteresisDb, window } = this.policy.link;
+    if (rssiDbm !== undefined) push(t.rssi, rssiDbm, window);
+    if (snrDb10 !== undefined) push(t.snr, snrDb10 / 10, window);
+    const rssi = mean(t.rssi);
+    const snr = mean(t.snr);
+    // once degraded, the link must clear the limits by the hysteresis margin to count as healthy
+    const margin = t.linkDegraded ? hysteresisDb : 0;
+    const degraded = (rssi !== null && rssi < rssiLowDbm + margin) || (snr !== null && snr < snrLowDb + margin);
+    if (degraded === t.linkDegraded) return;
+    t.linkDegraded = degraded;
+    this.pending.push({ kind: degraded ? "link-degraded" : "link-ok", deviceId: t.device.id, at, rssi: round1(rssi), snr: round1(snr) });
+  }
+}
+
+function newestBoot(t: Tracked): number | null {
+  return t.boots.size ? Math.max(...t.boots.keys()) : null;
+}
+
+function push(samples: number[], value: number, window: number): void {
+  samples.push(value);
+  if (samples.length > window) samples.shift();
+}

@@ -1,0 +1,82 @@
+import type { Logger } from "../log.js";
+import type { Normalized } from "../normalize/index.js";
+import { topicFor, type Publisher } from "../publish/publisher.js";
+import type { Registry } from "../registry/registry.js";
+import type { Store } from "../store/store.js";
+import { healthAlarm } from "./alarms.js";
+import type { DeviceHealth, HealthSnapshot } from "./device-health.js";
+
+/** The health fields the retained status message carries. */
+export function statusHealthFields(s: HealthSnapshot): Record<string, unknown> {
+  return {
+    online: s.online,
+    lastSeen: s.lastSeen,
+    expectedInterval: s.expectedInterval,
+    framesReceived: s.framesReceived,
+    framesRejected: s.framesRejected,
+    lostFrames: s.lostFrames,
+    reboots: s.reboots,
+    batteryLow: s.batteryLow,
+    linkDegraded: s.linkDegraded,
+    ...(s.rssi !== null ? { uplinkRssi: s.rssi } : {}),
+    ...(s.snr !== null ? { uplinkSnr: s.snr } : {}),
+  };
+}
+
+/**
+ * Turns health transitions into what the situation room sees: an `alarm` (live and upstream) and
+ * a fresh retained `status`, so a silent unit shows as offline without waiting for it to speak.
+ */
+export class HealthReporter {
+  private readonly lastStatus = new Map<number, Record<string, unknown>>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly health: DeviceHealth,
+    private readonly publisher: Publisher,
+    private readonly store: Pick<Store, "outboxEnqueue">,
+    private readonly log: Logger,
+  ) {}
+
+  /** Adds health to a status message on its way out, and remembers it for later republishing. */
+  decorateStatus(deviceId: number, message: Normalized): void {
+    const snapshot = this.health.snapshot(deviceId);
+    if (snapshot) Object.assign(message.payload, statusHealthFields(snapshot));
+    this.lastStatus.set(deviceId, message.payload);
+  }
+
+  async tick(now = Date.now()): Promise<void> {
+    for (const t of this.health.tick(now)) {
+      const device = this.registry.get(t.deviceId);
+      if (!device) continue;
+      const alarm = healthAlarm(t, device.role);
+      const at = new Date(t.at).toISOString();
+      const payload: Record<string, unknown> = {
+        id: `urn:ngsi-ld:Alarm:${device.site}:${device.id}:${alarm.alarmType}:${t.at}`,
+        type: "Alarm",
+        deviceId: device.id,
+        deviceName: device.name,
+        siteId: device.site,
+        location: { type: "Point", coordinates: [device.location.lon, device.location.lat] },
+        dateObserved: at,
+        timeSource: "gateway",
+        receivedAt: at,
+        ...(device.road !== undefined ? { roadName: device.road } : {}),
+        ...alarm,
+      };
+      this.log.warn({ deviceId: device.id, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
+      await this.emit(device.site, device.id, { kind: "alarm", payload }, true);
+      const last = this.lastStatus.get(device.id);
+      const snapshot = this.health.snapshot(device.id);
+      if (last && snapshot) {
+        Object.assign(last, statusHealthFields(snapshot));
+        await this.emit(device.site, device.id, { kind: "status", payload: last }, false);
+      }
+    }
+  }
+
+  private async emit(site: string, deviceId: number, message: Normalized, alarm: boolean): Promise<void> {
+    this.store.outboxEnqueue({ topic: topicFor(site, deviceId, message.kind), payload: JSON.stringify(message.payload), alarm, createdAt: Date.now() });
+    await this.publisher.publish(site, deviceId, message);
+  }
+}

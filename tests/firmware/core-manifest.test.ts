@@ -1,0 +1,99 @@
+// Checks manifest.json against the way Moddable builds and loads the firmware, without the SDK:
+// the "modules" map names every module the device entry reaches, and each import the TypeScript
+// compiler leaves in the emitted JavaScript resolves the way XS hosts resolve specifiers
+// (a trailing ".js" dropped, "./" and "../" taken against the importing module's name).
+
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as {
+  creation: { main: string };
+  modules: Record<string, string | string[]>;
+  typescript: { tsconfig: { compilerOptions: Record<string, unknown> } };
+  config: { board: string; boards: Record<string, { serial: Record<string, unknown>; lora?: unknown }> };
+  platforms: Record<string, { config?: { board: string } }>;
+};
+
+/** Modules the Moddable SDK itself provides to this build (through the included manifests). */
+const SDK_MODULES = new Set([
+  "embedded:io/analog", "embedded:io/digital", "embedded:io/pulsecount", "embedded:io/serial", "embedded:io/spi",
+  "preference", "sx127x", "time", "timer", "mc/config",
+]);
+
+/** Module name -> source file, expanding "dir/*" the way mcconfig does (one directory, .ts/.js). */
+function moduleMap(): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [target, value] of Object.entries(manifest.modules)) {
+    for (const source of Array.isArray(value) ? value : [value]) {
+      if (source.endsWith("/*")) {
+        const dir = source.slice(2, -2);
+        for (const file of readdirSync(join(ROOT, dir))) {
+          if (/\.(ts|js)$/.test(file) && !file.endsWith(".d.ts")) map.set(target.slice(0, -1) + file.replace(/\.(ts|js)$/, ""), `${dir}/${file}`);
+        }
+      } else {
+        const file = source.slice(2);
+        map.set(target.endsWith("*") ? target.slice(0, -1) + posix.basename(file) : target, `${file}.ts`);
+      }
+    }
+  }
+  return map;
+}
+
+/** Runtime imports left after TypeScript emits the module (type-only imports vanish). */
+function emittedImports(file: string): string[] {
+  const source = readFileSync(join(ROOT, file), "utf8");
+  const options = manifest.typescript.tsconfig.compilerOptions;
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: options.verbatimModuleSyntax === true },
+  }).outputText;
+  return ts.preProcessFile(js, true, false).importedFiles.map((f) => f.fileName);
+}
+
+/** XS host resolution: drop ".js", resolve relative specifiers against the importer's name. */
+function resolve(importer: string, specifier: string): string {
+  const bare = specifier.replace(/\.m?js$/, "");
+  if (!bare.startsWith("./") && !bare.startsWith("../")) return bare;
+  return posix.normalize(posix.join(posix.dirname(importer), bare));
+}
+
+describe("manifest.json", () => {
+  const modules = moduleMap();
+
+  it("maps every module the device entry reaches, and every import resolves on XS", () => {
+    const seen = new Set<string>();
+    const missing: string[] = [];
+    const queue = [manifest.creation.main];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const file = modules.get(name);
+      if (!file) {
+        if (!SDK_MODULES.has(name)) missing.push(name);
+        continue;
+      }
+      for (const specifier of emittedImports(file)) {
+        expect(specifier.startsWith("node:"), `${file} imports ${specifier}`).toBe(false);
+        queue.push(resolve(name, specifier));
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(seen.has("firmware/core/device")).toBe(true);
+    expect(seen.has("shared/envelope")).toBe(true);
+    expect(seen.has("firmware/roles/bridge/role")).toBe(true);
+    expect([...seen].some((n) => n.startsWith("firmware/sim/"))).toBe(false);
+  });
+
+  it("names a board map with a host port for every board its platforms select", () => {
+    const selected = [manifest.config.board, ...Object.values(manifest.platforms).flatMap((p) => (p.config ? [p.config.board] : []))];
+    for (const board of selected) {
+      expect(manifest.config.boards[board], board).toBeDefined();
+      expect(manifest.config.boards[board]!.serial.host).toBeDefined();
+    }
+    expect(manifest.config.boards.heltec_lora32_v2?.lora).toBeDefined();
+  });
+});

@@ -1,0 +1,267 @@
+// The loop role's parts on Node: settings, the detector's resolution and robustness, pairing,
+// classes, the record's byte budget, and the oscillator physics.
+
+import { describe, expect, it } from "vitest";
+import { LoopDetector, MAX_WINDOW, zeroOfRoot, type DetectorListener, type DetectorOptions } from "../../firmware/roles/loop/detector.js";
+import { parseLoopSettings, type LoopConfig } from "../../firmware/roles/loop/settings.js";
+import { BODY_BUDGET, bodyBytes, fitBudget, IntervalAggregator } from "../../firmware/roles/loop/interval.js";
+import { SpeedTrap } from "../../firmware/roles/loop/speed-trap.js";
+import { TWO_WHEELER_SHIFT, vehicleClass, vehicleLengthM } from "../../firmware/roles/loop/classify.js";
+import { LoopTraffic, listTraffic, type LoopSite, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
+import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ } from "../../shared/envelope.js";
+import { Fault, MAX_AIR_FRAME, type LoopIntervalBody } from "../../shared/messages.js";
+
+function config(settings: Record<string, number | string> = {}): LoopConfig {
+  const parsed = parseLoopSettings(settings);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.config;
+}
+
+describe("loop settings", () => {
+  it("defaults to a 2-loop speed trap at 0.16 % with 20 ms gates and 60 s records", () => {
+    const c = config();
+    expect(c.lanes).toEqual([{ lane: 0, loops: [0, 1] }]);
+    expect(c.sensitivity).toBeCloseTo(0.0016, 10);
+    expect(c).toMatchObject({ gateMs: 20, intervalS: 60, spacingM: 3.66, loopLengthM: 1.8, maxPresenceMs: 240_000 });
+    expect(c.classEdgesM).toEqual([2.1, 6.7, 11.3, 18.6]);
+    expect(config({ loops: 4 }).lanes).toEqual([{ lane: 0, loops: [0, 1] }, { lane: 1, loops: [2, 3] }]);
+    expect(config({ loops: 3, lanes: "012" }).lanes.map((l) => l.loops)).toEqual([[0], [1], [2]]);
+  });
+
+  it("refuses values the detector or the wire cannot honour", () => {
+    const reasons = [
+      { sensitivity: 5 }, { intervalS: 45 }, { intervalS: 120 }, { loops: 5 }, { lanes: "0" }, { loops: 3, lanes: "000" },
+      { lanes: "09" }, { classEdgesDm: "67,21,113" }, { classEdgesDm: "21,67" }, { gateMs: 5 }, { fMinHz: 300_000 },
+      { spacingCm: "366" },
+    ].map((s) => parseLoopSettings(s));
+    for (const r of reasons) expect(r.ok).toBe(false);
+  });
+});
+
+interface Events {
+  arrivals: number[];
+  departures: { on: number; off: number; centroid: number; peak: number }[];
+}
+
+function detector(options: Partial<DetectorOptions> = {}): { d: LoopDetector; events: Events } {
+  const events: Events = { arrivals: [], departures: [] };
+  const listener: DetectorListener = {
+    arrive: (_l, t) => events.arrivals.push(t),
+    depart: (_l, on, off, centroid, peak) => events.departures.push({ on, off, centroid, peak }),
+    tuned: () => undefined,
+  };
+  const d = new LoopDetector(0, {
+    sensitivity: 0.0016, hysteresis: 0.7, gateMs: 20, maxPresenceMs: 240_000, fMinHz: 10_000, fMaxHz: 200_000,
+    chatterPerS: 4, trackTauMs: 60_000, ...options,
+  }, listener, 0);
+  return { d, events };
+}
+
+/** feeds a steady oscillator (exact counts with the fraction carried over) from fromMs to toMs */
+function feed(d: LoopDetector, hz: (tMs: number) => number, fromMs: number, toMs: number, gateMs = 20, phase = { v: 0 }): void {
+  for (let t = fromMs + gateMs; t <= toMs; t += gateMs) {
+    phase.v += (hz(t - gateMs / 2) * gateMs) / 1000;
+    const whole = Math.floor(phase.v);
+    phase.v -= whole;
+    d.sample(whole, t);
+  }
+}
+
+describe("loop detector", () => {
+  it("sizes the counting window so that the threshold spans 3 counts", () => {
+    for (const [sensitivity, gates] of [[0.0016, 2], [0.0004, 8], [0.0001, 30]] as const) {
+      const { d } = detector({ sensitivity });
+      feed(d, () => 100_000, 0, 1100);
+      expect(d.tuned).toBe(true);
+      expect(d.neededWindow).toBe(gates);
+      expect(d.effectiveSensitivity).toBeCloseTo(sensitivity, 10);
+    }
+    const { d } = detector({ sensitivity: 0.0001, gateMs: 10 });
+    feed(d, () => 20_000, 0, 1100, 10);
+    expect(d.neededWindow).toBe(MAX_WINDOW);
+    // 64 gates of 10 ms at 20 kHz hold 12 800 counts: 3 of them are 0.047 % ΔL/L
+    expect(d.effectiveSensitivity).toBeCloseTo((2 * 3) / (20_000 * 0.64), 6);
+  });
+
+  it("sees a 1 % step as one vehicle with edges within a gate and its peak", () => {
+    const { d, events } = detector();
+    const hz = (t: number) => (t >= 3013 && t < 3513 ? 100_000 / Math.sqrt(0.99) : 100_000);
+    feed(d, hz, 0, 5000);
+    expect(events.arrivals.length).toBe(1);
+    const [v] = events.departures;
+    expect(Math.abs((v?.on ?? NaN) - 3013)).toBeLessThan(20);
+    expect(Math.abs((v?.off ?? NaN) - 3513)).toBeLessThan(20);
+    expect(Math.abs((v?.centroid ?? NaN) - 3263)).toBeLessThan(2);
+    expect(v?.peak).toBeCloseTo(0.01, 3);
+  });
+
+  it("skips reads of unexpected size and late reads without inventing vehicles or faults", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const phase = { v: 0 };
+    feed(d, () => 100_000, 0, 2000, 20, phase);
+    d.sample(2000 + 65_536, 2020); // a missed 16-bit overflow
+    d.sample(-3, 2040);
+    d.sample(Number.NaN, 2060);
+    d.sample(0, 2080);
+    d.sample(1e9, 2100);
+    d.sample(100_000 * 0.3, 2400); // a read 300 ms late, consistent with f
+    feed(d, () => 100_000, 2400, 4000, 20, phase);
+    expect(events.arrivals).toEqual([]);
+    expect(d.faults).toBe(0);
+    expect(d.takeEvents()).toBe(0);
+  });
+
+  it("raises loopOpen after a second of zero counts and loopShorted above the range; clears them", () => {
+    const { d } = detector();
+    const phase = { v: 0 };
+    feed(d, () => 100_000, 0, 2000, 20, phase);
+    feed(d, () => 0, 2000, 2980, 20, phase);
+    expect(d.faults).toBe(0);
+    feed(d, () => 0, 2980, 3000, 20, phase);
+    expect(d.faults).toBe(Fault.loopOpen);
+    feed(d, () => 100_000, 3000, 4000, 20, phase);
+    expect(d.faults).toBe(0);
+    feed(d, () => 180_000, 4000, 5100, 20, phase); // shorted turns: +80 %
+    expect(d.faults).toBe(Fault.loopShorted);
+    expect(d.takeEvents()).toBe(Fault.loopOpen | Fault.loopShorted);
+  });
+
+  it("follows a steady drift without lag and re-tunes after the maximum presence", () => {
+    const { d, events } = detector({ sensitivity: 0.0004, maxPresenceMs: 60_000 });
+    const phase = { v: 0 };
+    // f rises 0.5 % an hour for 30 minutes: 2.5 thresholds' worth, never a vehicle
+    feed(d, (t) => 100_000 * (1 + (0.005 * t) / 3_600_000), 0, 1_800_000, 20, phase);
+    expect(events.arrivals).toEqual([]);
+    expect(Math.abs(d.baselineHz / (100_000 * (1 + 0.0025)) - 1)).toBeLessThan(5e-6);
+    // a vehicle parks on the loop
+    const parked = (t: number) => 100_000 * (1 + 0.0025) * (t < 1_880_000 ? 1.02 : 1);
+    feed(d, parked, 1_800_000, 1_900_000, 20, phase);
+    expect(events.arrivals.length).toBe(1);
+    expect(d.takeEvents() & Fault.stuckPresence).toBe(Fault.stuckPresence);
+    expect(events.departures[0]?.off).toBeCloseTo(1_800_000 + 60_020, -2);
+    // after it leaves, the baseline comes back down quickly and the loop detects again
+    expect(Math.abs(d.baselineHz / (100_000 * 1.0025) - 1)).toBeLessThan(1e-4);
+  });
+
+  it("flags chatter: on-transitions faster than chatterPerS", () => {
+    const { d } = detector();
+    const phase = { v: 0 };
+    feed(d, () => 100_000, 0, 2000, 20, phase);
+    feed(d, (t) => (Math.floor(t / 100) % 2 ? 100_000 * 1.005 : 100_000), 2000, 4000, 20, phase);
+    expect(d.takeEvents() & Fault.chatter).toBe(Fault.chatter);
+  });
+
+  it("extrapolates a square-root rise to its start", () => {
+    // s = (t − 100)² from t = 100: the line through the roots meets zero at 100
+    expect(zeroOfRoot(110, 100, 130, 900)).toBeCloseTo(100, 9);
+    expect(zeroOfRoot(170, 900, 190, 100)).toBeCloseTo(200, 9);
+  });
+});
+
+describe("loop speed trap", () => {
+  const options = { spacingM: 4, loopLengthM: 1.8, meanLengthM: 5, classEdgesM: [2.1, 6.7, 11.3, 18.6] };
+
+  function trap(): { trap: SpeedTrap; seen: { t: number; v: number; l: number; c: number }[] } {
+    const aggregator = new IntervalAggregator({ lane: 0, intervalS: 60, classCount: 5 }, 0);
+    const seen: { t: number; v: number; l: number; c: number }[] = [];
+    aggregator.vehicle = (t, v, l, c) => { seen.push({ t, v, l, c }); };
+    return { trap: new SpeedTrap(aggregator, 0, 1, options), seen };
+  }
+
+  it("takes speed from the centroids and length from the mean on-time", () => {
+    const { trap: t, seen } = trap();
+    // 20 m/s: 200 ms between the loops; a 4.5 m car covers 6.3 m in 315 ms
+    t.arrive(0, 1000);
+    t.arrive(1, 1200);
+    t.depart(0, 1000, 1315, 1157, 0.04);
+    t.depart(1, 1200, 1515, 1357, 0.04);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.v).toBeCloseTo(20, 9);
+    expect(seen[0]?.l).toBeCloseTo(4.5, 9);
+    expect(seen[0]?.c).toBe(1);
+  });
+
+  it("counts a vehicle the trail loop missed without a speed, classed with the lane's recent speed", () => {
+    const { trap: t, seen } = trap();
+    t.arrive(0, 1000);
+    t.arrive(1, 1200);
+    t.depart(0, 1000, 1315, 1157, 0.04);
+    t.depart(1, 1200, 1515, 1357, 0.04);
+    t.arrive(0, 3000);
+    t.depart(0, 3000, 3900, 3450, 0.02); // 16.2 m at 20 m/s
+    t.tick(3000 + 4000 + 1);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.v).toBeNaN();
+    expect(seen[1]?.c).toBe(3);
+  });
+
+  it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
+    expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
+    expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);
+    expect(vehicleClass(9, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(2);
+    expect(vehicleLengthM(10, 100, 1.8)).toBe(0);
+  });
+});
+
+describe("loop interval record", () => {
+  const header = { deviceId: MAX_DEVICE_ID, boot: MAX_BOOT, seq: MAX_SEQ, timeS: 0xffffffff };
+  const key = new Uint8Array(16).fill(7);
+
+  it("fits 51 bytes with the widest header whatever the values, giving up headway first", () => {
+    expect(BODY_BUDGET).toBe(30);
+    const absurd: LoopIntervalBody = {
+      lane: 7, intervalS: 60, volume: 255, occupancyPermille: 1000, classes: [255, 255, 255, 255, 255],
+      speedKmh: 250, lengthDm: 255, headwayDs: 6000,
+    };
+    const fitted = fitBudget({ ...absurd });
+    expect(bodyBytes(fitted)).toBeLessThanOrEqual(BODY_BUDGET);
+    expect(fitted.headwayDs).toBeUndefined();
+    expect(fitted.speedKmh).toBe(250);
+    expect(encodeFrame({ ...header, type: "loopInterval", body: fitted }, key).length).toBeLessThanOrEqual(MAX_AIR_FRAME);
+    // a saturated minute keeps every field
+    const saturated: LoopIntervalBody = {
+      lane: 0, intervalS: 60, volume: 37, occupancyPermille: 412, classes: [3, 28, 4, 1, 1], speedKmh: 47, lengthDm: 52, headwayDs: 16,
+    };
+    expect(fitBudget({ ...saturated })).toEqual(saturated);
+    expect(encodeFrame({ ...header, type: "loopInterval", body: saturated }, key).length).toBeLessThanOrEqual(MAX_AIR_FRAME);
+  });
+
+  it("splits occupancy at the boundary, leaves out what it has no vehicle for, and counts headways", () => {
+    const a = new IntervalAggregator({ lane: 2, intervalS: 20, classCount: 4 }, 0);
+    a.count(19_500);
+    a.occupy(19_500, 20_500);
+    a.vehicle(19_500, 10, 4.2, 1);
+    a.count(21_500);
+    const first = a.close(Number.NaN);
+    expect(first).toEqual({ lane: 2, intervalS: 20, volume: 1, occupancyPermille: 25, classes: [0, 1, 0, 0], speedKmh: 36, lengthDm: 42 });
+    a.occupy(21_500, 22_000);
+    const second = a.close(39_000); // a vehicle on the lead loop since 39 s
+    expect(second).toMatchObject({ volume: 1, occupancyPermille: 100, headwayDs: 20 });
+    expect(second.speedKmh).toBeUndefined();
+    expect(second.lengthDm).toBeUndefined();
+  });
+});
+
+describe("loop physics", () => {
+  const site: LoopSite = { input: "loop0", lane: 0, positionM: 0, lengthM: 1.8, inductanceUH: 100, capacitanceNF: 21 };
+
+  it("oscillates at 1/(2π√(LC)) and its counts telescope exactly", () => {
+    const traffic = new LoopTraffic([site], listTraffic([]));
+    const f = 1 / (2 * Math.PI * Math.sqrt(100e-6 * 21e-9));
+    expect(traffic.tunedHz("loop0")).toBeCloseTo(f, 6);
+    let total = 0;
+    for (let t = 0; t < 10_000; t += 7) total += traffic.counts("loop0", t, t + 7);
+    expect(Math.abs(total - (f * 10_003) / 1000)).toBeLessThan(1);
+  });
+
+  it("raises f by half the fall of L while a car covers the loop, over loop + car length", () => {
+    const car: Vehicle = { lane: 0, arriveMs: 1000, speedMps: 10, lengthM: 4.2, kind: "car", peakShift: 0.04 };
+    const traffic = new LoopTraffic([site], listTraffic([car]), { events: [{ input: "loop0", kind: "open", fromMs: 5000, toMs: 6000 }] });
+    const f0 = traffic.tunedHz("loop0");
+    traffic.counts("loop0", 0, 1500);
+    expect(traffic.frequencyHz("loop0", 1300) / f0).toBeCloseTo(1 / Math.sqrt(0.96), 9);
+    expect(traffic.frequencyHz("loop0", 1090) / f0).toBeCloseTo(1 / Math.sqrt(1 - 0.04 * 0.5), 9);
+    expect(traffic.frequencyHz("loop0", 1000 + 600 + 1)).toBe(f0);
+    expect(traffic.counts("loop0", 5000, 6000)).toBe(0);
+  });
+});
