@@ -4,11 +4,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, type AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { SerialPort } from "serialport";
 import { slipEncode } from "../../shared/slip.js";
 import { TEST_DEVICES, KEYS } from "../support/fleet.js";
+import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { hasSocat, ptyPair } from "../support/socat.js";
@@ -21,13 +21,6 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("pantau gateway --config", () => {
   it("refuses a registry with a bad entry, naming it, and exits non-zero", async () => {

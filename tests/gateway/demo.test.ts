@@ -2,20 +2,13 @@
 // message arrives from the real firmware running against simulated physics, and all of it
 // matches the published JSON Schemas.
 
-import { createServer, type AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
+import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
 import { startCli, type RunningCli } from "../support/cli.js";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("pantau demo", () => {
   let cli: RunningCli | undefined;

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { get } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Aedes } from "aedes";
@@ -9,6 +8,7 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../gateway/log.js";
 import { startListeners } from "../../gateway/security/listeners.js";
+import { freePort } from "../support/mosquitto.js";
 import { waitFor } from "../support/mqtt.js";
 import { connackCode, connect, grantedQos, PASSWORDS, record, startSecureBroker, testUsers, type SecureBroker } from "./broker.js";
 
@@ -111,12 +111,3 @@ describe("startListeners", () => {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

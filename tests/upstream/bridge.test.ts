@@ -9,7 +9,7 @@ import { Store, type OutboxItem } from "../../gateway/store/store.js";
 import { UpstreamBridge, type OutboxSource } from "../../gateway/upstream/bridge.js";
 import { waitFor } from "../support/mqtt.js";
 import { TcpGate } from "./gate.js";
-import { freePort, Mosquitto } from "./mosquitto.js";
+import { freePort, Mosquitto } from "../support/mosquitto.js";
 
 const log = createLogger("silent");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
