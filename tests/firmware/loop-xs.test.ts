@@ -7,7 +7,7 @@ import { startXs, type XsMeter, type XsSession } from "../xs/harness.js";
 import { MAX_AIR_FRAME, Fault } from "../../shared/messages.js";
 import type { LoopSite, TrafficProfile, Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
 import type { LoopScenario, RunResult } from "./fixtures/loop-entry.js";
-import { accuracy, compare, decodeRecords, loopKey, type LoopRecord } from "./fixtures/loop-analysis.js";
+import { accuracy, classDifference, compare, decodeRecords, loopKey, type Compared, type LoopRecord } from "./fixtures/loop-analysis.js";
 
 const ENTRY = "tests/firmware/fixtures/loop-entry.ts";
 const EDGES_M = [2.1, 6.7, 11.3, 18.6];
@@ -101,9 +101,9 @@ describe("loop role on XS: a speed trap under mixed traffic", () => {
     const acc = accuracy(rows);
     measured["trap"] = { ...acc, frameBytes: byteRange(c.records), traces: c.traces };
     expect(acc.vehicles).toBe(c.vehicles.length);
+    expect(c.records.reduce((s, r) => s + r.body.volume, 0)).toBe(c.vehicles.length);
     for (const row of rows) {
-      expect(row.record.volume, `interval ${row.index} volume`).toBe(row.truth.volume);
-      expect(row.record.classes, `interval ${row.index} classes`).toEqual(row.truth.classes);
+      expectCounts(row);
       expect(Math.abs(row.record.occupancyPermille / 10 - row.truth.occupancy * 100), `interval ${row.index} occupancy`).toBeLessThanOrEqual(1);
       if (row.truth.volume === 0) {
         expect(row.record.speedKmh).toBeUndefined();
@@ -127,7 +127,7 @@ describe("loop role on XS: a speed trap under mixed traffic", () => {
     const full = c.records.filter((r) => r.index >= 1 && r.index <= 9);
     const rows = compare(full, c.vehicles, () => TRAP[0] as LoopSite, 60, EDGES_M);
     for (const row of rows) {
-      expect(row.record.volume).toBe(row.truth.volume);
+      expectCounts(row);
       expect(row.record.volume).toBeGreaterThanOrEqual(25);
       expect(row.record.headwayDs).toBeDefined();
       expect(row.record.lengthDm).toBeDefined();
@@ -151,7 +151,7 @@ describe("loop role on XS: single-loop lane", () => {
     const rows = compare(single, c.vehicles, () => loops[2] as LoopSite, 60, EDGES_M);
     let speedSum = 0, truthSum = 0, n = 0;
     for (const row of rows) {
-      expect(row.record.volume).toBe(row.truth.volume);
+      expect(Math.abs(row.record.volume - row.truth.volume)).toBeLessThanOrEqual(row.nearBoundary);
       expect(row.record.lengthDm).toBeUndefined(); // not measured on one loop
       if (!row.truth.volume) continue;
       speedSum += (row.record.speedKmh ?? NaN) * row.truth.volume;
@@ -183,7 +183,7 @@ describe("loop role on XS: faults", () => {
     expect(stuck?.atMs).toBeLessThan(182_000);
     // after the parked vehicle leaves, the loop re-learns its baseline and counts again
     const late = compare(c.records.filter((r) => r.index >= 6), c.vehicles, () => TRAP[0] as LoopSite, 60, EDGES_M);
-    for (const row of late) expect(row.record.volume).toBe(row.truth.volume);
+    for (const row of late) expectCounts(row);
     measured["stuck"] = { raisedAtMs: stuck?.atMs, faults: c.faults };
   }, 60_000);
 
@@ -225,7 +225,7 @@ describe("loop role on XS: faults", () => {
     ];
     const c = await runScenario({ ...base, glitches }, 4 * 60_000);
     const rows = compare(c.records, c.vehicles, () => TRAP[0] as LoopSite, 60, EDGES_M);
-    for (const row of rows) expect(row.record.volume).toBe(row.truth.volume);
+    for (const row of rows) expectCounts(row);
     expect(c.faults.every((f) => f.bits === 0)).toBe(true);
   }, 60_000);
 });
@@ -277,6 +277,15 @@ describe("loop role on XS: 24 hours", () => {
     }
   }, 600_000);
 });
+
+/**
+ * Volume and classes exact, except that a vehicle whose leading edge is within BOUNDARY_MS of
+ * an interval boundary may be counted on either side of it (the whole run's total stays exact).
+ */
+function expectCounts(row: Compared): void {
+  expect(Math.abs(row.record.volume - row.truth.volume), `interval ${row.index} volume`).toBeLessThanOrEqual(row.nearBoundary);
+  expect(classDifference(row), `interval ${row.index} classes ${row.record.classes} vs ${row.truth.classes}`).toBeLessThanOrEqual(2 * row.nearBoundary);
+}
 
 function byteRange(records: LoopRecord[]): { min: number; max: number } {
   const lengths = records.map((r) => r.length);
