@@ -3,11 +3,7 @@
 // an optional single decimal is a garbled line (a merged partial line has a second `V` or
 // extra digits) and is counted, not guessed at.
 
-import { LineReader } from "./line-reader.js";
-import {
-  isDigit, MAX_RADAR_DKMH, MAX_RADAR_LINE, parseDecimal, skipSpaces, trimEnd,
-  type RadarCounters, type RadarDriver, type ReportHandler,
-} from "./radar.js";
+import { isDigit, LineRadar, MAX_RADAR_DKMH, parseDecimal, type ReportHandler } from "./radar.js";
 
 const V = 0x56;
 const PLUS = 0x2b;
@@ -16,30 +12,12 @@ const DOT = 0x2e;
 
 export const LD2415_BAUD = 9600;
 
-export class Ld2415 implements RadarDriver {
-  private readonly reader: LineReader;
-  private readonly tally = { reports: 0, errors: 0, ignored: 0 };
-
-  constructor(
-    private readonly onReport: ReportHandler,
-    /** true where the radar is mounted or set so that approaching targets read negative */
-    private readonly invert = false,
-  ) {
-    this.reader = new LineReader((line, length) => this.line(line, length), MAX_RADAR_LINE);
+export class Ld2415 extends LineRadar {
+  constructor(onReport: ReportHandler, invert = false) {
+    super(onReport, invert);
   }
 
-  push(bytes: Uint8Array): void {
-    this.reader.push(bytes);
-  }
-
-  get counters(): RadarCounters {
-    return { ...this.tally, errors: this.tally.errors + this.reader.overflows };
-  }
-
-  private line(line: Uint8Array, length: number): void {
-    const start = skipSpaces(line, 0, length);
-    const end = trimEnd(line, start, length);
-    if (start === end) return;
+  protected line(line: Uint8Array, start: number, end: number): void {
     if (!wellFormed(line, start, end)) {
       this.tally.errors++;
       return;
@@ -49,8 +27,7 @@ export class Ld2415 implements RadarDriver {
       this.tally.errors++;
       return;
     }
-    this.tally.reports++;
-    this.onReport(this.invert ? -dkmh : dkmh);
+    this.report(dkmh);
   }
 }
 

@@ -5,11 +5,7 @@
 // small hand scanner instead of JSON.parse: no strings or objects per report on the device,
 // and a line that is not flat JSON (two braces, a merged partial line) is rejected.
 
-import { LineReader } from "./line-reader.js";
-import {
-  ascii, MAX_RADAR_DKMH, MAX_RADAR_LINE, parseDecimal, skipSpaces, spanEquals, trimEnd,
-  type RadarCounters, type RadarDriver, type ReportHandler,
-} from "./radar.js";
+import { ascii, LineRadar, MAX_RADAR_DKMH, parseDecimal, skipSpaces, spanEquals, trimEnd, type ReportHandler } from "./radar.js";
 
 export type Ops243Units = "UM" | "UK" | "US";
 
@@ -38,33 +34,20 @@ interface Span {
   end: number;
 }
 
-export class Ops243 implements RadarDriver {
-  private readonly reader: LineReader;
-  private readonly tally = { reports: 0, errors: 0, ignored: 0 };
+export class Ops243 extends LineRadar {
   /** reused for every field lookup, so scanning allocates nothing */
   private readonly span: Span = { start: 0, end: 0 };
 
   constructor(
     private readonly units: Ops243Units,
-    private readonly onReport: ReportHandler,
+    onReport: ReportHandler,
     /** true where the radar is set to report approaching targets as negative */
-    private readonly invert = false,
+    invert = false,
   ) {
-    this.reader = new LineReader((line, length) => this.line(line, length), MAX_RADAR_LINE);
+    super(onReport, invert);
   }
 
-  push(bytes: Uint8Array): void {
-    this.reader.push(bytes);
-  }
-
-  get counters(): RadarCounters {
-    return { ...this.tally, errors: this.tally.errors + this.reader.overflows };
-  }
-
-  private line(line: Uint8Array, length: number): void {
-    const start = skipSpaces(line, 0, length);
-    const end = trimEnd(line, start, length);
-    if (start === end) return;
+  protected line(line: Uint8Array, start: number, end: number): void {
     if (line[start] === OPEN) this.jsonLine(line, start, end);
     else this.plainLine(line, start, end);
   }
@@ -117,8 +100,7 @@ export class Ops243 implements RadarDriver {
   private emit(speed: number, units: Ops243Units): void {
     const dkmh = Math.round(speed * DKMH_PER[units]);
     if (!(Math.abs(dkmh) <= MAX_RADAR_DKMH)) return this.fail();
-    this.tally.reports++;
-    this.onReport(this.invert ? -dkmh : dkmh);
+    this.report(dkmh);
   }
 
   private fail(): void {

@@ -1,6 +1,8 @@
 // What every radar driver gives the sign: signed speeds in tenths of km/h, positive for a
 // target approaching the sign, plus counters for the health of the serial line.
 
+import { LineReader } from "./line-reader.js";
+
 /** receives one radar report; speedDkmh > 0 approaching, < 0 moving away */
 export type ReportHandler = (speedDkmh: number) => void;
 
@@ -16,6 +18,45 @@ export interface RadarCounters {
 export interface RadarDriver {
   push(bytes: Uint8Array): void;
   readonly counters: RadarCounters;
+}
+
+/**
+ * A radar that prints one report per text line: the line reader, the counters and the sign
+ * convention are common; each model only reads its own line format.
+ */
+export abstract class LineRadar implements RadarDriver {
+  protected readonly tally = { reports: 0, errors: 0, ignored: 0 };
+  private readonly reader: LineReader;
+
+  constructor(
+    private readonly onReport: ReportHandler,
+    /** true where the radar is mounted or set so that approaching targets read negative */
+    private readonly invert: boolean,
+  ) {
+    this.reader = new LineReader((line, length) => this.trimmed(line, length), MAX_RADAR_LINE);
+  }
+
+  push(bytes: Uint8Array): void {
+    this.reader.push(bytes);
+  }
+
+  get counters(): RadarCounters {
+    return { ...this.tally, errors: this.tally.errors + this.reader.overflows };
+  }
+
+  /** reads line[start, end), never empty and trimmed of blanks */
+  protected abstract line(line: Uint8Array, start: number, end: number): void;
+
+  protected report(dkmh: number): void {
+    this.tally.reports++;
+    this.onReport(this.invert ? -dkmh : dkmh);
+  }
+
+  private trimmed(line: Uint8Array, length: number): void {
+    const start = skipSpaces(line, 0, length);
+    const end = trimEnd(line, start, length);
+    if (start !== end) this.line(line, start, end);
+  }
 }
 
 /** Speeds beyond this are read errors, not vehicles (300 km/h, the top of signStats' range). */
