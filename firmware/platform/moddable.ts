@@ -280,8 +280,10 @@ export class ModdablePlatform implements Platform {
     this.timers.delete(handle.id);
   }
 
+  /** fractional, to the microsecond where the port has the timer: the loop detector divides counts by it */
   uptimeMs(): number {
-    return Time.ticks;
+    const us = Time.microseconds;
+    return us === undefined ? Time.ticks : us / 1000;
   }
 
   batteryMv(): number {

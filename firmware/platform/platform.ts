@@ -68,7 +68,10 @@ export interface Platform {
   readonly storage: Storage;
   /** undefined on boards without a LoRa radio */
   readonly radio: Radio | undefined;
-  /** milliseconds since boot, monotonic */
+  /**
+   * milliseconds since boot, monotonic, fractional: frequency measurement (counts over elapsed
+   * time) needs microseconds, so the device backs it with a microsecond timer where it has one
+   */
   uptimeMs(): number;
   /** supply voltage in millivolts */
   batteryMv(): number;

@@ -3,6 +3,8 @@
 declare module "time" {
   const Time: {
     readonly ticks: number;
+    /** microseconds from boot, on ports with a microsecond timer (ESP32: esp_timer); absent elsewhere */
+    readonly microseconds?: number;
   };
   export default Time;
 }

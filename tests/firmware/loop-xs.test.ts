@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startXs, type XsMeter, type XsSession } from "../xs/harness.js";
 import { MAX_AIR_FRAME, Fault } from "../../shared/messages.js";
-import type { LoopSite, TrafficProfile, Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
+import { typicalLoop, type LoopSite, type TrafficProfile, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
 import type { LoopScenario, RunResult } from "./fixtures/loop-entry.js";
 import { accuracy, classDifference, compare, decodeRecords, loopKey, type Compared, type LoopRecord } from "./fixtures/loop-analysis.js";
 
@@ -14,10 +14,7 @@ const EDGES_M = [2.1, 6.7, 11.3, 18.6];
 const SPACING_M = 3.66;
 
 /** a speed trap in lane 0 (loops of different frequency, so they do not couple) */
-const TRAP: LoopSite[] = [
-  { input: "loop0", lane: 0, positionM: 0, lengthM: 1.8, inductanceUH: 100, capacitanceNF: 21 },
-  { input: "loop1", lane: 0, positionM: SPACING_M, lengthM: 1.8, inductanceUH: 90, capacitanceNF: 20 },
-];
+const TRAP: LoopSite[] = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, SPACING_M, 1)];
 
 /** urban arterial: a car-dominated mix with motorcycles, vans, trucks, buses and articulated trucks */
 function arterial(lane: number, count: number, flowPerHour: number, extentM = SPACING_M + 1.8): TrafficProfile {
@@ -139,7 +136,7 @@ describe("loop role on XS: a speed trap under mixed traffic", () => {
 
 describe("loop role on XS: single-loop lane", () => {
   it("estimates speed from on-time with an assumed mean length", async () => {
-    const loops: LoopSite[] = [...TRAP, { input: "loop2", lane: 1, positionM: 0, lengthM: 1.8, inductanceUH: 110, capacitanceNF: 22 }];
+    const loops: LoopSite[] = [...TRAP, typicalLoop("loop2", 1, 0, 2)];
     const carsOnly: TrafficProfile = { ...arterial(1, 150, 900, 1.8), mix: { car: 70, van: 20, truck: 10 } };
     const c = await runScenario({
       settings: { loops: 3, lanes: "001", sensitivity: 8, meanLengthCm: 500 },

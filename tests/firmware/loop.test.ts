@@ -7,7 +7,9 @@ import { parseLoopSettings, type LoopConfig } from "../../firmware/roles/loop/se
 import { BODY_BUDGET, bodyBytes, fitBudget, IntervalAggregator } from "../../firmware/roles/loop/interval.js";
 import { SpeedTrap } from "../../firmware/roles/loop/speed-trap.js";
 import { TWO_WHEELER_SHIFT, vehicleClass, vehicleLengthM } from "../../firmware/roles/loop/classify.js";
-import { LoopTraffic, listTraffic, type LoopSite, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
+import { loopRole } from "../../firmware/roles/loop/role.js";
+import { LoopTraffic, listTraffic, typicalLoop, type LoopSite, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
+import { SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ } from "../../shared/envelope.js";
 import { Fault, MAX_AIR_FRAME, type LoopIntervalBody } from "../../shared/messages.js";
 
@@ -263,5 +265,41 @@ describe("loop physics", () => {
     expect(traffic.frequencyHz("loop0", 1090) / f0).toBeCloseTo(1 / Math.sqrt(1 - 0.04 * 0.5), 9);
     expect(traffic.frequencyHz("loop0", 1000 + 600 + 1)).toBe(f0);
     expect(traffic.counts("loop0", 5000, 6000)).toBe(0);
+  });
+});
+
+describe("loop role", () => {
+  function start(settings: Record<string, number | string>) {
+    const sim = new SimPlatform();
+    const loops = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, 3.66, 1)];
+    new LoopTraffic(loops, listTraffic([])).attach(sim);
+    const sent: LoopIntervalBody[] = [];
+    const role = loopRole({
+      platform: sim, settings, nowS: () => 0, setFaults: () => undefined,
+      send: (type, body) => { if (type === "loopInterval") sent.push(body as LoopIntervalBody); },
+    });
+    role.start();
+    return { sim, role, sent };
+  }
+
+  it("starts on defaults when provisioned settings do not parse, and says why", () => {
+    const { sim, sent } = start({ sensitivity: 3 });
+    sim.advance(61_500);
+    expect(sim.traces[0]).toMatch(/sensitivity must be one of/);
+    expect(sim.traces).toContain("loop0: 109827 Hz, window 2x20 ms, sensitivity 0.16 %");
+    expect(sent).toEqual([{ lane: 0, intervalS: 60, volume: 0, occupancyPermille: 0, classes: [0, 0, 0, 0, 0] }]);
+  });
+
+  it("applies a setting at run time by rebuilding, and refuses one that does not parse", () => {
+    const { sim, role, sent } = start({ intervalS: 30 });
+    sim.advance(31_500);
+    expect(sent.map((b) => b.intervalS)).toEqual([30]);
+    expect(role.applySetting?.("sensitivity", 6)).toBe(false);
+    expect(role.applySetting?.("sensitivity", 4)).toBe(true);
+    sim.advance(2000);
+    expect(sim.traces).toContain("loop1: 118627 Hz, window 7x20 ms, sensitivity 0.04 %");
+    expect(role.applySetting?.("classEdgesDm", "21,67,113")).toBe(true);
+    sim.advance(31_500);
+    expect(sent[sent.length - 1]?.classes).toHaveLength(4);
   });
 });

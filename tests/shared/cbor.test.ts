@@ -4,6 +4,7 @@ import { CborError, Tagged, decode, encode } from "../../shared/cbor.js";
 import type { CborErrorCode } from "../../shared/cbor.js";
 import { ProtocolError } from "../../shared/errors.js";
 import { decodeVectors, unsupportedVectors } from "./rfc8949-vectors.js";
+import { mulberry32 as prng } from "../../firmware/sim/random.js";
 
 const fromHex = (hex: string): Uint8Array => new Uint8Array((hex.match(/../g) ?? []).map((b) => parseInt(b, 16)));
 const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -24,17 +25,6 @@ function expectCborError(run: () => unknown, ...codes: CborErrorCode[]): CborErr
   return error;
 }
 
-/** mulberry32: a seeded PRNG so that every run checks the same values. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe("RFC 8949 Appendix A", () => {
   it.each(decodeVectors)("decodes $hex", ({ hex, value }) => {

@@ -2,23 +2,13 @@ import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hmacSha256, timingSafeEqual } from "../../shared/hmac.js";
 import { sha256 } from "../../shared/sha256.js";
+import { mulberry32 as prng } from "../../firmware/sim/random.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const fill = (byte: number, n: number): Uint8Array => new Uint8Array(n).fill(byte);
 
-// Seeded so a failure reproduces (mulberry32).
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randomBytes = (rnd: () => number, n: number): Uint8Array =>
   Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
 

@@ -8,18 +8,8 @@ import {
   type SlipErrorReason,
   slipEncode,
 } from "../../shared/slip.js";
+import { mulberry32 as prng } from "../../firmware/sim/random.js";
 
-// Seeded so a failure reproduces (mulberry32).
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rnd: () => number, n: number): number => Math.floor(rnd() * n);
 
 /** Random frame; `special` is the share of bytes that are END or ESC. */

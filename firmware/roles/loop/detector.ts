@@ -7,16 +7,22 @@
 // exact to ±1 count. The window is therefore sized so that the on threshold spans at least
 // MIN_COUNTS counts: N = ceil(MIN_COUNTS / (θ·f·gate)), θ = sensitivity/2 as Δf/f. Example:
 // 0.16 % at 100 kHz with 20 ms gates needs 38 ms (N = 2); 0.04 % needs 150 ms (N = 8);
-// 0.01 % needs 600 ms (N = 30). Edges are interpolated between gates and the window's length
-// is taken off the trailing edge, so on-times stay unbiased for vehicles well above the
-// threshold; a vehicle is only seen at all when its passage adds more than MIN_COUNTS counts.
+// 0.01 % needs 600 ms (N = 30). A vehicle is seen at all only when its passage adds more than
+// MIN_COUNTS counts (a motorcycle at 0.1 % ΔL/L over a 110 kHz loop adds about 6 at 50 km/h).
+//
+// Timing does not hang on the threshold: the edges are where the window sum's rise and fall,
+// traced from the threshold down to the counting noise, meet zero (less the window's length for
+// the trailing edge), and the passage's centroid in time is taken over the counts it added.
 
 import { Fault } from "../../../shared/messages.js";
+import { GateHistory } from "./gate-history.js";
 
 /** counts the on threshold must span within the window (quantisation is ±1 count) */
 export const MIN_COUNTS = 3;
-/** longest window, in gates (0.64 s at the default 20 ms gate) */
+/** longest window, in gates (1.28 s at the default 20 ms gate) */
 export const MAX_WINDOW = 64;
+/** gates remembered: a passage's last window and its tail besides the window itself */
+const HISTORY = 2 * MAX_WINDOW + 2;
 const TUNE_MS = 1000;
 /** a vehicle never shifts f this much; a read beyond it is a glitch or a loop fault */
 const MAX_SHIFT = 0.15;
@@ -46,7 +52,7 @@ export interface DetectorOptions {
 }
 
 export interface DetectorListener {
-  /** a vehicle's leading edge (ms of uptime, interpolated between gates) */
+  /** a vehicle's leading edge (ms of uptime, between gates) */
   arrive(loop: number, tOnMs: number): void;
   /**
    * its trailing edge (tOffMs − tOnMs is the on-time), the centroid in time of the counts it
@@ -74,34 +80,26 @@ export class LoopDetector {
   private goodMs = 0;
   private current = 0;
   private latched = 0;
-  // the window: per gate, counts above baseline, counts expected, and gate length
-  private readonly excess = new Float64Array(MAX_WINDOW);
-  private readonly expected = new Float64Array(MAX_WINDOW);
-  private readonly spans = new Float64Array(MAX_WINDOW);
-  private head = 0;
-  private filled = 0;
+  private readonly history = new GateHistory(HISTORY);
   private window = 1;
   private needed = 1;
   private onShift: number;
   private offShift: number;
-  private present = false;
-  private onMs = 0;
-  // per gate: the window sum (counts above baseline) and the gate's end time, for edge finding
-  private readonly sums = new Float64Array(MAX_WINDOW);
-  private readonly ends = new Float64Array(MAX_WINDOW);
-  /** gates of valid window sums behind the newest */
-  private history = 0;
   private prevSum = 0;
   private prevMs = 0;
+  private present = false;
+  private onMs = 0;
+  // after the off threshold: the last gate above it and the lowest point of the tail so far
   private leaving = false;
   private anchorSum = 0;
   private anchorMs = 0;
   private tailSum = 0;
   private tailMs = 0;
   private leftMs = 0;
-  // the passage's counts above baseline and their first moment about onMs
+  // the passage's counts above baseline, their first moment about onMs, the next gate to add
   private area = 0;
   private moment = 0;
+  private nextGate = 0;
   private peak = 0;
   private readonly onTimes = new Float64Array(MAX_CHATTER);
   private onCount = 0;
@@ -122,8 +120,9 @@ export class LoopDetector {
     return this.baseline;
   }
 
+  /** a vehicle is on the loop, or its trailing edge is not placed yet */
   get occupied(): boolean {
-    return this.present;
+    return this.present || this.leaving;
   }
 
   /** leading edge of the vehicle present now */
@@ -155,7 +154,7 @@ export class LoopDetector {
     const resolvable = MIN_COUNTS / ((this.baseline * this.window * this.options.gateMs) / 1000);
     this.onShift = Math.max(this.options.sensitivity / 2, resolvable);
     this.offShift = this.onShift * this.options.hysteresis;
-    this.filled = 0;
+    this.history.clear();
   }
 
   /** loop faults in force now (open, shorted) */
@@ -217,10 +216,6 @@ export class LoopDetector {
     this.goodMs += dt;
     if (this.goodMs < FAULT_MS) return;
     this.current = 0;
-    this.startTuning();
-  }
-
-  private startTuning(): void {
     this.mode = TUNING;
     this.tuneCounts = 0;
     this.tuneMs = 0;
@@ -240,39 +235,25 @@ export class LoopDetector {
   }
 
   private detect(counts: number, dt: number, tMs: number, hz: number): void {
-    const slot = this.head;
     const expected = (this.baseline * dt) / 1000;
-    this.excess[slot] = counts - expected;
-    this.expected[slot] = expected;
-    this.spans[slot] = dt;
-    this.ends[slot] = tMs;
-    this.head = (slot + 1) % MAX_WINDOW;
-    if (this.filled < this.window) {
-      this.filled++;
-      this.history = 0;
-      return;
-    }
-    let sum = 0, sumExpected = 0, span = 0;
-    for (let i = 0; i < this.window; i++) {
-      const j = (slot - i + MAX_WINDOW) % MAX_WINDOW;
-      sum += this.excess[j] as number;
-      sumExpected += this.expected[j] as number;
-      span += this.spans[j] as number;
-    }
-    this.sums[slot] = sum;
-    this.history = Math.min(this.history + 1, MAX_WINDOW);
-    const m = sum / sumExpected;
-    if (this.present || this.leaving) {
-      this.accumulate(counts - expected, tMs - dt / 2);
-      this.coast(dt);
+    const gate = this.history.push(counts - expected, expected, dt, tMs);
+    if (this.present || this.leaving) this.coast(dt);
+    if (gate + 1 < this.window) return; // the window is not full yet
+    const h = this.history;
+    h.window(gate, this.window);
+    const sum = h.windowExcess;
+    const span = h.windowSpan;
+    const m = sum / h.windowExpected;
+    if (this.present) {
       if (m > this.peak) this.peak = m;
+      this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
-    if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(span);
+    if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(gate, span);
     if (this.present) {
       if (m < this.offShift) this.startLeaving(sum, tMs);
       else if (tMs - this.onMs > this.options.maxPresenceMs) this.retune(m, tMs);
     } else if (!this.leaving) {
-      if (m >= this.onShift) this.begin(slot, span, m);
+      if (m >= this.onShift) this.begin(gate, span, m);
       else this.track(m, hz, dt);
     }
     this.prevSum = sum;
@@ -285,25 +266,24 @@ export class LoopDetector {
    * grows linearly (metal progressively covering the loop) grows with the square of time, so the
    * line goes through √sum; a step is found within a few ms as well.
    */
-  private begin(slot: number, span: number, m: number): void {
-    let foot = slot;
-    for (let back = 1; back < this.history; back++) {
-      const j = (slot - back + MAX_WINDOW) % MAX_WINDOW;
-      const later = (j + 1) % MAX_WINDOW;
-      if ((this.sums[j] as number) < EDGE_COUNTS || (this.sums[j] as number) >= (this.sums[later] as number)) break;
-      foot = j;
+  private begin(gate: number, span: number, m: number): void {
+    const h = this.history;
+    let foot = gate;
+    for (let g = gate - 1; g >= h.first; g--) {
+      const s = h.sumOf(g);
+      if (!(s >= EDGE_COUNTS) || s >= h.sumOf(g + 1)) break;
+      foot = g;
     }
-    if (foot === slot && this.history > 1) foot = (slot - 1 + MAX_WINDOW) % MAX_WINDOW;
-    const tMs = this.ends[slot] as number;
-    const onMs = zeroOfRoot(this.ends[foot] as number, this.sums[foot] as number, tMs, this.sums[slot] as number);
+    if (foot === gate && gate > h.first && !Number.isNaN(h.sumOf(gate - 1))) foot = gate - 1;
+    const tMs = h.endOf(gate);
+    const onMs = zeroOfRoot(h.endOf(foot), h.sumOf(foot), tMs, h.sumOf(gate));
     this.present = true;
     this.onMs = Math.min(tMs, Math.max(tMs - 2 * span, onMs));
-    this.area = this.moment = 0;
     this.peak = m;
-    for (let i = 0; i < this.window; i++) {
-      const j = (slot - i + MAX_WINDOW) % MAX_WINDOW;
-      this.accumulate(this.excess[j] as number, (this.ends[j] as number) - (this.spans[j] as number) / 2);
-    }
+    this.area = this.moment = 0;
+    let from = gate;
+    while (from > h.first && h.endOf(from - 1) > this.onMs) from--;
+    this.nextGate = from;
     this.noteChatter(this.onMs);
     this.listener.arrive(this.index, this.onMs);
   }
@@ -328,15 +308,23 @@ export class LoopDetector {
   }
 
   /** The trailing edge: the fall of the window sum traced to zero, less the window's length. */
-  private leave(span: number): void {
-    this.leaving = false;
+  private leave(gate: number, span: number): void {
     const zeroMs = zeroOfRoot(this.anchorMs, this.anchorSum, this.tailMs, this.tailSum);
-    this.finish(Math.max(this.onMs, Math.min(this.tailMs + span, zeroMs) - span));
+    const offMs = Math.max(this.onMs, Math.min(this.tailMs + span, zeroMs) - span);
+    while (this.nextGate <= gate && this.history.startOf(this.nextGate) < offMs) this.add(this.nextGate++);
+    this.finish(offMs);
   }
 
-  private accumulate(excess: number, midMs: number): void {
+  /** Adds the passage's gates up to gate to its area and moment. */
+  private collect(gate: number): void {
+    while (this.nextGate <= gate) this.add(this.nextGate++);
+  }
+
+  private add(gate: number): void {
+    const h = this.history;
+    const excess = h.excessOf(gate);
     this.area += excess;
-    this.moment += excess * (midMs - this.onMs);
+    this.moment += excess * ((h.startOf(gate) + h.endOf(gate)) / 2 - this.onMs);
   }
 
   private finish(tOffMs: number): void {
@@ -379,7 +367,7 @@ export class LoopDetector {
     this.latched |= Fault.stuckPresence;
     this.finish(tMs);
     this.baseline *= 1 + m;
-    this.filled = 0;
+    this.history.clear();
   }
 
   private noteChatter(tMs: number): void {

@@ -18,8 +18,17 @@
 //   fMinHz/fMaxHz  oscillator range; outside it for 1 s the loop is open/shorted [10000/200000]
 //   chatterPerS    on-transitions within one second that count as chatter       [4]        2..16
 //   trackTauS      baseline follow time constant while the loop is empty        [60]       5..3600
+// Settings that do not parse are refused by applySetting; provisioned ones that do not parse
+// make the role start on the defaults (with a trace). A change rebuilds the role: it re-tunes
+// (about 1 s blind) and the interval in progress starts over.
 // The presence window (the effective counting gate) is derived per loop at tuning so that the
 // chosen sensitivity spans at least MIN_COUNTS counts (see detector.ts); a trace reports it.
+//
+// Time base: frequency is counts over elapsed uptime, summed over the window, so the platform's
+// uptimeMs() must resolve far below a millisecond on the device (timestamp error ÷ window must
+// stay well under the threshold: 0.04 % over a 140 ms window needs a few µs). Moddable's
+// Time.ticks counts whole milliseconds, so firmware/platform/moddable.ts reads Time.microseconds
+// (esp_timer on the ESP32) instead.
 //
 // Every interval each lane sends one loopInterval record: volume, occupancy (‰), mean speed
 // (km/h), mean length (dm), class counts and mean headway (0.1 s). Loop faults (open, shorted,
@@ -74,6 +83,7 @@ class LoopRole implements Role, DetectorListener {
     }
     const config = parsed.ok ? parsed.config : (parseLoopSettings({}) as { ok: true; config: LoopConfig }).config;
     this.config = config;
+    this.settleMs = SETTLE_MS;
     this.build(config);
     this.timer = this.ctx.platform.setTimer(() => this.gate(), config.gateMs, config.gateMs);
   }

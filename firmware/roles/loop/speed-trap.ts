@@ -16,6 +16,14 @@ const MAX_SPEED_MPS = 250 / 3.6;
 const MIN_SPEED_MPS = 1;
 /** weight of each new speed in the lane's recent speed, used for vehicles without their own */
 const RECENT_WEIGHT = 1 / 16;
+/**
+ * A vehicle at least this long, whose lead-loop on-time is t_on, moves at least
+ * (L + L_loop) / t_on, so it reaches the trail loop within d·t_on / (L + L_loop); with a margin
+ * for the on-time of a weak vehicle (cut short by the threshold), this tells a vehicle the trail
+ * loop missed from the next one.
+ */
+const SHORTEST_VEHICLE_M = 1.5;
+const ON_TIME_MARGIN = 2.5;
 
 export interface SpeedTrapOptions {
   spacingM: number;
@@ -131,7 +139,7 @@ export class SpeedTrap implements Lane {
       const p = this.at(i);
       if (!Number.isNaN(p.tB) || p.unpaired) continue;
       const travel = tOnMs - p.tA;
-      if (travel > this.maxTravelMs) {
+      if (travel > this.maxTravelMs || travel > this.longestTravelMs(p)) {
         p.unpaired = true;
         continue;
       }
@@ -166,6 +174,13 @@ export class SpeedTrap implements Lane {
       estimate = Number.isNaN(this.recentMps) || Number.isNaN(p.onA) ? meanLengthM : vehicleLengthM(this.recentMps, p.onA, loopLengthM);
     }
     this.aggregator.vehicle(p.tA, speedMps, lengthM, vehicleClass(estimate, p.peakShift, classEdgesM));
+  }
+
+  /** the longest plausible travel time for the passage, once its lead-loop on-time is known */
+  private longestTravelMs(p: Passage): number {
+    if (Number.isNaN(p.onA)) return Number.POSITIVE_INFINITY;
+    const { spacingM, loopLengthM } = this.options;
+    return (ON_TIME_MARGIN * spacingM * p.onA) / (SHORTEST_VEHICLE_M + loopLengthM);
   }
 
   private at(i: number): Passage {

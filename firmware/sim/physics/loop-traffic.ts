@@ -57,19 +57,32 @@ export interface LoopEvent {
 }
 
 /**
- * Typical figures per kind. A car lowers L by a few percent; a motorcycle by 1–2 % of a car's
- * change (DOMAIN.md); the change falls with the height of the undercarriage, so high-bed trucks
- * and buses change L less than cars despite their size.
+ * Typical figures per kind. A car lowers L by a few percent (about 5 µH of 100 µH on a square
+ * loop); a motorcycle by 1–2 % of a car's change (DOMAIN.md). The change falls with the height
+ * of the undercarriage above the loop, so high-bed trucks and buses change L less than cars
+ * despite their size. Each vehicle varies ±20 % around its kind's figure.
  */
 export const KINDS: Readonly<Record<VehicleKind, { minM: number; maxM: number; shift: number }>> = {
   motorcycle: { minM: 1.8, maxM: 2.0, shift: 0.001 },
-  car: { minM: 3.6, maxM: 4.9, shift: 0.04 },
-  van: { minM: 4.9, maxM: 5.8, shift: 0.03 },
+  car: { minM: 3.6, maxM: 4.9, shift: 0.05 },
+  van: { minM: 4.9, maxM: 5.8, shift: 0.035 },
   truck: { minM: 7.5, maxM: 10.0, shift: 0.02 },
   bus: { minM: 11.9, maxM: 12.2, shift: 0.02 },
   semi: { minM: 15.0, maxM: 17.0, shift: 0.018 },
   roadTrain: { minM: 20.0, maxM: 22.0, shift: 0.018 },
 };
+
+/** Loop and lead-in inductance and tuning capacitor per loop index: 94–119 kHz, all different. */
+const TUNINGS: readonly (readonly [number, number])[] = [[100, 21], [90, 20], [110, 22], [120, 24]];
+
+/**
+ * A typical 1.8 m loop. Each index gets its own frequency, as adjacent loops of a detector do
+ * so as not to couple.
+ */
+export function typicalLoop(input: string, lane: number, positionM: number, index: number): LoopSite {
+  const [inductanceUH, capacitanceNF] = TUNINGS[index % TUNINGS.length] as readonly [number, number];
+  return { input, lane, positionM, lengthM: 1.8, inductanceUH, capacitanceNF };
+}
 
 /** A small seeded generator (xorshift32), so scenarios are reproducible on XS and Node. */
 export function seededRandom(seed: number): () => number {

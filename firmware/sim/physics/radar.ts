@@ -7,6 +7,7 @@
 // serial chunks split lines anywhere. All randomness comes from one seeded generator.
 
 import type { SerialPeer, SimPlatform } from "../sim-platform.js";
+import { SimRandom } from "../random.js";
 
 export type RadarModel = "ops243" | "ld2415";
 
@@ -55,33 +56,6 @@ export interface RadarSimOptions {
   clutter?: number;
   /** vehicles never follow closer than this, so each is a separate target */
   minIdleMs?: number;
-}
-
-/** A deterministic generator (mulberry32): the same seed gives the same traffic and faults. */
-export class SimRandom {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  between(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-
-  /** standard normal (Box-Muller) */
-  normal(): number {
-    const u = Math.max(this.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-  }
 }
 
 interface Active {

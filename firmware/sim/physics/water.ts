@@ -6,7 +6,7 @@
 // analog voltage. All randomness comes from one seeded generator per sensor.
 
 import type { SerialPeer, SimPlatform } from "../sim-platform.js";
-import { SimRandom } from "./radar.js";
+import { SimRandom } from "../random.js";
 
 /** true water level above the datum, mm, at a virtual time */
 export type Hydrograph = (tMs: number) => number;
