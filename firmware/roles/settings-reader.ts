@@ -2,7 +2,7 @@
 // default; a present but unusable one takes its default too and is listed in `invalid`, so a
 // role starts with a bad setting (and says so) while a run-time change to it is refused.
 
-import type { Settings } from "../role.js";
+import type { Settings } from "./role.js";
 
 export class SettingsReader {
   readonly invalid: string[] = [];

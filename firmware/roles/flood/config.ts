@@ -1,7 +1,7 @@
 // The flood station's settings: keys, defaults and ranges (docs/firmware.md lists them).
 
 import type { Settings } from "../role.js";
-import { SettingsReader } from "../sign/settings-reader.js";
+import { SettingsReader } from "../settings-reader.js";
 import type { Thresholds } from "./level.js";
 import type { PressureConfig } from "./pressure.js";
 

@@ -9,7 +9,7 @@ import { Fault } from "../../../shared/messages.js";
 import type { AnalogIn, DigitalOut, SerialPort, TimerHandle } from "../../platform/platform.js";
 import type { Role, RoleContext, RoleFactory, Settings } from "../role.js";
 import { LIVE_KEYS, readFloodConfig, type FloodConfig } from "./config.js";
-import { introducesProblem } from "../sign/settings-reader.js";
+import { introducesProblem } from "../settings-reader.js";
 import { BlipFilter, BurstMedian, Verdict } from "./filter.js";
 import { compensatedDistanceMm, FloodStatusMachine, RiseRate } from "./level.js";
 import { Maxbotix, MAXBOTIX_BAUD } from "./maxbotix.js";

@@ -3,7 +3,7 @@
 import type { Settings } from "../role.js";
 import { MAX_MESSAGE, type DisplayConfig } from "./display.js";
 import type { Ops243Units } from "./ops243.js";
-import { SettingsReader } from "./settings-reader.js";
+import { SettingsReader } from "../settings-reader.js";
 import type { TrackerConfig } from "./tracker.js";
 
 export type RadarModel = "ops243" | "ld2415";

@@ -11,7 +11,7 @@ import { DisplayController, type DisplayState } from "./display.js";
 import { Ld2415 } from "./ld2415.js";
 import { Ops243 } from "./ops243.js";
 import type { RadarCounters, RadarDriver } from "./radar.js";
-import { introducesProblem } from "./settings-reader.js";
+import { introducesProblem } from "../settings-reader.js";
 import { SpeedStats } from "./stats.js";
 import { Tracker } from "./tracker.js";
 
