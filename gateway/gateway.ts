@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { ProtocolError } from "../shared/errors.js";
 import { decodeRelayUp, encodeRelayDown, RELAY_UP } from "../shared/relay.js";
+import { Commands } from "./commands/commands.js";
+import { reportIntervalSet } from "./commands/translate.js";
 import type { GatewayConfig } from "./config.js";
 import { ackFrame } from "./downlink/ack.js";
 import { DeviceHealth } from "./health/device-health.js";
@@ -11,7 +13,7 @@ import { SerialLink } from "./ingest/serial-link.js";
 import type { Logger } from "./log.js";
 import { GatewayMetrics } from "./metrics/metrics.js";
 import { observedAt } from "./normalize/common.js";
-import { Pipeline, type Accepted, type FrameOrigin } from "./pipeline/pipeline.js";
+import { Pipeline, type Accepted, type CommandResultArrival, type FrameOrigin } from "./pipeline/pipeline.js";
 import { startBroker, type RunningBroker } from "./publish/broker.js";
 import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
@@ -23,8 +25,9 @@ const HEALTH_TICK_MS = 5_000;
 
 /**
  * The composition root: links feed frames to the pipeline; the pipeline stores, publishes on
- * the embedded broker and acks on the link each frame came from; the upstream bridge drains the
- * store's outbox to the command center; health, metrics and the HTTP API watch it all.
+ * the embedded broker and acks on the link each frame came from; commands from the command
+ * center go down the same links; the upstream bridge drains the store's outbox to the command
+ * center; health, metrics and the HTTP API watch it all.
  */
 export class Gateway implements FrameSink {
   readonly links = new Map<string, Link>();
@@ -32,6 +35,7 @@ export class Gateway implements FrameSink {
   readonly metrics = new GatewayMetrics();
   readonly health: DeviceHealth;
   readonly upstream: UpstreamBridge | undefined;
+  readonly commands: Commands;
   http: RunningHttp | undefined;
   private readonly reporter: HealthReporter;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -52,12 +56,22 @@ export class Gateway implements FrameSink {
         this.observe(a);
         if (message.kind === "status") this.reporter.decorateStatus(a.device.id, message);
       },
+      commandResult: (arrival) => this.commandResult(arrival),
+    });
+    this.commands = new Commands({
+      registry, store, aedes: broker.aedes, log,
+      send: (origin, frame) => this.downlink(origin, frame),
+      queuedUpstream: () => this.upstream?.notify(),
+      applied: (device, command) => {
+        const intervalS = reportIntervalSet(command, device.role);
+        if (intervalS !== undefined) this.health.setExpectedInterval(device.id, intervalS);
+      },
     });
     this.pipeline.on("ack", (req) => {
-      const link = this.links.get(req.origin.source);
-      // a frame heard over LoRa is answered over LoRa: the bridge transmits what it is handed
-      const frame = req.origin.radio ? encodeRelayDown(ackFrame(req)) : ackFrame(req);
-      if (!link?.send(frame)) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
+      // The device listens now (on LoRa only in the window its uplink opened): a pending command
+      // goes first, so the unit has it before the ack lets its next uplink go and close the window.
+      this.commands.heard(req.device, req.origin);
+      if (!this.downlink(req.origin, ackFrame(req))) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
     });
     this.pipeline.on("accepted", (a) => this.accepted(a));
     this.pipeline.on("rejected", (reason) => this.metrics.frame(reason));
@@ -85,6 +99,7 @@ export class Gateway implements FrameSink {
     }
     const gateway = new Gateway(config, registry, broker, store, log);
     try {
+      await gateway.commands.start();
       gateway.http = await startHttp(config.http, {
         registry, store, health: gateway.health, metrics: gateway.metrics, log,
         checks: {
@@ -123,6 +138,12 @@ export class Gateway implements FrameSink {
     }
   }
 
+  /** A frame from the gateway to a device, on the link `origin` came in on. */
+  private downlink(origin: FrameOrigin, frame: Uint8Array): boolean {
+    // a frame heard over LoRa is answered over LoRa: the bridge transmits what it is handed
+    return this.links.get(origin.source)?.send(origin.radio ? encodeRelayDown(frame) : frame) ?? false;
+  }
+
   framingError(reason: string, link: Link, dropped: number): void {
     this.pipeline.reject("framing", `SLIP ${reason}`, link.name, dropped);
   }
@@ -151,6 +172,13 @@ export class Gateway implements FrameSink {
     });
   }
 
+  /** A unit's answer to a command: proof of life like any frame, and the command's outcome. */
+  private commandResult(arrival: CommandResultArrival): void {
+    this.observe(arrival);
+    this.metrics.frame("accepted");
+    this.commands.result(arrival.envelope, arrival.device);
+  }
+
   private accepted({ envelope, receivedAt }: Accepted): void {
     this.metrics.frame("accepted");
     this.metrics.latency((Date.now() - observedAt(envelope, receivedAt).at.getTime()) / 1000);
@@ -173,6 +201,7 @@ export class Gateway implements FrameSink {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.commands.stop();
     await Promise.all([...this.links.values()].map((l) => l.stop()));
     this.pipeline.flush();
     await this.upstream?.stop();

@@ -12,6 +12,8 @@ export const MessageType = {
   floodReport: 4,
   floodAlarm: 5,
   signHistogram: 6,
+  command: 7,
+  commandResult: 8,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
 export type MessageTypeCode = (typeof MessageType)[MessageTypeName];
@@ -57,6 +59,30 @@ export const FloodAlarmKey = {
 
 export const AckResult = { ok: 0, duplicate: 1, rejected: 2 } as const;
 
+/** What a command asks for (key 2 of its body). */
+export const CommandOp = { set: 0, status: 1, reboot: 2, setTime: 3 } as const;
+/**
+ * Command body keys. A `set` command carries the settings it changes under their own keys; each
+ * body field is named after the unit's setting it changes (docs/firmware.md), so the firmware
+ * applies `limitKmh` as the setting `limitKmh`.
+ */
+export const CommandKey = {
+  id: 1, op: 2, timeS: 3, statusS: 4, limitKmh: 5, flashMarginKmh: 6, blankAboveKmh: 7, statsIntervalS: 8,
+  referenceMm: 9, alertMm: 10, dangerMm: 11, reportIntervalS: 12, fastIntervalS: 13, intervalS: 14,
+} as const;
+export const COMMAND_SETTINGS = [
+  "statusS", "limitKmh", "flashMarginKmh", "blankAboveKmh", "statsIntervalS", "referenceMm", "alertMm", "dangerMm",
+  "reportIntervalS", "fastIntervalS", "intervalS",
+] as const;
+export type CommandSetting = (typeof COMMAND_SETTINGS)[number];
+
+export const CommandResultKey = { id: 1, result: 2, detail: 3 } as const;
+/** stale: older than a command the unit already carried out (a replay), so not applied */
+export const CommandResultCode = { applied: 0, rejected: 1, unsupported: 2, stale: 3 } as const;
+
+/** Sent by the gateway only: a device never sends them, and the gateway refuses them as uplinks. */
+export const DOWNLINK_TYPES: readonly MessageTypeName[] = ["ack", "command"];
+
 export interface StatusBody {
   role: number;
   batteryMv: number;
@@ -73,6 +99,21 @@ export interface AckBody {
   seq: number;
   timeS: number;
   result: number;
+}
+/** A command's settings; at most a few per command, so that every command fits the air frame. */
+export type CommandSettings = { [S in CommandSetting]?: number };
+export interface CommandBody extends CommandSettings {
+  /** the gateway's command id; with the envelope's timeS it orders commands for replay protection */
+  id: number;
+  op: number;
+  /** setTime: Unix seconds */
+  timeS?: number;
+}
+export interface CommandResultBody {
+  id: number;
+  result: number;
+  /** the command body key the result is about: the setting refused or not known */
+  detail?: number;
 }
 export interface LoopIntervalBody {
   lane: number;
@@ -125,6 +166,8 @@ export interface BodyByType {
   floodReport: FloodReportBody;
   floodAlarm: FloodAlarmBody;
   signHistogram: SignHistogramBody;
+  command: CommandBody;
+  commandResult: CommandResultBody;
 }
 
 /** Per body field: its key, whether it may be absent, and its allowed range (absurd values are rejected). */
@@ -141,6 +184,7 @@ type Specs<B> = { [F in keyof B]-?: FieldSpec };
 
 const U16 = 0xffff;
 const I16 = 0x7fff;
+const U32 = 0xffffffff;
 
 export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
   status: {
@@ -200,6 +244,29 @@ export const BODY_SPECS: { [T in MessageTypeName]: Specs<BodyByType[T]> } = {
     levelMm: { key: FloodAlarmKey.levelMm, min: -20000, max: 20000 },
     riseMmPerH: { key: FloodAlarmKey.riseMmPerH, min: -I16, max: I16 },
     thresholdMm: { key: FloodAlarmKey.thresholdMm, min: -20000, max: 20000 },
+  },
+  // Setting ranges are the widest any role accepts; the unit's role checks its own. The op range
+  // is wide so that a unit can answer "unsupported" to an op newer than its firmware.
+  command: {
+    id: { key: CommandKey.id, min: 1, max: U32 },
+    op: { key: CommandKey.op, min: 0, max: 0xff },
+    timeS: { key: CommandKey.timeS, min: 0, max: U32, optional: true },
+    statusS: { key: CommandKey.statusS, min: 30, max: 86400, optional: true },
+    limitKmh: { key: CommandKey.limitKmh, min: 5, max: 200, optional: true },
+    flashMarginKmh: { key: CommandKey.flashMarginKmh, min: 0, max: 50, optional: true },
+    blankAboveKmh: { key: CommandKey.blankAboveKmh, min: 10, max: 300, optional: true },
+    statsIntervalS: { key: CommandKey.statsIntervalS, min: 10, max: 3600, optional: true },
+    referenceMm: { key: CommandKey.referenceMm, min: 1, max: 20000, optional: true },
+    alertMm: { key: CommandKey.alertMm, min: -20000, max: 20000, optional: true },
+    dangerMm: { key: CommandKey.dangerMm, min: -20000, max: 20000, optional: true },
+    reportIntervalS: { key: CommandKey.reportIntervalS, min: 30, max: 3600, optional: true },
+    fastIntervalS: { key: CommandKey.fastIntervalS, min: 10, max: 3600, optional: true },
+    intervalS: { key: CommandKey.intervalS, min: 20, max: 60, optional: true },
+  },
+  commandResult: {
+    id: { key: CommandResultKey.id, min: 1, max: U32 },
+    result: { key: CommandResultKey.result, min: 0, max: 3 },
+    detail: { key: CommandResultKey.detail, min: 0, max: 0xff, optional: true },
   },
 };
 

@@ -1,6 +1,7 @@
 // The core every role runs on. It implements the role's context: each report becomes an
 // envelope (device id, boot, seq, time, MIC) queued for the gateway; acks from the gateway settle
-// queued frames and set the clock; status frames go out at boot and every `statusS` seconds.
+// queued frames and set the clock; commands from the gateway go to commands.ts and are answered
+// with a commandResult uplink; status frames go out at boot and every `statusS` seconds.
 
 import { decode, encode } from "../../shared/cbor.js";
 import {
@@ -11,7 +12,8 @@ import { AckResult, Fault, MAX_AIR_FRAME, Role as RoleCode, type BodyByType, typ
 import type { Platform, TimerHandle } from "../platform/platform.js";
 import type { Role, RoleContext, Settings } from "../roles/role.js";
 import { DeviceClock } from "./clock.js";
-import { FrameCounter } from "./counters.js";
+import { Commands, unknownCommandKey } from "./commands.js";
+import { FrameCounter, type FrameNumber } from "./counters.js";
 import type { HostPort } from "./host-port.js";
 import type { Identity } from "./identity.js";
 import type { RadioMeta, UplinkLink } from "./link.js";
@@ -40,8 +42,11 @@ export interface DeviceOptions {
 /** Outcome of changing a setting at run time. */
 export type ApplyResult = "applied" | "restart" | "refused";
 
-/** Slab bytes per queue slot: frames are 28-51 bytes, so slots run out first only for tiny ones. */
+/** Slab bytes per queue slot: frames are 24-51 bytes, so slots run out first only for tiny ones. */
 export const MIN_FRAME_BYTES = 32;
+/** A reboot command waits this long at most for its answer to be acked before restarting. */
+export const REBOOT_WAIT_MS = 120_000;
+const REBOOT_POLL_MS = 250;
 
 export class Device implements CoreContext {
   readonly platform: Platform;
@@ -56,6 +61,9 @@ export class Device implements CoreContext {
   private statusTimer: TimerHandle | undefined;
   private roleFaults = 0;
   private lastRadio: RadioMeta | undefined;
+  private lastAnswer: FrameNumber | undefined;
+  private rebootTimer: TimerHandle | undefined;
+  readonly commands: Commands;
   /** why the role failed to start (e.g. a pin this board lacks), for the self-test */
   roleError: string | undefined;
   readonly stats = {
@@ -76,6 +84,16 @@ export class Device implements CoreContext {
       retryMs: numberSetting(this.currentSettings, "retryMs"),
       retryMaxMs: numberSetting(this.currentSettings, "retryMaxS") * 1000,
       seed: (options.identity.deviceId << 16) ^ options.boot ^ 0x9e3779b9,
+    });
+    this.commands = new Commands(options.platform.storage, {
+      applySetting: (name, value) => this.applySetting(name, value) === "applied",
+      settingValue: (name) => this.currentSettings[name],
+      setClock: (timeS) => this.setClock(timeS),
+      sendStatus: () => this.sendStatus(),
+      reboot: () => this.rebootWhenAnswered(),
+      answer: (body) => {
+        this.lastAnswer = this.enqueue("commandResult", body);
+      },
     });
     options.link.onDownlink((frame, radio) => this.handleDownlink(frame, radio));
   }
@@ -113,12 +131,19 @@ export class Device implements CoreContext {
     this.role = undefined;
     if (this.statusTimer) this.platform.clearTimer(this.statusTimer);
     this.statusTimer = undefined;
+    if (this.rebootTimer) this.platform.clearTimer(this.rebootTimer);
+    this.rebootTimer = undefined;
     this.uplink.stop();
   }
 
   // --- RoleContext ---
 
   send<T extends MessageTypeName>(type: T, body: BodyByType[T]): void {
+    this.enqueue(type, body);
+  }
+
+  /** Queues a frame; returns its number, or undefined when it could not be encoded. */
+  private enqueue<T extends MessageTypeName>(type: T, body: BodyByType[T]): FrameNumber | undefined {
     const { boot, seq } = this.counter.next();
     const unsynced = !this.clock.synced;
     const envelope = { type, deviceId: this.identity.deviceId, boot, seq, timeS: this.clock.nowS(), body } as AnyEnvelope;
@@ -129,11 +154,12 @@ export class Device implements CoreContext {
       // A role handing over an absurd value must not take the unit down: count it, say why.
       this.stats.badReports++;
       this.platform.trace(`dropped ${type}: ${err instanceof Error ? err.message : String(err)}`);
-      return;
+      return undefined;
     }
     if (frame.length > MAX_AIR_FRAME) this.stats.oversize++;
     this.stats.reports++;
     this.uplink.enqueue(frame, { boot, seq, alarm: type === "floodAlarm", unsynced });
+    return { boot, seq };
   }
 
   nowS(): number {
@@ -189,9 +215,10 @@ export class Device implements CoreContext {
 
   // --- downlinks ---
 
-  /** An envelope frame from the gateway: only authentic acks for queued frames are believed. */
+  /** An envelope frame from the gateway: only authentic acks for queued frames and authentic commands are believed. */
   handleDownlink(frame: Uint8Array, radio?: RadioMeta): void {
     let envelope: AnyEnvelope;
+    let unknownKey: number | undefined;
     try {
       const split = splitFrame(frame);
       const raw = parseEnvelope(decode(split.signed));
@@ -201,9 +228,15 @@ export class Device implements CoreContext {
       }
       if (!micMatches(this.identity.key, split)) throw new ProtocolError("mic", "downlink MIC does not match");
       envelope = openEnvelope(raw);
+      if (envelope.type === "command") unknownKey = unknownCommandKey(raw.wireBody);
     } catch (err) {
       this.stats.downlinkErrors++;
       this.platform.trace(`downlink refused: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (envelope.type === "command") {
+      if (radio) this.lastRadio = radio;
+      this.commands.handle(envelope.timeS, envelope.body, unknownKey);
       return;
     }
     if (envelope.type !== "ack") {
@@ -219,9 +252,27 @@ export class Device implements CoreContext {
     this.stats.acks++;
     if (ack.result === AckResult.rejected) this.stats.rejectedByGateway++;
     if (radio) this.lastRadio = radio;
+    this.setClock(ack.timeS);
+  }
+
+  private setClock(timeS: number): void {
     const firstSync = !this.clock.synced;
-    this.clock.set(ack.timeS);
+    this.clock.set(timeS);
     if (firstSync) this.queue.restampUnsynced((old) => this.restamp(old));
+  }
+
+  /** Restarts once the command's answer is acked (or after REBOOT_WAIT_MS): the gateway learns it was applied. */
+  private rebootWhenAnswered(): void {
+    const answer = this.lastAnswer;
+    const deadline = this.platform.uptimeMs() + REBOOT_WAIT_MS;
+    if (this.rebootTimer) this.platform.clearTimer(this.rebootTimer);
+    this.rebootTimer = this.platform.setTimer(() => {
+      const pending = answer !== undefined && this.queue.indexOf(answer.boot, answer.seq) >= 0;
+      if (pending && this.platform.uptimeMs() < deadline) return;
+      if (this.rebootTimer) this.platform.clearTimer(this.rebootTimer);
+      this.rebootTimer = undefined;
+      this.platform.restart();
+    }, REBOOT_POLL_MS, REBOOT_POLL_MS);
   }
 
   /** Re-signs a frame stamped in seconds since boot with the wall time of that instant. */

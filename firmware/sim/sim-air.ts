@@ -3,7 +3,9 @@
 // with the RSSI/SNR the sender was placed at. A radio that is transmitting hears nothing (half
 // duplex), and packets whose airtime overlaps at a receiver are both lost (no capture effect).
 // Each radio runs on its own platform's virtual clock: advance all platforms in small steps
-// together (advanceTogether) so the clocks stay within a step of each other.
+// together (advanceTogether) so the clocks stay within a step of each other. A packet's time on
+// the air is taken from the sender's clock, so two packets one radio sends back to back never
+// overlap at a receiver whose clock lags the sender's by part of a step.
 
 import { loraAirtimeMs } from "../../shared/airtime.js";
 import type { Radio, RadioPacket } from "../platform/platform.js";
@@ -51,27 +53,26 @@ export class SimRadio implements Radio {
     const now = this.platform.timeMs;
     this.transmittingUntilMs = now + airtime;
     this.sentPackets++;
-    this.air.broadcast(this, { payload: payload.slice(), rssiDbm: this.rssiDbm, snrDb10: this.snrDb10 }, airtime);
+    this.air.broadcast(this, { payload: payload.slice(), rssiDbm: this.rssiDbm, snrDb10: this.snrDb10 }, now, airtime);
     this.platform.setTimer(done, Math.ceil(airtime));
   }
 
-  /** called by the air when a packet starts; it is delivered when its airtime ends */
-  startReception(packet: RadioPacket, airtimeMs: number): void {
-    const now = this.platform.timeMs;
-    const endMs = now + airtimeMs;
-    if (now < this.transmittingUntilMs) {
+  /** called by the air when a packet starts (at `startMs`, sender's time); it is delivered when its airtime ends */
+  startReception(packet: RadioPacket, startMs: number, airtimeMs: number): void {
+    const endMs = startMs + airtimeMs;
+    if (startMs < this.transmittingUntilMs) {
       this.lostPackets++;
       return;
     }
     const reception: Reception = { endMs, packet, collided: false };
     for (const other of this.incoming) {
-      if (other.endMs > now) {
+      if (other.endMs > startMs) {
         other.collided = true;
         reception.collided = true;
       }
     }
     this.incoming.push(reception);
-    this.platform.setTimer(() => this.endReception(reception), Math.ceil(airtimeMs));
+    this.platform.setTimer(() => this.endReception(reception), Math.max(0, Math.ceil(endMs - this.platform.timeMs)));
   }
 
   private endReception(reception: Reception): void {
@@ -101,10 +102,10 @@ export class SimAir {
     if (i >= 0) this.radios.splice(i, 1);
   }
 
-  broadcast(from: SimRadio, packet: RadioPacket, airtimeMs: number): void {
+  broadcast(from: SimRadio, packet: RadioPacket, startMs: number, airtimeMs: number): void {
     for (const radio of this.radios) {
       if (radio !== from && radio.spreadingFactor === from.spreadingFactor && radio.bandwidthHz === from.bandwidthHz) {
-        radio.startReception({ ...packet, payload: packet.payload.slice() }, airtimeMs);
+        radio.startReception({ ...packet, payload: packet.payload.slice() }, startMs, airtimeMs);
       }
     }
   }

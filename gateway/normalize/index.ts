@@ -18,6 +18,8 @@ export function normalize(env: AnyEnvelope, device: Device, receivedAt: Date): N
     case "floodReport": return normalizeFloodReport(env, device, receivedAt);
     case "floodAlarm": return normalizeFloodAlarm(env, device, receivedAt);
     case "status": return normalizeStatus(env, device, receivedAt);
-    case "ack": throw new ProtocolError("type", "an ack is a downlink; devices do not send it");
+    case "ack":
+    case "command": throw new ProtocolError("type", `${env.type} is a downlink; devices do not send it`);
+    case "commandResult": throw new ProtocolError("type", "a commandResult is an answer, not a reading: the pipeline hands it to the command tracker");
   }
 }

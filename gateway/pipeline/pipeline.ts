@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { AnyEnvelope } from "../../shared/envelope.js";
+import type { AnyEnvelope, Envelope } from "../../shared/envelope.js";
 import { ProtocolError, type RejectReason } from "../../shared/errors.js";
-import { AckResult } from "../../shared/messages.js";
+import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
 import type { Logger } from "../log.js";
 import { normalize, type Normalized } from "../normalize/index.js";
 import { topicFor, type Publisher } from "../publish/publisher.js";
@@ -45,6 +45,11 @@ export interface Accepted {
   receivedAt: Date;
 }
 
+/** A device's answer to a command (see PipelineOptions.commandResult). */
+export interface CommandResultArrival extends Omit<Accepted, "message" | "envelope"> {
+  envelope: Envelope<"commandResult">;
+}
+
 /** What the pipeline needs of the durable store (gateway/store/store.ts). */
 export interface ReadingStore {
   commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): CommitResult;
@@ -52,7 +57,8 @@ export interface ReadingStore {
 }
 
 interface Candidate {
-  record: ReadingRecord;
+  /** absent for frames that are not readings: only their replay window is committed */
+  record?: ReadingRecord;
   envelope: AnyEnvelope;
 }
 
@@ -66,6 +72,11 @@ export interface PipelineOptions {
   batch?: { maxItems?: number; maxDelayMs?: number };
   /** adds gateway knowledge (device health) to a message before it is stored and published */
   decorate?: (message: Normalized, accepted: Omit<Accepted, "message">) => void;
+  /**
+   * A device's answer to a command. It is not a reading: neither kept in history nor published
+   * as one. Called once its (boot, seq) is committed, before the ack.
+   */
+  commandResult?: (arrival: CommandResultArrival) => void;
 }
 
 export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest]; rejected: [RejectReason, string] }> {
@@ -88,10 +99,13 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   async handleFrame(frame: Uint8Array, origin: FrameOrigin, receivedAt = new Date()): Promise<Outcome> {
     try {
       const { envelope, device, verdict } = verifyFrame(frame, this.registry, this.windows);
+      // checked before anything is answered: a gateway's own downlink played back is never acked
+      if (DOWNLINK_TYPES.includes(envelope.type)) throw new ProtocolError("type", `${envelope.type} is a downlink; devices do not send it`);
       if (verdict !== "fresh") {
         this.emit("ack", { device, envelope, origin, result: verdict === "replay" ? AckResult.duplicate : AckResult.rejected });
         throw new ProtocolError("replay", `${verdict} (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id}`);
       }
+      if (envelope.type === "commandResult") return await this.commandResult({ envelope, device, origin, receivedAt });
       const message = normalize(envelope, device, receivedAt);
       this.options.decorate?.(message, { envelope, device, origin, receivedAt });
       const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, receivedAt) });
@@ -109,6 +123,15 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       if (!(err instanceof ProtocolError)) throw err;
       return this.reject(err.reason, err.message, origin.source, frame.length);
     }
+  }
+
+  private async commandResult(arrival: CommandResultArrival): Promise<Outcome> {
+    const { envelope, device, origin } = arrival;
+    await this.batcher.add({ envelope });
+    this.options.commandResult?.(arrival);
+    this.emit("ack", { device, envelope, origin, result: AckResult.ok });
+    this.counts.accepted++;
+    return "accepted";
   }
 
   /** Framing errors come from the deframer, before there is a frame to verify. */
@@ -136,7 +159,9 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     }
     const rows = [...touched].map((id) => this.windows.row(id)).filter((r) => r !== undefined);
     try {
-      return this.store.commit(items.map((i) => i.record), rows).inserted;
+      const { inserted } = this.store.commit(items.flatMap((i) => (i.record ? [i.record] : [])), rows);
+      let next = 0;
+      return items.map((i) => (i.record ? inserted[next++] === true : true));
     } catch (err) {
       for (const id of touched) this.windows.forget(id);
       this.windows.load(this.store.loadReplayWindows().filter((r) => touched.has(r.deviceId)));

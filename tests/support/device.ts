@@ -35,4 +35,4 @@ export const SAMPLE_BODIES = {
   floodReport: { distanceMm: 3050, levelMm: 1150, riseMmPerH: 40, status: 0, referenceMm: 4200, temperatureDc: 291, samples: 5 },
   floodAlarm: { status: 1, previous: 0, levelMm: 1512, riseMmPerH: 220, thresholdMm: 1500 },
   status: { role: 1, batteryMv: 12480, uptimeS: 86400, firmware: 10000, queueDepth: 0 },
-} satisfies { [T in Exclude<MessageTypeName, "ack">]: BodyByType[T] };
+} satisfies { [T in Exclude<MessageTypeName, "ack" | "command" | "commandResult">]: BodyByType[T] };

@@ -9,8 +9,9 @@ import { TEST_DEVICES } from "./fleet.js";
 
 type FileConfig = Parameters<typeof resolveConfig>[0];
 
-/** An in-process gateway on a free MQTT port with its store in a fresh temp folder. */
+/** An in-process gateway on free MQTT and HTTP ports with its store in a fresh temp folder. */
 export async function startTestGateway(file: FileConfig = {}, dataDir = mkdtempSync(join(tmpdir(), "pantau-gw-"))): Promise<Gateway> {
-  const config = resolveConfig({ mqtt: { port: 0 }, ...file, dataDir }, process.cwd());
+  // free ports for MQTT and HTTP: test files run in parallel processes
+  const config = resolveConfig({ mqtt: { port: 0 }, http: { port: 0 }, ...file, dataDir }, process.cwd());
   return Gateway.start(config, new Registry(TEST_DEVICES), createLogger("silent"), { demo: true });
 }

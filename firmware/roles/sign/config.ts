@@ -22,9 +22,10 @@ export interface SignConfig {
   radarSilentS: number;
 }
 
-/** Keys a running sign takes without a restart: they only change what is shown and counted over. */
+/** Keys a running sign takes without a restart: what is shown and counted over, and the
+ * statistics interval (from the end of the interval under way). */
 export const LIVE_KEYS: readonly string[] = [
-  "limitKmh", "flashMarginKmh", "blankAboveKmh", "spyMode", "slowMessage",
+  "limitKmh", "flashMarginKmh", "blankAboveKmh", "spyMode", "slowMessage", "statsIntervalS",
 ];
 
 export function readSignConfig(settings: Settings): { config: SignConfig; invalid: string[] } {

@@ -39,6 +39,9 @@ class Sign implements SignRole {
   private radarPort: SerialPort | undefined;
   private displayPort: SerialPort | undefined;
   private timers: TimerHandle[] = [];
+  private flushTimer: TimerHandle | undefined;
+  /** length of the interval being counted; a new statsIntervalS takes over when it closes */
+  private intervalS = 0;
   private lastByteMs = 0;
   private faults = 0;
 
@@ -81,16 +84,15 @@ class Sign implements SignRole {
     });
     this.displayPort = platform.serial({ port: "display", baud: DISPLAY_BAUD, onReceive: () => undefined });
     this.screen.show(0);
-    const intervalMs = c.statsIntervalS * 1000;
-    this.timers = [
-      platform.setTimer(() => this.tick(), TICK_MS, TICK_MS),
-      platform.setTimer(() => this.flush(), intervalMs, intervalMs),
-    ];
+    this.timers = [platform.setTimer(() => this.tick(), TICK_MS, TICK_MS)];
+    this.armFlush();
   }
 
   stop(): void {
     for (const t of this.timers) this.ctx.platform.clearTimer(t);
     this.timers = [];
+    if (this.flushTimer) this.ctx.platform.clearTimer(this.flushTimer);
+    this.flushTimer = undefined;
     this.radarPort?.close();
     this.displayPort?.close();
     this.radarPort = undefined;
@@ -105,6 +107,7 @@ class Sign implements SignRole {
     this.settings = settings;
     this.invalid = invalid;
     this.config.display = config.display;
+    this.config.statsIntervalS = config.statsIntervalS;
     this.screen.reconfigure(config.display);
     this.refreshDisplay();
     return true;
@@ -134,12 +137,21 @@ class Sign implements SignRole {
   /** closes the interval: a vehicle whose gap has passed by now belongs to it */
   private flush(): void {
     this.tracker.expire(this.ctx.platform.uptimeMs());
-    const { statsIntervalS, display } = this.config;
-    this.ctx.send("signStats", this.stats.summary(statsIntervalS, display.limitKmh));
-    for (const body of this.stats.histogram(statsIntervalS, (b) => fitsAir("signHistogram", b))) {
+    const intervalS = this.intervalS;
+    this.ctx.send("signStats", this.stats.summary(intervalS, this.config.display.limitKmh));
+    for (const body of this.stats.histogram(intervalS, (b) => fitsAir("signHistogram", b))) {
       this.ctx.send("signHistogram", body);
     }
     this.stats.reset();
+    if (this.config.statsIntervalS !== intervalS) this.armFlush();
+  }
+
+  private armFlush(): void {
+    const platform = this.ctx.platform;
+    if (this.flushTimer) platform.clearTimer(this.flushTimer);
+    this.intervalS = this.config.statsIntervalS;
+    const intervalMs = this.intervalS * 1000;
+    this.flushTimer = platform.setTimer(() => this.flush(), intervalMs, intervalMs);
   }
 
   private setFault(bit: number, on: boolean): void {

@@ -1,0 +1,201 @@
+import type { Aedes, AedesPublishPacket } from "aedes";
+import type { Envelope } from "../../shared/envelope.js";
+import type { Logger } from "../log.js";
+import type { FrameOrigin } from "../pipeline/pipeline.js";
+import { TOPIC_ROOT } from "../publish/publisher.js";
+import type { Device, Registry } from "../registry/registry.js";
+import type { StoredCommand, Store } from "../store/store.js";
+import {
+  checkForDevice, commandFrame, describeAnswer, describeCommandErrors, validateCommand,
+  type Command, type CommandResult, type ResultState,
+} from "./translate.js";
+
+export const COMMAND_FILTER = `${TOPIC_ROOT}/+/+/command`;
+
+export interface CommandOptions {
+  /** time to live of a command that does not say (ttlS), s */
+  defaultTtlS?: number;
+  /** a delivered command not yet answered is offered again at the next chance after this long */
+  resendMs?: number;
+  /** how often expired commands are looked for */
+  sweepMs?: number;
+  /** larger payloads are rejected unread */
+  maxPayloadBytes?: number;
+}
+
+export const COMMAND_DEFAULTS: Required<CommandOptions> = {
+  defaultTtlS: 3600,
+  resendMs: 30_000,
+  sweepMs: 1000,
+  maxPayloadBytes: 4096,
+};
+
+export interface CommandDeps {
+  registry: Registry;
+  store: Pick<Store, "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command" | "outboxEnqueue">;
+  aedes: Aedes;
+  log: Logger;
+  /** puts a downlink on the way to the device by the path `origin` came in on; false when that link is down */
+  send: (origin: FrameOrigin, frame: Uint8Array) => boolean;
+  /** a result went into the store's outbox */
+  queuedUpstream?: () => void;
+  /** the unit applied the command */
+  applied?: (device: Device, command: Command) => void;
+}
+
+/**
+ * Commands from the command center to the roadside: validated, queued in the store with a time
+ * to live, sent in the device's next receive opportunity, tracked to the device's answer, and
+ * reported on .../command/result (and upstream through the outbox), each state once.
+ *
+ * Delivery is stop-and-wait per device: only its oldest open command is offered, and again at
+ * later chances until the unit answers, which it does idempotently. A chance is any authentic
+ * uplink from the device (`heard`, called just before its ack goes, so that on LoRa the command
+ * and the ack both land in the receive window that uplink opened), or at once when the device
+ * was last heard on a direct serial link.
+ */
+export class Commands {
+  private readonly options: Required<CommandOptions>;
+  /** where each device was last heard: its next downlink goes the same way */
+  private readonly lastOrigin = new Map<number, FrameOrigin>();
+  private readonly lastSent = new Map<number, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly deliver = (packet: AedesPublishPacket, done: () => void): void => {
+    try {
+      this.submit(packet.topic, packet.payload);
+    } catch (err) {
+      this.deps.log.error({ topic: packet.topic, err: (err as Error).message }, "command handling failed");
+    }
+    done();
+  };
+
+  constructor(private readonly deps: CommandDeps, options: CommandOptions = {}) {
+    this.options = { ...COMMAND_DEFAULTS, ...options };
+  }
+
+  /** Subscribes inside the broker (an internal subscription, not bound by client ACLs) and starts the expiry sweep. */
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.deps.aedes.subscribe(COMMAND_FILTER, this.deliver, resolve));
+    this.sweepTimer = setInterval(() => this.expire(), this.options.sweepMs);
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await new Promise<void>((resolve) => this.deps.aedes.unsubscribe(COMMAND_FILTER, this.deliver, resolve));
+  }
+
+  /**
+   * A command published on `topic`. Returns the queued command, or undefined when it was
+   * rejected (and the rejection published).
+   */
+  submit(topic: string, payload: Buffer | string, now = Date.now()): StoredCommand | undefined {
+    const [, , site = "", deviceLevel = ""] = topic.split("/");
+    const bytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
+    const deviceId = /^[0-9]{1,5}$/.test(deviceLevel) ? Number(deviceLevel) : null;
+    const reject = (detail: string, command: unknown): undefined => {
+      this.deps.log.warn({ topic, detail }, "command rejected");
+      this.publish(site, deviceLevel, { commandId: null, deviceId, siteId: site, state: "rejected", detail, time: iso(now), command });
+      return undefined;
+    };
+    if (bytes > this.options.maxPayloadBytes) return reject(`command of ${bytes} bytes exceeds ${this.options.maxPayloadBytes}`, null);
+    const text = payload.toString();
+    let command: unknown;
+    try {
+      command = JSON.parse(text);
+    } catch (err) {
+      return reject(`command is not JSON: ${(err as Error).message}`, text);
+    }
+    if (!validateCommand(command)) return reject(describeCommandErrors(validateCommand.errors), command);
+    const device = deviceId === null ? undefined : this.deps.registry.get(deviceId);
+    if (!device) return reject(`unknown device ${deviceLevel}`, command);
+    if (device.site !== site) return reject(`device ${device.id} is at site ${device.site}, not ${site}`, command);
+    const problem = checkForDevice(command, device);
+    if (problem) return reject(problem, command);
+    const ttlS = command.ttlS ?? this.options.defaultTtlS;
+    const id = this.deps.store.commandEnqueue({ deviceId: device.id, command: JSON.stringify(command), createdAt: now, expiresAt: now + ttlS * 1000 });
+    this.deps.log.info({ commandId: id, deviceId: device.id, op: command.op, ttlS }, "command queued");
+    const origin = this.lastOrigin.get(device.id);
+    if (origin && !origin.radio) this.offer(device, origin, now);
+    return this.deps.store.command(id);
+  }
+
+  /** The device sent an authentic frame on `origin` and listens now: offer its oldest open command. */
+  heard(device: Device, origin: FrameOrigin, now = Date.now()): void {
+    this.lastOrigin.set(device.id, origin);
+    this.offer(device, origin, now);
+  }
+
+  /** The unit's answer to a command. A repeated answer (the command was delivered twice) changes nothing. */
+  result(envelope: Envelope<"commandResult">, device: Device, now = Date.now()): void {
+    const { id, result, detail } = envelope.body;
+    const stored = this.deps.store.command(id);
+    if (!stored || stored.deviceId !== device.id) {
+      this.deps.log.warn({ deviceId: device.id, commandId: id }, "answer to a command this device was never sent");
+      return;
+    }
+    const answer = describeAnswer(result, detail);
+    if (!this.deps.store.commandSetState(id, answer.state, answer.detail, now)) return;
+    this.lastSent.delete(id);
+    const command = JSON.parse(stored.command) as Command;
+    this.deps.log.info({ commandId: id, deviceId: device.id, state: answer.state, detail: answer.detail }, "command answered");
+    this.publishFor(device, stored, answer.state, answer.detail, now);
+    if (answer.state === "applied") this.deps.applied?.(device, command);
+  }
+
+  /** Marks commands past their time to live as expired and reports them. */
+  expire(now = Date.now()): void {
+    for (const stored of this.deps.store.commandsExpire(now)) {
+      const delivered = this.lastSent.delete(stored.id);
+      const ttlS = Math.round((stored.expiresAt - stored.createdAt) / 1000);
+      const detail = delivered
+        ? `delivered but not answered within ${ttlS} s; the unit may have applied it`
+        : `no answer from the unit within ${ttlS} s`;
+      const device = this.deps.registry.get(stored.deviceId);
+      this.deps.log.warn({ commandId: stored.id, deviceId: stored.deviceId }, "command expired");
+      if (device) this.publishFor(device, stored, "expired", detail, now);
+      else this.publish("unknown", String(stored.deviceId), resultOf(stored, "unknown", "expired", detail, now));
+    }
+  }
+
+  private offer(device: Device, origin: FrameOrigin, now: number): void {
+    const [next] = this.deps.store.commandsPending(device.id, now);
+    if (!next) return;
+    const sentAt = this.lastSent.get(next.id);
+    if (sentAt !== undefined && now - sentAt < this.options.resendMs) return;
+    const frame = commandFrame(JSON.parse(next.command) as Command, next.id, next.createdAt, device, now);
+    if (!this.deps.send(origin, frame)) return;
+    this.lastSent.set(next.id, now);
+    const path = origin.radio ? `LoRa via the bridge on ${origin.source}` : origin.source;
+    this.deps.log.info({ commandId: next.id, deviceId: device.id, source: origin.source, again: next.state === "delivered" }, "command sent");
+    if (next.state === "queued" && this.deps.store.commandSetState(next.id, "delivered", `sent over ${path}`, now)) {
+      this.publishFor(device, next, "delivered", `sent over ${path}`, now);
+    }
+  }
+
+  private publishFor(device: Device, stored: StoredCommand, state: ResultState, detail: string, now: number): void {
+    this.publish(device.site, String(device.id), resultOf(stored, device.site, state, detail, now));
+  }
+
+  /** On the embedded broker for local subscribers, and into the outbox for the command center. */
+  private publish(site: string, deviceLevel: string, result: CommandResult): void {
+    const topic = `${TOPIC_ROOT}/${site}/${deviceLevel}/command/result`;
+    const payload = JSON.stringify(result);
+    this.deps.store.outboxEnqueue({ topic, payload, alarm: false, createdAt: Date.parse(result.time) });
+    this.deps.queuedUpstream?.();
+    this.deps.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) => {
+      if (err) this.deps.log.warn({ topic, err: err.message }, "command result not published");
+    });
+  }
+}
+
+function resultOf(stored: StoredCommand, site: string, state: ResultState, detail: string, now: number): CommandResult {
+  return {
+    commandId: stored.id, deviceId: stored.deviceId, siteId: site, state, detail, time: iso(now), command: JSON.parse(stored.command) as unknown,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
