@@ -9,6 +9,7 @@ import { DeviceHealth } from "./health/device-health.js";
 import { HealthReporter } from "./health/health-reporter.js";
 import { startHttp, type RunningHttp } from "./http/server.js";
 import type { FrameSink, Link } from "./ingest/link.js";
+import { ingestRawMqtt } from "./ingest/mqtt-raw.js";
 import { SerialLink } from "./ingest/serial-link.js";
 import type { Logger } from "./log.js";
 import { GatewayMetrics } from "./metrics/metrics.js";
@@ -114,6 +115,7 @@ export class Gateway implements FrameSink {
       throw err;
     }
     gateway.upstream?.start();
+    ingestRawMqtt(broker.aedes, gateway, log);
     for (const port of config.serial) {
       const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log, (state) => gateway.metrics.portState(port.path, state));
       gateway.addLink(link);
@@ -128,7 +130,9 @@ export class Gateway implements FrameSink {
   }
 
   frame(frame: Uint8Array, link: Link): void {
-    if (link.kind !== "bridge" || frame[0] !== RELAY_UP) return this.ingest(frame, { source: link.name });
+    if (link.kind !== "bridge" || frame[0] !== RELAY_UP) {
+      return this.ingest(frame, { source: link.name, ...(link.deviceId !== undefined ? { deviceId: link.deviceId } : {}) });
+    }
     try {
       const { packet, rssiDbm, snrDb10 } = decodeRelayUp(frame);
       this.ingest(packet, { source: link.name, radio: { rssiDbm, snrDb10 } });

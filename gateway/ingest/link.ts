@@ -13,6 +13,8 @@ export interface Link {
   readonly name: string;
   /** "bridge" links carry relay records from a LoRa bridge rather than bare frames */
   readonly kind: "direct" | "bridge";
+  /** the one device a link belongs to, when it belongs to one */
+  readonly deviceId?: number;
   /** sends one frame, SLIP-framed; false when the link is down */
   send(frame: Uint8Array): boolean;
   stop(): Promise<void>;

@@ -27,6 +27,8 @@ export interface FrameOrigin {
   /** the link (port or simulated device) the frame arrived on */
   source: string;
   radio?: RadioMeta;
+  /** set when the link belongs to one device (a Wi-Fi unit's raw topic): other ids are refused */
+  deviceId?: number;
 }
 
 /** An authentic frame to answer: acks go back on the link it came from. */
@@ -98,7 +100,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
 
   async handleFrame(frame: Uint8Array, origin: FrameOrigin, receivedAt = new Date()): Promise<Outcome> {
     try {
-      const { envelope, device, verdict } = verifyFrame(frame, this.registry, this.windows);
+      const { envelope, device, verdict } = verifyFrame(frame, this.registry, this.windows, origin.deviceId);
       // checked before anything is answered: a gateway's own downlink played back is never acked
       if (DOWNLINK_TYPES.includes(envelope.type)) throw new ProtocolError("type", `${envelope.type} is a downlink; devices do not send it`);
       if (verdict !== "fresh") {

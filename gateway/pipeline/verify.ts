@@ -23,7 +23,7 @@ export interface Verified {
  * window is consulted but not advanced (the caller records it once the frame is accepted).
  * A replay is returned, not thrown: an authentic resend after a lost ack still deserves an ack.
  */
-export function verifyFrame(frame: Uint8Array, registry: Registry, windows: ReplayWindows): Verified {
+export function verifyFrame(frame: Uint8Array, registry: Registry, windows: ReplayWindows, expectedDeviceId?: number): Verified {
   const split = splitFrame(frame);
   let decoded: unknown;
   try {
@@ -32,6 +32,9 @@ export function verifyFrame(frame: Uint8Array, registry: Registry, windows: Repl
     throw new ProtocolError("cbor", `bad CBOR: ${(err as Error).message}`);
   }
   const raw = parseEnvelope(decoded);
+  if (expectedDeviceId !== undefined && raw.deviceId !== expectedDeviceId) {
+    throw new ProtocolError("envelope", `frame of device ${raw.deviceId} on device ${expectedDeviceId}'s link`);
+  }
   const device = registry.get(raw.deviceId);
   if (!device) throw new ProtocolError("unknown-device", `unknown device ${raw.deviceId}`);
   if (!micMatches(device.keyBytes, split, nodeMac)) throw new ProtocolError("mic", `bad MIC from device ${raw.deviceId}`);
