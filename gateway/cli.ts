@@ -5,6 +5,7 @@ import { runDemo } from "./demo/demo.js";
 import { Gateway } from "./gateway.js";
 import { createLogger } from "./log.js";
 import { Registry } from "./registry/registry.js";
+import { loadDeviceKeys } from "./security/device-keys.js";
 import { runPasswd } from "./security/hash-password.js";
 
 function port(value: string): number {
@@ -41,7 +42,8 @@ program
     const config: GatewayConfig = loadConfig(opts.config);
     if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
     const log = createLogger(config.logLevel);
-    const gateway = await Gateway.start(config, Registry.load(config.registry), log);
+    const keys = config.keys ? loadDeviceKeys(config.keys) : undefined;
+    const gateway = await Gateway.start(config, Registry.load(config.registry, keys), log);
     stopOnSignal(() => gateway.stop());
   });
 

@@ -19,6 +19,8 @@ export interface SerialConfig {
 export interface GatewayConfig {
   /** absolute path of the fleet registry file */
   registry: string;
+  /** absolute path of the device keys file, when keys are kept apart from the registry */
+  keys?: string;
   mqtt: { host: string; port: number };
   serial: SerialConfig[];
   dataDir: string;
@@ -50,6 +52,7 @@ const validate = compileSchema<FileConfig>(schema);
 export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {
   return {
     registry: resolve(baseDir, file.registry ?? "fleet.json"),
+    ...(file.keys ? { keys: resolve(baseDir, file.keys) } : {}),
     mqtt: { host: file.mqtt?.host ?? "127.0.0.1", port: file.mqtt?.port ?? 1883 },
     serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: s.link ?? "direct" })),
     dataDir: resolve(baseDir, file.dataDir ?? "data"),

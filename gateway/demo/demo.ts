@@ -37,7 +37,8 @@ const LOCKSTEP_MS = 20;
 export async function runDemo(config: GatewayConfig, log: Logger, options: DemoOptions): Promise<RunningDemo> {
   const fleet = demoFleet();
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-demo-"));
-  const gateway = await Gateway.start({ ...config, dataDir }, Registry.parse({ devices: fleet.map((u) => u.entry) }, "demo fleet"), log, { demo: true });
+  const registry = Registry.parse({ devices: fleet.map((u) => u.entry) }, "demo fleet");
+  const gateway = await Gateway.start({ ...config, dataDir }, registry, log, { demo: true });
   const air = new SimAir();
   const platforms: SimPlatform[] = [];
   const units: SimDevice[] = [];
@@ -52,7 +53,7 @@ export async function runDemo(config: GatewayConfig, log: Logger, options: DemoO
       : undefined;
     const device = startSimDevice({
       platform,
-      identity: { deviceId: unit.entry.id, key: Uint8Array.from(Buffer.from(unit.entry.key, "hex")), role: unit.entry.role },
+      identity: { deviceId: unit.entry.id, key: registry.get(unit.entry.id)!.keyBytes, role: unit.entry.role },
       roles: ROLES,
       settings: unit.settings,
       link: unit.link,

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import type { RoleName } from "../../shared/messages.js";
 import { compileSchema, describeErrors } from "../schema.js";
 import schema from "./registry.schema.json" with { type: "json" };
@@ -11,7 +11,8 @@ export interface LaneInfo {
 export interface DeviceEntry {
   id: number;
   role: RoleName;
-  key: string;
+  /** absent when the key comes from the keys file */
+  key?: string;
   site: string;
   name: string;
   location: { lat: number; lon: number };
@@ -38,7 +39,7 @@ const validate = compileSchema<{ devices: DeviceEntry[] }>(schema);
 export class Registry {
   private readonly byId = new Map<number, Device>();
 
-  constructor(entries: DeviceEntry[]) {
+  constructor(entries: DeviceEntry[], keys?: ReadonlyMap<number, Uint8Array>) {
     for (const [index, entry] of entries.entries()) {
       const where = `devices[${index}] (id ${entry.id}, "${entry.name}")`;
       if (this.byId.has(entry.id)) throw new RegistryError(`${where}: duplicate device id ${entry.id}`);
@@ -50,23 +51,44 @@ export class Registry {
       }
       if (entry.role === "flood" && !entry.flood) throw new RegistryError(`${where}: a flood device needs a "flood" section`);
       const { key, ...rest } = entry;
-      this.byId.set(entry.id, { ...rest, keyBytes: Uint8Array.from(Buffer.from(key, "hex")) });
+      const keyBytes = keys?.get(entry.id) ?? (key === undefined ? undefined : Uint8Array.from(Buffer.from(key, "hex")));
+      if (!keyBytes) throw new RegistryError(`${where}: no key, neither in the registry nor in the keys file`);
+      this.byId.set(entry.id, { ...rest, keyBytes });
     }
   }
 
-  static parse(json: unknown, source = "registry"): Registry {
+  static parse(json: unknown, source = "registry", keys?: ReadonlyMap<number, Uint8Array>): Registry {
     if (!validate(json)) throw new RegistryError(`${source}: ${describeErrors(validate.errors)}`);
-    return new Registry(json.devices);
+    return new Registry(json.devices, keys);
   }
 
-  static load(file: string): Registry {
+  /**
+   * Keys at rest stay private: a registry that holds keys itself must be readable by the
+   * gateway's user only, like the keys file (gateway/security/device-keys.ts).
+   */
+  static load(file: string, keys?: ReadonlyMap<number, Uint8Array>): Registry {
     let json: unknown;
+    let mode: number;
     try {
-      json = JSON.parse(readFileSync(file, "utf8"));
+      const fd = openSync(file, "r");
+      try {
+        mode = fstatSync(fd).mode;
+        json = JSON.parse(readFileSync(fd, "utf8"));
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       throw new RegistryError(`cannot read fleet registry ${file}: ${(err as Error).message}`);
     }
-    return Registry.parse(json, file);
+    const registry = Registry.parse(json, file, keys);
+    const holdsKeys = (json as { devices: DeviceEntry[] }).devices.some((d) => d.key !== undefined);
+    if (holdsKeys && (mode & 0o077) !== 0) {
+      throw new RegistryError(
+        `fleet registry ${file} holds device keys but has mode ${(mode & 0o777).toString(8).padStart(4, "0")}; ` +
+          `run: chmod 600 '${file}', or move the keys to the config's keys file`,
+      );
+    }
+    return registry;
   }
 
   get(id: number): Device | undefined {

@@ -36,7 +36,7 @@ describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
     upstream = new Mosquitto(await freePort(), dir);
     await upstream.start();
     const center = await collect(`mqtt://127.0.0.1:${upstream.port}`, "pantau/#");
-    writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES }));
+    writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES }), { mode: 0o600 });
     const config = join(dir, "gateway.json");
     writeFileSync(config, JSON.stringify({
       registry: "fleet.json", dataDir: join(dir, "data"), serial: [{ path: pty.gateway }],

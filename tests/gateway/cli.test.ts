@@ -34,6 +34,17 @@ describe("pantau gateway --config", () => {
     expect(cli.stderr()).toContain("/devices/1/key must match pattern");
   });
 
+  it("refuses a registry holding keys that others may read, saying which chmod to run", async () => {
+    writeFileSync(join(dir, "open-fleet.json"), JSON.stringify({ devices: TEST_DEVICES }), { mode: 0o644 });
+    const config = join(dir, "open.json");
+    writeFileSync(config, JSON.stringify({ registry: "open-fleet.json", mqtt: { port: await freePort() }, dataDir: join(dir, "data") }));
+    const cli = startCli(["gateway", "--config", config]);
+    running.push(cli);
+    expect(await exitOf(cli)).toBe(1);
+    expect(cli.stderr()).toContain("holds device keys but has mode 0644; run: chmod 600");
+    expect(cli.stderr()).not.toContain(KEYS.loop);
+  });
+
   it("refuses an unknown config key with a clear message", async () => {
     const config = join(dir, "typo.json");
     writeFileSync(config, JSON.stringify({ mqqt: { port: 1 } }));
@@ -46,12 +57,14 @@ describe("pantau gateway --config", () => {
   it.skipIf(!hasSocat)("reads a real serial port and publishes normalized readings", async () => {
     const pty = await ptyPair();
     try {
-      writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES }));
+      // keys apart from the registry, in a file only the gateway's user may read
+      writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: TEST_DEVICES.map(({ key: _key, ...d }) => d) }));
+      writeFileSync(join(dir, "keys.json"), JSON.stringify(Object.fromEntries(TEST_DEVICES.map((d) => [d.id, d.key]))), { mode: 0o600 });
       const mqttPort = await freePort();
       const config = join(dir, "gateway.json");
       const users = [{ username: "situation-room", role: "command-center", passwordHash: await hashPassword("s3cret-for-tests") }];
       writeFileSync(config, JSON.stringify({
-        registry: "fleet.json", mqtt: { port: mqttPort }, serial: [{ path: pty.gateway }], dataDir: join(dir, "data"), security: { users },
+        registry: "fleet.json", keys: "keys.json", mqtt: { port: mqttPort }, serial: [{ path: pty.gateway }], dataDir: join(dir, "data"), security: { users },
       }));
       const cli = startCli(["gateway", "--config", config]);
       running.push(cli);
