@@ -68,7 +68,7 @@ export function demoFleet(): DemoUnit[] {
         flood: { referenceLevelM: 5, alertLevelM: 2, dangerLevelM: 3 }, reportIntervalS: 120,
       },
       link: "lora",
-      settings: { sensorType: "pressure", referenceMm: 5000, alertMm: 2000, dangerMm: 3000, reportIntervalS: 120, fastIntervalS: 60, statusS: 600 },
+      settings: { sensorType: "pressure", referenceMm: 5000, alertMm: 2000, dangerMm: 3000, reportIntervalS: 120, fastIntervalS: 120, statusS: 600 },
       batteryMv: 3900,
     },
   ];
