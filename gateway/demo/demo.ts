@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROLES } from "../../firmware/roles/index.js";
@@ -31,8 +31,9 @@ const LOCKSTEP_MS = 20;
 
 /**
  * `pantau demo`: the real gateway with a simulated fleet running the real firmware (core and
- * role code) against scripted physics. Each run starts with a fresh store, because the simulated
- * units boot with fresh storage and a kept replay window would refuse them.
+ * role code) against scripted physics. Each run has a fresh store of its own, removed at the
+ * end, because the simulated units boot with fresh storage and a kept replay window would
+ * refuse them.
  */
 export async function runDemo(config: GatewayConfig, log: Logger, options: DemoOptions): Promise<RunningDemo> {
   const fleet = demoFleet();
@@ -86,6 +87,7 @@ export async function runDemo(config: GatewayConfig, log: Logger, options: DemoO
       clearInterval(timer);
       await gateway.stop();
       for (const u of units) u.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

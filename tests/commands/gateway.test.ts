@@ -1,9 +1,6 @@
 // The gateway's command intake with no unit connected: bad commands are rejected at once with a
 // reason and never queued; a command nobody picks up expires and says so.
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Link } from "../../gateway/ingest/link.js";
@@ -17,6 +14,7 @@ import type { Gateway } from "../../gateway/gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { mqttUrl, resultsFor } from "./support.js";
+import { tempDir } from "../support/temp.js";
 
 const SIGN = "pantau/v1/smg-pemuda-01/102/command";
 const FLOOD = "pantau/v1/smg-kali-semarang-02/103/command";
@@ -91,7 +89,7 @@ describe("command intake and expiry", () => {
   });
 
   it("keeps queued commands across a gateway restart and sends one ahead of the ack of the device's next frame", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "pantau-gw-"));
+    const dataDir = tempDir("pantau-gw-");
     const first = await startTestGateway({}, dataDir);
     const client = await mqtt.connectAsync(mqttUrl(first), { reconnectPeriod: 0 });
     await client.publishAsync(FLOOD, JSON.stringify({ op: "setFlood", dangerMm: 2600 }), { qos: 1 });

@@ -2,9 +2,6 @@
 // the real firmware on a simulated radio channel, the bridge's host port is a link of an
 // in-process gateway. The station listens only in the receive window after each of its uplinks.
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mqtt, { type MqttClient } from "mqtt";
 import { validateResult } from "../../gateway/commands/translate.js";
@@ -23,6 +20,7 @@ import { MemoryStorage, SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { KEYS, keyBytes, TEST_DEVICES } from "../support/fleet.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { mqttUrl, resultsFor } from "./support.js";
+import { tempDir } from "../support/temp.js";
 
 const SITE = "smg-kali-semarang-02";
 const BRIDGE_KEY = "303132333435363738393a3b3c3d3e3f";
@@ -43,7 +41,7 @@ describe("a command to a flood station over LoRa", () => {
       ...TEST_DEVICES,
       { id: 900, role: "bridge", key: BRIDGE_KEY, site: "smg-gateway-01", name: "bridge", location: { lat: -6.97, lon: 110.42 } },
     ]);
-    const config = resolveConfig({ mqtt: { port: 0 }, http: { port: 0 }, dataDir: mkdtempSync(join(tmpdir(), "pantau-gw-")) }, process.cwd());
+    const config = resolveConfig({ mqtt: { port: 0 }, http: { port: 0 }, dataDir: tempDir("pantau-gw-") }, process.cwd());
     gateway = await Gateway.start(config, registry, createLogger("silent"), { demo: true });
     // before the gateway's own listener, which sends the pending command
     gateway.pipeline.prependListener("ack", (req) => req.device.id === 103 && req.origin.radio && uplinksAt.push(Date.now()));

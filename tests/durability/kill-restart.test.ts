@@ -3,8 +3,7 @@
 // what was not acknowledged. In the end every acknowledged reading is in the history exactly
 // once and reached the command center's broker (a real Mosquitto).
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { slipEncode } from "../../shared/slip.js";
@@ -15,11 +14,12 @@ import { freePort, Mosquitto } from "../support/mosquitto.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { hasSocat, ptyPair, type PtyPair } from "../support/socat.js";
 import { StreamingDevice } from "../support/streaming-device.js";
+import { tempDir } from "../support/temp.js";
 
 const KILLS = 3;
 
 describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
-  const dir = mkdtempSync(join(tmpdir(), "pantau-kill-"));
+  const dir = tempDir("pantau-kill-");
   let pty: PtyPair | undefined;
   let upstream: Mosquitto | undefined;
   let cli: RunningCli | undefined;

@@ -1,8 +1,7 @@
 // `pantau gateway --config FILE` started as a user starts it: a separate process, real files,
 // a socat serial port and an MQTT client.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SerialPort } from "serialport";
@@ -14,8 +13,9 @@ import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { hasSocat, ptyPair } from "../support/socat.js";
 import { exitOf, startCli, type RunningCli } from "../support/cli.js";
 import { hashPassword } from "../../gateway/security/scrypt.js";
+import { tempDir } from "../support/temp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "pantau-cli-"));
+const dir = tempDir("pantau-cli-");
 const running: RunningCli[] = [];
 afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));

@@ -1,9 +1,6 @@
 // One LoRa packet heard by two bridges is one reading: published once, stored once, and both
 // bridges answer so the device stops resending. A restarted gateway still refuses old frames.
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { encodeRelayUp, decodeRelayDown, RELAY_DOWN } from "../../shared/relay.js";
 import { decode } from "../../shared/cbor.js";
@@ -14,6 +11,7 @@ import { KEYS } from "../support/fleet.js";
 import { startTestGateway } from "../support/gateway.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
+import { tempDir } from "../support/temp.js";
 
 /** A bridge's serial link as the gateway sees it, recording what the gateway hands it to transmit. */
 class RecordingBridge implements Link {
@@ -34,7 +32,7 @@ const ackOf = (record: Uint8Array) => {
 };
 
 describe("dedup across paths and restarts", () => {
-  const dataDir = mkdtempSync(join(tmpdir(), "pantau-dedup-"));
+  const dataDir = tempDir("pantau-dedup-");
   let gateway: Gateway | undefined;
   afterAll(async () => {
     await gateway?.stop();

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "./temp.js";
 
 /** socat is required in CI (.ci/run installs it); a developer without it gets a loud skip. */
 export const hasSocat = spawnSync("socat", ["-V"]).status === 0;
@@ -19,7 +19,7 @@ export interface PtyPair {
 }
 
 /** A real pseudo-terminal pair joined by socat, as a USB serial device would appear. */
-export async function ptyPair(dir = mkdtempSync(join(tmpdir(), "pantau-pty-"))): Promise<PtyPair> {
+export async function ptyPair(dir = tempDir("pantau-pty-")): Promise<PtyPair> {
   const device = join(dir, "device");
   const gateway = join(dir, "gateway");
   const child: ChildProcess = spawn("socat", [
