@@ -35,7 +35,13 @@ function frames(): Uint8Array[] {
 class MemoryStore implements ReadingStore {
   private readonly seen = new Set<string>();
   commit(batch: { deviceId: number; boot: number; seq: number }[]) {
-    return { inserted: batch.map((r) => !this.seen.has(`${r.deviceId}:${r.boot}:${r.seq}`) && !!this.seen.add(`${r.deviceId}:${r.boot}:${r.seq}`)) };
+    const inserted = batch.map((r) => {
+      const key = `${r.deviceId}:${r.boot}:${r.seq}`;
+      if (this.seen.has(key)) return false;
+      this.seen.add(key);
+      return true;
+    });
+    return { inserted };
   }
   loadReplayWindows() {
     return [];

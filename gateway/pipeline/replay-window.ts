@@ -57,12 +57,6 @@ export class ReplayWindows {
   forget(deviceId: number): void {
     this.windows.delete(deviceId);
   }
-
-  /** The highest (boot, seq) recorded, for status and persistence. */
-  last(deviceId: number): { boot: number; seq: number } | undefined {
-    const w = this.windows.get(deviceId);
-    return w && { boot: w.boot, seq: w.top };
-  }
 }
 
 function bit(bits: Uint8Array, seq: number): boolean {
