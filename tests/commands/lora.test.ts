@@ -19,6 +19,7 @@ import { advanceTogether, SimAir, type SimRadio } from "../../firmware/sim/sim-a
 import { MemoryStorage, SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { KEYS, keyBytes, TEST_DEVICES } from "../support/fleet.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { mqttUrl, resultsFor } from "./support.js";
 import { tempDir } from "../support/temp.js";
 
@@ -113,4 +114,8 @@ describe("a command to a flood station over LoRa", () => {
     expect(station.device.stats).toMatchObject({ downlinkErrors: 0, staleAcks: 0 });
     expect(station.device.uplink.acked).toBe(station.device.uplink.sent);
   }, 20_000);
+
+  it("published only messages that follow their official Smart Data Models", () => {
+    expectOfficialModels("flood commands over LoRa", sub.messages);
+  });
 });

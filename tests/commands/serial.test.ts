@@ -15,6 +15,7 @@ import { slipEncode } from "../../shared/slip.js";
 import { startTestGateway } from "../support/gateway.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { hasSocat, ptyPair, type PtyPair } from "../support/socat.js";
 import { mqttUrl, resultsFor, runUnitOnPty, type PtyUnit } from "./support.js";
 
@@ -113,5 +114,9 @@ describe.skipIf(!hasSocat)("a command to a speed sign over a serial line", () =>
     expect(health.expectedInterval).toBe(20);
     expect(health.framesByType.commandResult).toBeGreaterThanOrEqual(3);
     expect(health.lostFrames).toBe(0);
+  });
+
+  it("published only messages that follow their official Smart Data Models", () => {
+    expectOfficialModels("sign commands over serial", sub.messages);
   });
 });

@@ -12,6 +12,7 @@ import { startCli, type RunningCli } from "../support/cli.js";
 import { KEYS, TEST_DEVICES } from "../support/fleet.js";
 import { freePort, Mosquitto } from "../support/mosquitto.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { hasSocat, ptyPair, type PtyPair } from "../support/socat.js";
 import { StreamingDevice } from "../support/streaming-device.js";
 import { tempDir } from "../support/temp.js";
@@ -94,6 +95,7 @@ describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
     // QoS 1 upstream: a message in flight at a kill may be sent again after the restart; the
     // stable `id` lets the command center drop it. At most the in-flight window per kill.
     expect(duplicates).toBeLessThanOrEqual(10 * KILLS);
+    expectOfficialModels("kill and restart, upstream", center.messages);
     console.log(`kill -9 x${KILLS}: ${sent} readings acknowledged, all stored once, ${duplicates} upstream redeliveries`);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import type { Link } from "../../gateway/ingest/link.js";
 import { KEYS } from "../support/fleet.js";
 import { startTestGateway } from "../support/gateway.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { tempDir } from "../support/temp.js";
 
@@ -56,6 +57,7 @@ describe("dedup across paths and restarts", () => {
     expect(sub.messages.filter((m) => m.topic.endsWith("/103/flood"))).toHaveLength(1);
     expect(gateway.store.history({ deviceId: 103 })).toHaveLength(1);
     await sub.client.endAsync();
+    expectOfficialModels("two bridges", sub.messages);
     await gateway.stop();
     gateway = undefined;
   });

@@ -8,6 +8,7 @@ import type { Kind } from "../../gateway/normalize/index.js";
 import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
 import { startCli, type RunningCli } from "../support/cli.js";
+import { expectOfficialModels } from "../support/fiware.js";
 
 
 describe("pantau demo", () => {
@@ -34,6 +35,8 @@ describe("pantau demo", () => {
         const validate = OUTPUT_SCHEMAS[kind];
         expect(validate(m.payload), `${m.topic}: ${JSON.stringify(validate.errors)}`).toBe(true);
       }
+      const official = expectOfficialModels("demo", sub.messages);
+      expect(official.map((t) => t.kind)).toEqual(["traffic", "speed", "flood", "alarm", "status"]);
       const traffic = sub.messages.filter((m) => m.topic.endsWith("/2001/traffic"));
       expect(new Set(traffic.map((m) => m.payload.laneId))).toEqual(new Set([0, 1]));
       const lora = sub.messages.find((m: Received) => m.topic.endsWith("/2005/status"))!;

@@ -9,6 +9,7 @@ import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 
 let gateway: Gateway;
@@ -171,5 +172,9 @@ describe("pipeline: verify -> normalize -> publish", () => {
     const frame = encodeFrame({ type: "status", deviceId: 101, boot: 2, seq: 3, timeS, body: SAMPLE_BODIES.status }, keyBytes(KEYS.loop));
     const decoded = cborxDecode(frame.subarray(0, frame.length - MIC_BYTES)) as unknown[];
     expect(decoded.slice(0, 6)).toEqual([PROTOCOL_VERSION, 101, 2, 3, 0, timeS]);
+  });
+
+  it("published only messages that follow their official Smart Data Models", () => {
+    expectOfficialModels("pipeline", sub.messages);
   });
 });

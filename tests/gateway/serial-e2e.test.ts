@@ -10,6 +10,7 @@ import type { Kind } from "../../gateway/normalize/index.js";
 import type { SerialLink } from "../../gateway/ingest/serial-link.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { hasSocat, ptyPair, type PtyPair } from "../support/socat.js";
 
@@ -117,5 +118,9 @@ describe.skipIf(!hasSocat)("serial end to end over a socat PTY pair", () => {
     sign.boot = 5;
     await write(slipEncode(sign.frame("signStats", SAMPLE_BODIES.signStats)));
     await waitFor("speed after reconnect", () => sub.messages.find((m) => m.topic.endsWith("/102/speed")));
+  });
+
+  it("published only messages that follow their official Smart Data Models", () => {
+    expectOfficialModels("serial end to end", sub.messages);
   });
 });

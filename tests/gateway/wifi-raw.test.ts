@@ -10,6 +10,7 @@ import { hashPassword } from "../../gateway/security/scrypt.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
 import { startTestGateway } from "../support/gateway.js";
 import { collect, waitFor } from "../support/mqtt.js";
+import { expectOfficialModels } from "../support/fiware.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 
 describe("units on Wi-Fi through the raw topic", () => {
@@ -43,6 +44,7 @@ describe("units on Wi-Fi through the raw topic", () => {
     await waitFor("ack", () => downlinks.find((d) => d.type === "ack"));
     expect(downlinks[0]).toMatchObject({ type: "ack", deviceId: 101, body: { seq: 0, result: 0 } });
     await sub.client.endAsync();
+    expectOfficialModels("Wi-Fi unit", sub.messages);
   });
 
   it("refuses another unit's frame on this unit's topic, even one signed with the right key", async () => {
