@@ -18,6 +18,7 @@ import { Pipeline, type Accepted, type CommandResultArrival, type FrameOrigin } 
 import { startBroker, type RunningBroker } from "./publish/broker.js";
 import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
+import { registerSecurityMetrics } from "./security/metrics.js";
 import { Store } from "./store/store.js";
 import { UpstreamBridge } from "./upstream/bridge.js";
 
@@ -83,6 +84,7 @@ export class Gateway implements FrameSink {
       outboxDropped: () => store.counters().outboxDropped,
       ...(this.upstream ? { upstream: () => this.upstream!.stats() } : {}),
     });
+    registerSecurityMetrics(this.metrics.registry, broker.security);
     this.every(HOUSEKEEPING_MS, () => this.sweep());
     this.every(HEALTH_TICK_MS, () => this.reporter.tick());
   }

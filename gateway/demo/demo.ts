@@ -9,6 +9,7 @@ import type { GatewayConfig } from "../config.js";
 import { Gateway } from "../gateway.js";
 import type { Logger } from "../log.js";
 import { Registry } from "../registry/registry.js";
+import { refuseExposedDemo } from "../security/config.js";
 import { demoFleet, type DemoUnit } from "./fleet.js";
 import { attachLoopTraffic, attachPressureGauge, attachRadar, attachRanger } from "./physics.js";
 import { SimLink } from "./sim-link.js";
@@ -36,6 +37,7 @@ const LOCKSTEP_MS = 20;
  * refuse them.
  */
 export async function runDemo(config: GatewayConfig, log: Logger, options: DemoOptions): Promise<RunningDemo> {
+  refuseExposedDemo(config.mqtt.host, config.security);
   const fleet = demoFleet();
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-demo-"));
   const registry = Registry.parse({ devices: fleet.map((u) => u.entry) }, "demo fleet");

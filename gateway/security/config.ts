@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { grantsFor, type Grants, type Role } from "./acl.js";
+import { isLoopback } from "./remote.js";
+import type { LoginBackoffOptions } from "./login-backoff.js";
 import type { PublishLimits } from "./rate-limit.js";
 import { parsePasswordHash, type PasswordHash } from "./scrypt.js";
 
@@ -18,7 +20,14 @@ export interface ConnectionLimits {
   maxConnections: number;
   /** authenticated connections per username (anonymous demo clients share one name) */
   maxConnectionsPerUser: number;
+  /** connections that have not logged in yet; over it the oldest of the busiest address is closed */
+  maxPendingConnections: number;
+  /** how long a new connection may take to log in (aedes' connectTimeout) */
+  connectTimeoutMs: number;
+  /** the largest MQTT packet, fixed header included, before and after login */
+  maxPacketBytes: number;
   publish: PublishLimits;
+  loginBackoff: LoginBackoffOptions;
 }
 
 export interface TlsListenerConfig {
@@ -47,7 +56,10 @@ export interface SecurityConfig {
 /** The `security` object as it may appear in the file: everything optional. */
 export interface SecurityFileConfig {
   users?: UserConfig[];
-  limits?: Partial<Omit<ConnectionLimits, "publish">> & { publish?: Partial<PublishLimits> };
+  limits?: Partial<Omit<ConnectionLimits, "publish" | "loginBackoff">> & {
+    publish?: Partial<PublishLimits>;
+    loginBackoff?: Partial<LoginBackoffOptions>;
+  };
   tls?: TlsListenerConfig;
   ws?: Partial<WsListenerConfig> & { port: number };
 }
@@ -55,7 +67,11 @@ export interface SecurityFileConfig {
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxConnections: 1000,
   maxConnectionsPerUser: 10,
+  maxPendingConnections: 256,
+  connectTimeoutMs: 10_000,
+  maxPacketBytes: 64 * 1024,
   publish: { ratePerSecond: 20, burst: 50, disconnectAfterDrops: 500 },
+  loginBackoff: { freeFailures: 3, baseMs: 1000, maxMs: 60_000 },
 };
 
 export class SecurityConfigError extends Error {
@@ -68,9 +84,10 @@ export function resolveSecurityConfig(file: SecurityFileConfig | undefined, base
   const config: SecurityConfig = {
     users: file?.users ?? [],
     limits: {
-      maxConnections: limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
-      maxConnectionsPerUser: limits?.maxConnectionsPerUser ?? DEFAULT_LIMITS.maxConnectionsPerUser,
+      ...DEFAULT_LIMITS,
+      ...limits,
       publish: { ...DEFAULT_LIMITS.publish, ...limits?.publish },
+      loginBackoff: { ...DEFAULT_LIMITS.loginBackoff, ...limits?.loginBackoff },
     },
   };
   if (file?.tls) {
@@ -78,6 +95,18 @@ export function resolveSecurityConfig(file: SecurityFileConfig | undefined, base
   }
   if (file?.ws) config.ws = { ...file.ws, path: file.ws.path ?? "/mqtt" };
   return config;
+}
+
+/**
+ * Demo mode lets clients in without a password, so it stays on this machine unless MQTT users
+ * are configured. Throws SecurityConfigError naming the option to change.
+ */
+export function refuseExposedDemo(mqttHost: string, security: SecurityConfig): void {
+  if (security.users.length > 0 || mqttHost === "localhost" || isLoopback(mqttHost)) return;
+  throw new SecurityConfigError(
+    `demo mode listens on loopback only while no MQTT users are configured, and --mqtt-host ${mqttHost} is not loopback: ` +
+      "use --mqtt-host 127.0.0.1, or configure security.users",
+  );
 }
 
 /** A user ready for login: the parsed hash and the role's grants. */

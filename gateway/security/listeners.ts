@@ -102,6 +102,8 @@ async function wsListener(aedes: Aedes, config: WsListenerConfig, defaultHost: s
 async function listen(server: Server, host: string, port: number): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
+    // Nagle's algorithm held small packets (acks, commands) back by up to 40 ms
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });

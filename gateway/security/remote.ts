@@ -1,5 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
-import type { Client } from "aedes";
+import type { IncomingMessage } from "node:http";
+import type { Client, Connection } from "aedes";
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
@@ -17,6 +18,10 @@ export function isLoopback(address: string | undefined): boolean {
  * WebSocket. Proxy headers are deliberately ignored: anyone can write X-Forwarded-For.
  */
 export function remoteAddress(client: Client): string | undefined {
-  const conn = client.conn;
-  return ("remoteAddress" in conn ? conn.remoteAddress : undefined) ?? client.req?.socket.remoteAddress;
+  return peerAddress(client.conn, client.req);
+}
+
+/** The same for a connection aedes has just been handed, with its HTTP request for WebSocket. */
+export function peerAddress(conn: Connection, req: IncomingMessage | undefined): string | undefined {
+  return ("remoteAddress" in conn ? conn.remoteAddress : undefined) ?? req?.socket.remoteAddress;
 }

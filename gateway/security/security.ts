@@ -1,14 +1,24 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { Aedes, AuthenticateError, Client, PublishPacket } from "aedes";
+import type { IncomingMessage } from "node:http";
+import type { Aedes, AuthenticateError, Client, Connection, PublishPacket } from "aedes";
 import type { Logger } from "../log.js";
+import { ThrottledLog } from "../throttled-log.js";
 import { grantsFor, mayPublish, mayRead, maySubscribe, type Grants } from "./acl.js";
 import { compileAccounts, type Account, type ConnectionLimits, type SecurityConfig } from "./config.js";
+import { LoginBackoff } from "./login-backoff.js";
+import { watchPacketSizes } from "./packet-limit.js";
+import { PendingConnections } from "./pending.js";
 import { PublishLimiter } from "./rate-limit.js";
-import { isLoopback, remoteAddress } from "./remote.js";
+import { isLoopback, peerAddress, remoteAddress } from "./remote.js";
 import { DEFAULT_COST, verifyPassword, type PasswordHash } from "./scrypt.js";
 
-export type RefusalReason = "credentials" | "anonymous" | "maxConnections" | "maxConnectionsPerUser" | "busy";
+export type RefusalReason = "credentials" | "backoff" | "anonymous" | "maxConnections" | "maxConnectionsPerUser" | "busy";
+export const REFUSAL_REASONS: readonly RefusalReason[] = ["credentials", "backoff", "anonymous", "maxConnections", "maxConnectionsPerUser", "busy"];
+
+/** Why the broker closed a connection on its own, before or outside any refusal. */
+export type CloseReason = "oversize" | "pendingEvicted" | "connectTimeout";
+export const CLOSE_REASONS: readonly CloseReason[] = ["oversize", "pendingEvicted", "connectTimeout"];
 
 /** Live counters for metrics; the objects are updated in place. */
 export interface SecurityStats {
@@ -18,8 +28,12 @@ export interface SecurityStats {
   readonly denied: { publish: number; subscribe: number; forward: number };
   /** publishes over the rate limit: dropped silently, and clients disconnected for persisting */
   readonly rateLimited: { dropped: number; disconnected: number };
+  /** connections the broker closed: a packet over maxPacketBytes, or not logged in (crowded out, too slow) */
+  readonly closed: Record<CloseReason, number>;
   /** authenticated connections open now */
   connections(): number;
+  /** connections open now that have not logged in */
+  pending(): number;
 }
 
 export interface SecurityOptions {
@@ -35,6 +49,8 @@ const NOT_AUTHORIZED = 5;
 
 /** Password checks queued at once; more are refused rather than letting a flood pile up scrypt work. */
 const MAX_PENDING_LOGINS = 16;
+/** Of those, from one address: a parallel flood from one place leaves the rest to everyone else. */
+const MAX_PENDING_LOGINS_PER_ADDRESS = 4;
 /** The connection-count key of anonymous demo clients; configured usernames are never empty. */
 const ANONYMOUS = "";
 
@@ -64,6 +80,7 @@ type InternalPublish = (packet: PublishPacket, client: unknown, done?: (err?: Er
  */
 export function attachSecurity(aedes: Aedes, config: SecurityConfig, options: SecurityOptions): SecurityStats {
   const guard = new Guard(compileAccounts(config.users), config.limits, options);
+  guardConnections(aedes, guard);
   aedes.authenticate = (client, username, password, done) => {
     guard.admit(client, username, password).then(
       () => done(null, true),
@@ -77,6 +94,24 @@ export function attachSecurity(aedes: Aedes, config: SecurityConfig, options: Se
   if (options.demo) options.log.info("mqtt: demo mode, anonymous clients from loopback get command-center rights");
   else if (config.users.length === 0) options.log.warn("mqtt: no users configured, every MQTT client will be refused");
   return guard.stats;
+}
+
+/**
+ * Every accepted connection is watched for oversize packets and counted as pending until it logs
+ * in. aedes reads `handle` and `connectTimeout` off the instance for each new connection.
+ */
+function guardConnections(aedes: Aedes, guard: Guard): void {
+  const handle = aedes.handle;
+  (aedes as unknown as { connectTimeout: number }).connectTimeout = guard.limits.connectTimeoutMs;
+  aedes.handle = (conn: Connection, req?: IncomingMessage) => {
+    const client = handle(conn, req);
+    guard.accepted(conn, peerAddress(conn, req));
+    return client;
+  };
+  aedes.on("connectionError", (client, err) => {
+    // aedes' own wording for its connect timer; nothing else tells it apart
+    if (err.message === "connect did not arrive in time") guard.stats.closed.connectTimeout += 1;
+  });
 }
 
 /**
@@ -104,28 +139,53 @@ class Guard {
   /** unknown users are checked against this, so a wrong username costs the same time as a wrong password */
   private readonly decoy: PasswordHash = { ...DEFAULT_COST, salt: randomBytes(16), hash: randomBytes(32) };
   private pendingLogins = 0;
+  private readonly pendingLoginsByAddress = new Map<string, number>();
+  private readonly backoff: LoginBackoff;
+  private readonly pending: PendingConnections<Connection>;
+  private readonly throttled: ThrottledLog;
 
   constructor(
     private readonly accounts: Map<string, Account>,
-    private readonly limits: ConnectionLimits,
+    readonly limits: ConnectionLimits,
     private readonly options: SecurityOptions,
   ) {
     const open = this.open;
+    this.backoff = new LoginBackoff(limits.loginBackoff);
+    this.throttled = new ThrottledLog(options.log);
+    this.pending = new PendingConnections<Connection>(limits.maxPendingConnections, (conn) => {
+      this.stats.closed.pendingEvicted += 1;
+      conn.destroy();
+    });
+    const pending = this.pending;
     this.stats = {
-      refused: { credentials: 0, anonymous: 0, maxConnections: 0, maxConnectionsPerUser: 0, busy: 0 },
+      refused: { credentials: 0, backoff: 0, anonymous: 0, maxConnections: 0, maxConnectionsPerUser: 0, busy: 0 },
       denied: { publish: 0, subscribe: 0, forward: 0 },
       rateLimited: { dropped: 0, disconnected: 0 },
+      closed: { oversize: 0, pendingEvicted: 0, connectTimeout: 0 },
       connections: () => open.size,
+      pending: () => pending.size,
     };
+  }
+
+  /** A new connection: pending until it logs in, and closed at the header of an oversize packet. */
+  accepted(conn: Connection, address: string | undefined): void {
+    this.pending.add(conn, address ?? "unknown");
+    conn.once("close", () => this.pending.delete(conn));
+    watchPacketSizes(conn, this.limits.maxPacketBytes, (declared) => {
+      this.stats.closed.oversize += 1;
+      this.throttled.warn(`oversize:${address}`, { remote: address, declaredBytes: declared, maxPacketBytes: this.limits.maxPacketBytes }, "mqtt connection closed: packet over maxPacketBytes");
+      conn.destroy();
+    });
   }
 
   async admit(client: Client, username: string | undefined, password: Buffer | undefined): Promise<void> {
     this.checkCapacity(client, undefined);
-    const session = username ? await this.login(username, password) : this.anonymous(client);
+    const session = username ? await this.login(username, password, remoteAddress(client) ?? "unknown") : this.anonymous(client);
     // checked again: other logins may have completed while the password was being verified
     this.checkCapacity(client, session.user);
     this.sessions.set(client, session);
     this.track(client, session.user);
+    this.pending.delete(client.conn);
   }
 
   refused(client: Client, username: string | undefined, err: unknown): AuthenticateError {
@@ -133,7 +193,8 @@ class Guard {
     const context = { clientId: client.id, username, remote: remoteAddress(client) };
     if (err instanceof Refusal) {
       this.stats.refused[err.reason] += 1;
-      log.warn({ ...context, reason: err.reason }, `mqtt connection refused: ${err.message}`);
+      // a flood of refusals from one place is one line per interval
+      this.throttled.warn(`refused:${err.reason}:${context.remote}`, { ...context, reason: err.reason }, `mqtt connection refused: ${err.message}`);
       return err;
     }
     log.error({ ...context, err: (err as Error).message }, "mqtt authentication failed");
@@ -182,16 +243,37 @@ class Guard {
     return false;
   }
 
-  private async login(username: string, password: Buffer | undefined): Promise<Session> {
-    if (this.pendingLogins >= MAX_PENDING_LOGINS) throw new Refusal("busy", SERVER_UNAVAILABLE, "too many logins in progress");
+  /**
+   * Failed logins back off per username and per address; a login during the wait is refused
+   * before any password check, so guessing costs the guesser time and the gateway nothing.
+   */
+  private async login(username: string, password: Buffer | undefined, address: string): Promise<Session> {
+    const userKey = `user:${username}`;
+    const addressKey = `address:${address}`;
+    const now = performance.now();
+    const waitMs = Math.max(this.backoff.waitMs(userKey, now), this.backoff.waitMs(addressKey, now));
+    if (waitMs > 0) throw new Refusal("backoff", SERVER_UNAVAILABLE, `too many failed logins, next try in ${Math.ceil(waitMs / 1000)} s`);
+    const fromHere = this.pendingLoginsByAddress.get(address) ?? 0;
+    if (this.pendingLogins >= MAX_PENDING_LOGINS || fromHere >= MAX_PENDING_LOGINS_PER_ADDRESS) {
+      throw new Refusal("busy", SERVER_UNAVAILABLE, "too many logins in progress");
+    }
     this.pendingLogins += 1;
+    this.pendingLoginsByAddress.set(address, fromHere + 1);
     try {
       const account = this.accounts.get(username);
       const matches = await verifyPassword(password ?? Buffer.alloc(0), account?.hash ?? this.decoy);
-      if (!account || !matches) throw new Refusal("credentials", BAD_CREDENTIALS, "bad username or password");
+      if (!account || !matches) {
+        this.backoff.failed(userKey, performance.now());
+        this.backoff.failed(addressKey, performance.now());
+        throw new Refusal("credentials", BAD_CREDENTIALS, "bad username or password");
+      }
+      this.backoff.succeeded(userKey);
       return this.session(username, account.grants);
     } finally {
       this.pendingLogins -= 1;
+      const left = this.pendingLoginsByAddress.get(address)! - 1;
+      if (left === 0) this.pendingLoginsByAddress.delete(address);
+      else this.pendingLoginsByAddress.set(address, left);
     }
   }
 

@@ -7,7 +7,7 @@ import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
 import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
-import { startCli, type RunningCli } from "../support/cli.js";
+import { exitOf, startCli, type RunningCli } from "../support/cli.js";
 import { expectOfficialModels } from "../support/fiware.js";
 
 
@@ -51,4 +51,13 @@ describe("pantau demo", () => {
     }
     expect(await cli.stop()).toBe(0);
   }, 150_000);
+});
+
+describe("pantau demo on a non-loopback address", () => {
+  it("refuses to start without MQTT users, naming the option, and leaves nothing behind", async () => {
+    const cli = startCli(["demo", "--mqtt-host", "0.0.0.0", "--mqtt-port", String(await freePort()), "--http-port", String(await freePort())]);
+    expect(await exitOf(cli)).toBe(1);
+    expect(cli.stderr()).toContain("--mqtt-host 0.0.0.0 is not loopback: use --mqtt-host 127.0.0.1, or configure security.users");
+    expect(cli.logs.find((l) => l.msg === "mqtt broker listening")).toBeUndefined();
+  });
 });

@@ -1,5 +1,6 @@
+import { connect as netConnect } from "node:net";
 import { Aedes } from "aedes";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import mqtt, { MqttClient, type IClientOptions } from "mqtt";
 import { createLogger } from "../../gateway/log.js";
 import { resolveSecurityConfig, type SecurityFileConfig, type UserConfig } from "../../gateway/security/config.js";
 import { startListeners, type ListenersConfig, type RunningListeners } from "../../gateway/security/listeners.js";
@@ -62,10 +63,29 @@ export function connect(url: string, opts: IClientOptions = {}): Promise<MqttCli
   return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
 }
 
+/** A client whose TCP connection comes from `localAddress` (any 127.x works on Linux), so tests can play several machines. */
+export function connectFrom(localAddress: string, url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const { hostname, port } = new URL(url);
+  const client = new MqttClient(() => netConnect({ host: hostname, port: Number(port), localAddress }), {
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    protocolVersion: 4,
+    ...opts,
+  });
+  return new Promise((resolve, reject) => {
+    client.once("connect", () => resolve(client));
+    client.once("error", (err) => {
+      client.end(true);
+      reject(err);
+    });
+    client.once("close", () => reject(new Error("connection closed before CONNACK")));
+  });
+}
+
 /** The CONNACK return code of a refused connection, or 0 if it was accepted (and then closed). */
-export async function connackCode(url: string, opts: IClientOptions = {}): Promise<number> {
+export async function connackCode(url: string, opts: IClientOptions = {}, localAddress?: string): Promise<number> {
   try {
-    const client = await connect(url, opts);
+    const client = await (localAddress ? connectFrom(localAddress, url, opts) : connect(url, opts));
     await client.endAsync();
     return 0;
   } catch (err) {
