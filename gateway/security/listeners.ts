@@ -102,7 +102,7 @@ async function wsListener(aedes: Aedes, config: WsListenerConfig, defaultHost: s
 async function listen(server: Server, host: string, port: number): Promise<Listener> {
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
-    // Nagle's algorithm held small packets (acks, commands) back by up to 40 ms
+    // small packets (acks, commands) go out at once; Nagle held them behind unacknowledged ones
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));

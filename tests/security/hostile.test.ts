@@ -2,8 +2,10 @@
 // connections that never log in, and password guessing, serial and in parallel.
 
 import { connect as netConnect, type Socket } from "node:net";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserConfig } from "../../gateway/security/config.js";
+import { registerSecurityMetrics } from "../../gateway/security/metrics.js";
 import { waitFor } from "../support/mqtt.js";
 import { closed, connackCode, connect, connectFrom, FAST_COST, PASSWORDS, record, startSecureBroker, testUsers, type SecureBroker } from "./broker.js";
 
@@ -129,6 +131,12 @@ describe("connections that never log in", () => {
     // the last ones went at the connect timeout, not aedes' default 30 s
     expect(Math.max(...closedAt)).toBeLessThan(10_000);
     expect(broker.stats.pending()).toBe(0);
+    const registry = new Registry();
+    registerSecurityMetrics(registry, broker.stats);
+    const text = await registry.metrics();
+    expect(text).toContain('pantau_mqtt_closed_total{reason="pendingEvicted"} 950');
+    expect(text).toContain('pantau_mqtt_closed_total{reason="connectTimeout"} 50');
+    expect(text).toContain("pantau_mqtt_pending_connections 0");
   });
 });
 
@@ -154,6 +162,11 @@ describe("password guessing", () => {
     expect(checked).toBeLessThanOrEqual(5);
     expect(broker.stats.refused.credentials).toBe(checked);
     expect(broker.stats.refused.backoff).toBe(waited);
+    const registry = new Registry();
+    registerSecurityMetrics(registry, broker.stats);
+    const text = await registry.metrics();
+    expect(text).toContain(`pantau_mqtt_refused_total{reason="credentials"} ${checked}`);
+    expect(text).toContain(`pantau_mqtt_refused_total{reason="backoff"} ${waited}`);
     // during the wait even the right password is not checked, from the guesser's address or another
     expect(await connackCode(broker.url, { username: "center", password: PASSWORDS.center }, "127.0.0.2")).toBe(3);
     expect(await connackCode(broker.url, { username: "center", password: PASSWORDS.center }, "127.0.0.4")).toBe(3);
