@@ -9,6 +9,7 @@ import { encodeFrame } from "../shared/envelope.js";
 import { ackFrame } from "../gateway/downlink/ack.js";
 import { createLogger } from "../gateway/log.js";
 import { Pipeline, type ReadingStore } from "../gateway/pipeline/pipeline.js";
+import { Outlet, type OutletStore } from "../gateway/publish/outlet.js";
 import { Publisher } from "../gateway/publish/publisher.js";
 import { Registry, type DeviceEntry } from "../gateway/registry/registry.js";
 import { Store, type Synchronous } from "../gateway/store/store.js";
@@ -32,8 +33,9 @@ function frames(): Uint8Array[] {
 }
 
 /** The reference: what the pipeline costs with nothing durable underneath. */
-class MemoryStore implements ReadingStore {
+class MemoryStore implements ReadingStore, OutletStore {
   private readonly seen = new Set<string>();
+  private queued = 0;
   commit(batch: { deviceId: number; boot: number; seq: number }[]) {
     const inserted = batch.map((r) => {
       const key = `${r.deviceId}:${r.boot}:${r.seq}`;
@@ -46,11 +48,14 @@ class MemoryStore implements ReadingStore {
   loadReplayWindows() {
     return [];
   }
+  outboxEnqueue(): number {
+    return ++this.queued;
+  }
 }
 
-async function run(label: string, store: ReadingStore, acks: boolean): Promise<[string, number]> {
+async function run(label: string, store: ReadingStore & OutletStore, acks: boolean): Promise<[string, number]> {
   const aedes = await Aedes.createBroker();
-  const pipeline = new Pipeline(registry, store, new Publisher(aedes), createLogger("silent"));
+  const pipeline = new Pipeline(registry, store, new Outlet(store, new Publisher(aedes)), createLogger("silent"));
   let acked = 0;
   if (acks) pipeline.on("ack", (req) => { acked += ackFrame(req).length > 0 ? 1 : 0; });
   const input = frames();

@@ -1,24 +1,26 @@
 import { join } from "node:path";
-import { ProtocolError } from "../shared/errors.js";
-import { decodeRelayUp, encodeRelayDown, RELAY_UP } from "../shared/relay.js";
+import type { RejectReason } from "../shared/errors.js";
 import { Commands } from "./commands/commands.js";
 import { reportIntervalSet } from "./commands/translate.js";
 import type { GatewayConfig } from "./config.js";
-import { ackFrame } from "./downlink/ack.js";
+import { answerUplink } from "./downlink/answer.js";
 import { DeviceHealth } from "./health/device-health.js";
 import { HealthReporter } from "./health/health-reporter.js";
-import { startHttp, type RunningHttp } from "./http/server.js";
-import type { FrameSink, Link } from "./ingest/link.js";
-import { ingestRawMqtt } from "./ingest/mqtt-raw.js";
+import { HttpService } from "./http/http-service.js";
+import type { FrameOrigin, FrameSink, Link } from "./ingest/link.js";
+import { Links } from "./ingest/links.js";
+import { RawMqttIngest } from "./ingest/mqtt-raw.js";
 import { SerialLink } from "./ingest/serial-link.js";
 import type { Logger } from "./log.js";
 import { GatewayMetrics } from "./metrics/metrics.js";
 import { observedAt } from "./normalize/common.js";
-import { Pipeline, type Accepted, type CommandResultArrival, type FrameOrigin } from "./pipeline/pipeline.js";
+import { Pipeline, type Accepted, type CommandResultArrival, type Rejection } from "./pipeline/pipeline.js";
 import { startBroker, type RunningBroker } from "./publish/broker.js";
+import { Outlet } from "./publish/outlet.js";
 import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
 import { registerSecurityMetrics } from "./security/metrics.js";
+import { closing, periodic, ServiceRunner, type Service } from "./service.js";
 import { Store } from "./store/store.js";
 import { UpstreamBridge } from "./upstream/bridge.js";
 
@@ -26,21 +28,23 @@ const HOUSEKEEPING_MS = 60_000;
 const HEALTH_TICK_MS = 5_000;
 
 /**
- * The composition root: links feed frames to the pipeline; the pipeline stores, publishes on
- * the embedded broker and acks on the link each frame came from; commands from the command
- * center go down the same links; the upstream bridge drains the store's outbox to the command
- * center; health, metrics and the HTTP API watch it all.
+ * The composition root. Links hand frames to the pipeline; the pipeline stores them, emits what
+ * they say through the outlet (store, embedded broker, upstream senders) and answers on the link
+ * each frame came from; commands from the command center go down the same links; health, metrics
+ * and the HTTP API watch it all. Every part with a lifecycle is listed once, in `services`.
  */
 export class Gateway implements FrameSink {
-  readonly links = new Map<string, Link>();
+  readonly links: Links;
   readonly pipeline: Pipeline;
+  readonly outlet: Outlet;
   readonly metrics = new GatewayMetrics();
   readonly health: DeviceHealth;
-  readonly upstream: UpstreamBridge | undefined;
+  readonly senders: UpstreamBridge[];
   readonly commands: Commands;
-  http: RunningHttp | undefined;
-  private readonly reporter: HealthReporter;
-  private readonly timers: NodeJS.Timeout[] = [];
+  readonly http: HttpService;
+  /** in start order; they stop in reverse */
+  private readonly services: readonly Service[];
+  private readonly runner: ServiceRunner;
 
   private constructor(
     readonly config: GatewayConfig,
@@ -49,47 +53,67 @@ export class Gateway implements FrameSink {
     readonly store: Store,
     private readonly log: Logger,
   ) {
-    const publisher = new Publisher(broker.aedes);
+    this.runner = new ServiceRunner(log);
+    this.outlet = new Outlet(store, new Publisher(broker.aedes));
     this.health = new DeviceHealth(registry.all(), { policy: config.health });
-    this.reporter = new HealthReporter(registry, this.health, publisher, store, log);
-    this.pipeline = new Pipeline(registry, store, publisher, log, {
+    const reporter = new HealthReporter(registry, this.health, this.outlet, log, HEALTH_TICK_MS);
+    this.links = new Links(log, config.serial.map((port) =>
+      new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, this, log, (state) => this.metrics.portState(port.path, state))));
+    this.pipeline = new Pipeline(registry, store, this.outlet, log, {
       batch: { maxDelayMs: config.store.batchMs },
       decorate: (message, a) => {
         this.observe(a);
-        if (message.kind === "status") this.reporter.decorateStatus(a.device.id, message);
+        if (message.kind === "status") reporter.decorateStatus(a.device.id, message);
       },
       commandResult: (arrival) => this.commandResult(arrival),
     });
     this.commands = new Commands({
-      registry, store, aedes: broker.aedes, log,
-      send: (origin, frame) => this.downlink(origin, frame),
-      queuedUpstream: () => this.upstream?.notify(),
+      registry, store, aedes: broker.aedes, outlet: this.outlet, log,
+      send: (origin, frame) => this.links.send(origin, frame),
       applied: (device, command) => {
         const intervalS = reportIntervalSet(command, device.role);
         if (intervalS !== undefined) this.health.setExpectedInterval(device.id, intervalS);
       },
     });
-    this.pipeline.on("ack", (req) => {
-      // The device listens now (on LoRa only in the window its uplink opened): a pending command
-      // goes first, so the unit has it before the ack lets its next uplink go and close the window.
-      this.commands.heard(req.device, req.origin);
-      if (!this.downlink(req.origin, ackFrame(req))) this.log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
-    });
+    this.pipeline.on("ack", (req) => answerUplink(req, this.commands, this.links, log));
     this.pipeline.on("accepted", (a) => this.accepted(a));
-    this.pipeline.on("rejected", (reason) => this.metrics.frame(reason));
-    this.upstream = config.upstream ? new UpstreamBridge(config.upstream, store, log) : undefined;
+    this.pipeline.on("rejected", (r) => this.rejected(r));
+    this.senders = config.upstream ? [new UpstreamBridge(config.upstream, store, log)] : [];
+    for (const sender of this.senders) this.outlet.onQueued(() => sender.notify());
+    const upstream = this.senders[0];
     this.metrics.setCollectors({
       storeDepth: () => store.usedBytes(),
       outboxDepth: () => store.outboxDepth(),
       outboxDropped: () => store.counters().outboxDropped,
-      ...(this.upstream ? { upstream: () => this.upstream!.stats() } : {}),
+      ...(upstream ? { upstream: () => upstream.stats() } : {}),
     });
     registerSecurityMetrics(this.metrics.registry, broker.security);
-    this.every(HOUSEKEEPING_MS, () => this.sweep());
-    this.every(HEALTH_TICK_MS, () => this.reporter.tick());
+    this.http = new HttpService(config.http, {
+      registry, store, health: this.health, metrics: this.metrics, log,
+      checks: {
+        broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
+        // a store that cannot answer throws, and the HTTP side turns that into a 503
+        store: () => ({ ok: true, usedBytes: store.usedBytes() }),
+        ports: () => this.links.states(),
+        upstream: () => upstream?.stats() ?? "not configured",
+      },
+    });
+    this.services = [
+      closing("store", () => store.close()),
+      closing("broker", () => broker.close()),
+      closing("pipeline", () => this.pipeline.flush()),
+      periodic("store limits", HOUSEKEEPING_MS, () => this.sweep(), log),
+      reporter,
+      this.commands,
+      ...this.senders,
+      this.http,
+      new RawMqttIngest(broker.aedes, this.links, this, log),
+      this.links,
+    ];
   }
 
   static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean } = { demo: false }): Promise<Gateway> {
+    for (const line of config.deprecations) log.warn(`config: ${line}`);
     const file = join(config.dataDir, "pantau.db");
     const store = Store.open({ file, ...config.store });
     log.info({ file, ...store.enforceLimits() }, "store open");
@@ -101,64 +125,24 @@ export class Gateway implements FrameSink {
       throw err;
     }
     const gateway = new Gateway(config, registry, broker, store, log);
-    try {
-      await gateway.commands.start();
-      gateway.http = await startHttp(config.http, {
-        registry, store, health: gateway.health, metrics: gateway.metrics, log,
-        checks: {
-          broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
-          // a store that cannot answer throws, and the HTTP side turns that into a 503
-          store: () => ({ ok: true, usedBytes: store.usedBytes() }),
-          ports: () => Object.fromEntries([...gateway.links.values()].map((l) => [l.name, l instanceof SerialLink ? l.state : "open"])),
-          upstream: () => gateway.upstream?.stats() ?? "not configured",
-        },
-      });
-    } catch (err) {
-      await gateway.stop();
-      throw err;
-    }
-    gateway.upstream?.start();
-    ingestRawMqtt(broker.aedes, gateway, log);
-    for (const port of config.serial) {
-      const link = new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, gateway, log, (state) => gateway.metrics.portState(port.path, state));
-      gateway.addLink(link);
-      link.start();
-    }
+    await gateway.runner.start(gateway.services);
     log.info({ devices: registry.all().length, ports: config.serial.length, http: gateway.http.port }, "gateway started");
     return gateway;
   }
 
+  /** A link that appears while the gateway runs (a demo unit's, a test's). */
   addLink(link: Link): void {
-    this.links.set(link.name, link);
+    this.links.add(link);
   }
 
-  frame(frame: Uint8Array, link: Link): void {
-    if (link.kind !== "bridge" || frame[0] !== RELAY_UP) {
-      return this.ingest(frame, { source: link.name, ...(link.deviceId !== undefined ? { deviceId: link.deviceId } : {}) });
-    }
-    try {
-      const { packet, rssiDbm, snrDb10 } = decodeRelayUp(frame);
-      this.ingest(packet, { source: link.name, radio: { rssiDbm, snrDb10 } });
-    } catch (err) {
-      if (!(err instanceof ProtocolError)) throw err;
-      this.pipeline.reject(err.reason, err.message, link.name, frame.length);
-    }
-  }
-
-  /** A frame from the gateway to a device, on the link `origin` came in on. */
-  private downlink(origin: FrameOrigin, frame: Uint8Array): boolean {
-    // a frame heard over LoRa is answered over LoRa: the bridge transmits what it is handed
-    return this.links.get(origin.source)?.send(origin.radio ? encodeRelayDown(frame) : frame) ?? false;
-  }
-
-  framingError(reason: string, link: Link, dropped: number): void {
-    this.pipeline.reject("framing", `SLIP ${reason}`, link.name, dropped);
-  }
-
-  private ingest(frame: Uint8Array, origin: FrameOrigin): void {
+  frame(frame: Uint8Array, origin: FrameOrigin): void {
     this.pipeline.handleFrame(frame, origin).catch((err: unknown) => {
       this.log.error({ source: origin.source, err: (err as Error).message }, "frame handling failed");
     });
+  }
+
+  reject(reason: RejectReason, message: string, source: string, bytes: number): void {
+    this.pipeline.reject(reason, message, source, bytes);
   }
 
   /** Link quality comes from the bridge's radio when there is one, else from what the unit reports. */
@@ -189,7 +173,12 @@ export class Gateway implements FrameSink {
   private accepted({ envelope, receivedAt }: Accepted): void {
     this.metrics.frame("accepted");
     this.metrics.latency((Date.now() - observedAt(envelope, receivedAt).at.getTime()) / 1000);
-    this.upstream?.notify();
+  }
+
+  /** Counted by reason; an authentic unit's refused frames also count in its health (and so its status). */
+  private rejected({ reason, deviceId }: Rejection): void {
+    this.metrics.frame(reason);
+    if (deviceId !== undefined) this.health.rejected(deviceId);
   }
 
   /** Retention and outbox limits, so an outage fills a bounded amount of disk. */
@@ -198,23 +187,8 @@ export class Gateway implements FrameSink {
     if (result.historyDropped || result.outboxDropped) this.log.warn(result, "store limits applied");
   }
 
-  private every(ms: number, task: () => unknown): void {
-    const timer = setInterval(() => {
-      Promise.resolve(task()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, "periodic task failed"));
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    await this.commands.stop();
-    await Promise.all([...this.links.values()].map((l) => l.stop()));
-    this.pipeline.flush();
-    await this.upstream?.stop();
-    await this.http?.close();
-    await this.broker.close();
-    this.store.close();
+    await this.runner.stop();
     this.log.info("gateway stopped");
   }
 }

@@ -15,10 +15,14 @@ export const RELAY_UP_HEADER = 5;
 /** Largest record on the link: a deframer for a bridge link must accept this many bytes. */
 export const MAX_RELAY_RECORD = RELAY_UP_HEADER + MAX_FRAME;
 
-export interface RelayUp {
+/** What the bridge's radio measured for one packet it heard. */
+export interface RadioMeta {
   rssiDbm: number;
   /** signal-to-noise ratio in tenths of a dB */
   snrDb10: number;
+}
+
+export interface RelayUp extends RadioMeta {
   packet: Uint8Array;
 }
 

@@ -1,9 +1,11 @@
 import type { Aedes, AedesPublishPacket } from "aedes";
 import type { Envelope } from "../../shared/envelope.js";
 import type { Logger } from "../log.js";
-import type { FrameOrigin } from "../pipeline/pipeline.js";
+import type { FrameOrigin } from "../ingest/link.js";
+import type { Outlet } from "../publish/outlet.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
+import type { Service } from "../service.js";
 import type { StoredCommand, Store } from "../store/store.js";
 import {
   checkForDevice, commandFrame, describeAnswer, describeCommandErrors, validateCommand,
@@ -32,13 +34,14 @@ export const COMMAND_DEFAULTS: Required<CommandOptions> = {
 
 export interface CommandDeps {
   registry: Registry;
-  store: Pick<Store, "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command" | "outboxEnqueue">;
+  store: Pick<Store, "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command">;
+  /** commands arrive by an internal subscription on the embedded broker */
   aedes: Aedes;
+  /** results leave through the gateway's outlet, like every message */
+  outlet: Pick<Outlet, "emit">;
   log: Logger;
   /** puts a downlink on the way to the device by the path `origin` came in on; false when that link is down */
   send: (origin: FrameOrigin, frame: Uint8Array) => boolean;
-  /** a result went into the store's outbox */
-  queuedUpstream?: () => void;
   /** the unit applied the command */
   applied?: (device: Device, command: Command) => void;
 }
@@ -54,7 +57,8 @@ export interface CommandDeps {
  * and the ack both land in the receive window that uplink opened), or at once when the device
  * was last heard on a direct serial link.
  */
-export class Commands {
+export class Commands implements Service {
+  readonly name = "commands";
   private readonly options: Required<CommandOptions>;
   /** where each device was last heard: its next downlink goes the same way */
   private readonly lastOrigin = new Map<number, FrameOrigin>();
@@ -178,14 +182,11 @@ export class Commands {
     this.publish(device.site, String(device.id), resultOf(stored, device.site, state, detail, now));
   }
 
-  /** On the embedded broker for local subscribers, and into the outbox for the command center. */
+  /** Through the outlet: stored for upstream, and on the embedded broker for local subscribers. */
   private publish(site: string, deviceLevel: string, result: CommandResult): void {
-    const topic = `${TOPIC_ROOT}/${site}/${deviceLevel}/command/result`;
-    const payload = JSON.stringify(result);
-    this.deps.store.outboxEnqueue({ topic, payload, alarm: false, createdAt: Date.parse(result.time) });
-    this.deps.queuedUpstream?.();
-    this.deps.aedes.publish({ cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) => {
-      if (err) this.deps.log.warn({ topic, err: err.message }, "command result not published");
+    const message = { site, device: deviceLevel, kind: "command/result", payload: { ...result }, createdAt: Date.parse(result.time) };
+    this.deps.outlet.emit(message).catch((err: unknown) => {
+      this.deps.log.warn({ site, device: deviceLevel, err: (err as Error).message }, "command result not published");
     });
   }
 }

@@ -52,7 +52,7 @@ export async function runDemo(config: GatewayConfig, log: Logger, options: DemoO
     attachPhysics(platform, unit, 100 + index);
     platforms.push(platform);
     const link = unit.link === "serial"
-      ? new SimLink(`sim:${unit.entry.role}-${unit.entry.id}`, unit.entry.role === "bridge" ? "bridge" : "direct", gateway)
+      ? new SimLink(`sim:${unit.entry.role}-${unit.entry.id}`, unit.entry.role === "bridge" ? "relay" : "direct", gateway)
       : undefined;
     const device = startSimDevice({
       platform,

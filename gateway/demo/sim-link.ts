@@ -1,6 +1,6 @@
 import { slipEncode, type SlipDecoder } from "../../shared/slip.js";
 import type { SimDevice } from "../../firmware/sim/run-device.js";
-import { createDeframer, type FrameSink, type Link } from "../ingest/link.js";
+import { createDeframer, type FrameSink, type Link, type LinkKind } from "../ingest/link.js";
 
 /**
  * The gateway's end of a simulated unit's USB serial line: the same SLIP bytes a real port
@@ -10,7 +10,9 @@ export class SimLink implements Link {
   private readonly deframer: SlipDecoder;
   private unit: SimDevice | undefined;
 
-  constructor(readonly name: string, readonly kind: "direct" | "bridge", sink: FrameSink) {
+  readonly state = "open" as const;
+
+  constructor(readonly name: string, readonly kind: LinkKind, sink: FrameSink) {
     this.deframer = createDeframer(this, sink);
   }
 

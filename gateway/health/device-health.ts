@@ -73,13 +73,14 @@ export type HealthTransition =
   | (TransitionBase & { kind: "battery-low" | "battery-ok"; batteryVoltage: number; thresholdV: number })
   | (TransitionBase & { kind: "link-degraded" | "link-ok"; rssi: number | null; snr: number | null });
 
-export type LinkState = "unknown" | "online" | "offline";
+/** Whether a unit is heard as often as it should be. */
+export type Presence = "unknown" | "online" | "offline";
 
 /** The device's health as the retained status message and the HTTP API show it. */
 export interface HealthSnapshot {
   deviceId: number;
   role: RoleName;
-  state: LinkState;
+  state: Presence;
   online: boolean;
   lastSeen: string | null;
   expectedInterval: number;
@@ -104,7 +105,7 @@ const BOOTS_KEPT = 4;
 interface Tracked {
   device: HealthDevice;
   intervalS: number;
-  state: LinkState;
+  state: Presence;
   lastSeen: number | null;
   received: number;
   rejected: number;

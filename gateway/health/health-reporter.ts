@@ -1,8 +1,9 @@
 import type { Logger } from "../log.js";
+import { deviceFields } from "../normalize/common.js";
 import type { Normalized } from "../normalize/index.js";
-import { topicFor, type Publisher } from "../publish/publisher.js";
+import type { Outlet } from "../publish/outlet.js";
 import type { Registry } from "../registry/registry.js";
-import type { Store } from "../store/store.js";
+import type { Service } from "../service.js";
 import { healthAlarm } from "./alarms.js";
 import type { DeviceHealth, HealthSnapshot } from "./device-health.js";
 
@@ -27,16 +28,29 @@ export function statusHealthFields(s: HealthSnapshot): Record<string, unknown> {
  * Turns health transitions into what the situation room sees: an `alarm` (live and upstream) and
  * a fresh retained `status`, so a silent unit shows as offline without waiting for it to speak.
  */
-export class HealthReporter {
+export class HealthReporter implements Service {
+  readonly name = "health reporter";
   private readonly lastStatus = new Map<number, Record<string, unknown>>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly registry: Registry,
     private readonly health: DeviceHealth,
-    private readonly publisher: Publisher,
-    private readonly store: Pick<Store, "outboxEnqueue">,
+    private readonly outlet: Pick<Outlet, "emit">,
     private readonly log: Logger,
+    private readonly tickMs = 5_000,
   ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "health tick failed"));
+    }, this.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 
   /** Adds health to a status message on its way out, and remembers it for later republishing. */
   decorateStatus(deviceId: number, message: Normalized): void {
@@ -54,29 +68,24 @@ export class HealthReporter {
       const payload: Record<string, unknown> = {
         id: `urn:ngsi-ld:Alarm:${device.site}:${device.id}:${alarm.alarmType}:${t.at}`,
         type: "Alarm",
-        deviceId: device.id,
-        deviceName: device.name,
-        siteId: device.site,
-        location: { type: "Point", coordinates: [device.location.lon, device.location.lat] },
+        ...deviceFields(device),
         dateObserved: at,
         timeSource: "gateway",
         receivedAt: at,
-        ...(device.road !== undefined ? { roadName: device.road } : {}),
         ...alarm,
       };
       this.log.warn({ deviceId: device.id, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
-      await this.emit(device.site, device.id, { kind: "alarm", payload }, true);
+      await this.emit(device.site, device.id, { kind: "alarm", payload });
       const last = this.lastStatus.get(device.id);
       const snapshot = this.health.snapshot(device.id);
       if (last && snapshot) {
         Object.assign(last, statusHealthFields(snapshot));
-        await this.emit(device.site, device.id, { kind: "status", payload: last }, false);
+        await this.emit(device.site, device.id, { kind: "status", payload: last });
       }
     }
   }
 
-  private async emit(site: string, deviceId: number, message: Normalized, alarm: boolean): Promise<void> {
-    this.store.outboxEnqueue({ topic: topicFor(site, deviceId, message.kind), payload: JSON.stringify(message.payload), alarm, createdAt: Date.now() });
-    await this.publisher.publish(site, deviceId, message);
+  private emit(site: string, deviceId: number, message: Normalized): Promise<void> {
+    return this.outlet.emit({ site, device: deviceId, kind: message.kind, payload: message.payload, createdAt: Date.now() });
   }
 }

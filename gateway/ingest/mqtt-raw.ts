@@ -1,6 +1,8 @@
-import type { Aedes } from "aedes";
+import type { Aedes, AedesPublishPacket } from "aedes";
 import type { Logger } from "../log.js";
-import type { FrameSink, Link } from "./link.js";
+import { receiveRecord, type FrameSink, type Link } from "./link.js";
+import type { Links } from "./links.js";
+import type { Service } from "../service.js";
 
 /** Units on Wi-Fi publish their envelope frames here; the ACL lets each publish only its own. */
 export const RAW_TOPIC = "pantau/raw/+";
@@ -12,6 +14,7 @@ export const rawLinkName = (deviceId: number): string => `mqtt:${deviceId}`;
 /** One Wi-Fi unit's path back: acks and commands go to `pantau/raw/{id}/down`. */
 class RawDeviceLink implements Link {
   readonly kind = "direct" as const;
+  readonly state = "open" as const;
   readonly name: string;
 
   constructor(private readonly aedes: Aedes, readonly deviceId: number) {
@@ -31,21 +34,37 @@ class RawDeviceLink implements Link {
  * then takes the same path as any other (MIC, replay window, store, ack). The topic says which
  * link answers, and the pipeline refuses a frame whose device id differs from the topic's.
  */
-export function ingestRawMqtt(aedes: Aedes, sink: FrameSink & { addLink(link: Link): void; readonly links: Map<string, Link> }, log: Logger): void {
-  aedes.subscribe(RAW_TOPIC, (packet, done) => {
+export class RawMqttIngest implements Service {
+  readonly name = "raw mqtt ingest";
+  private readonly deliver = (packet: AedesPublishPacket, done: () => void): void => {
     const match = RAW_ID.exec(packet.topic);
     if (match) {
       const deviceId = Number(match[1]);
       const name = rawLinkName(deviceId);
-      let link = sink.links.get(name);
+      let link = this.links.get(name);
       if (!link) {
-        link = new RawDeviceLink(aedes, deviceId);
-        sink.addLink(link);
+        link = new RawDeviceLink(this.aedes, deviceId);
+        this.links.add(link);
       }
-      sink.frame(Uint8Array.from(packet.payload as Buffer), link);
+      receiveRecord(link, Uint8Array.from(packet.payload as Buffer), this.sink);
     } else {
-      log.warn({ topic: packet.topic }, "raw frame on a malformed topic ignored");
+      this.log.warn({ topic: packet.topic }, "raw frame on a malformed topic ignored");
     }
     done();
-  }, () => undefined);
+  };
+
+  constructor(
+    private readonly aedes: Aedes,
+    private readonly links: Links,
+    private readonly sink: FrameSink,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.aedes.subscribe(RAW_TOPIC, this.deliver, resolve));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.aedes.unsubscribe(RAW_TOPIC, this.deliver, resolve));
+  }
 }

@@ -1,28 +1,26 @@
 import { SerialPort } from "serialport";
 import { slipEncode, type SlipDecoder } from "../../shared/slip.js";
 import type { Logger } from "../log.js";
-import { createDeframer, type FrameSink, type Link } from "./link.js";
+import { createDeframer, type FrameSink, type Link, type LinkKind, type LinkState } from "./link.js";
 
 export interface SerialLinkOptions {
   path: string;
   baudRate: number;
-  kind: "direct" | "bridge";
+  kind: LinkKind;
   /** first reopen delay; doubles up to maxBackoffMs while the port stays away */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
-export type LinkState = "opening" | "open" | "closed" | "stopped";
-
 /**
- * One serial port carrying SLIP frames. A port that vanishes (unplugged USB, a bridge reset)
+ * One serial port carrying SLIP frames (or, from a LoRa bridge, SLIP relay records). A port that vanishes (unplugged USB, a bridge reset)
  * is reopened with exponential backoff; the deframer is reset so a half frame is never glued
  * to the next one.
  */
 export class SerialLink implements Link {
   private current: LinkState = "closed";
   readonly name: string;
-  readonly kind: "direct" | "bridge";
+  readonly kind: LinkKind;
   private port: SerialPort | undefined;
   private timer: NodeJS.Timeout | undefined;
   private backoff: number;

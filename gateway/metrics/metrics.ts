@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { LINK_STATES, type LinkState } from "../ingest/link.js";
 import { OUTCOMES, type Outcome } from "../pipeline/pipeline.js";
 
 /** The outbox as the store reports it; `oldestMs` is the creation time (epoch ms) of its oldest row. */
@@ -36,9 +37,6 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   now?: () => number;
 }
-
-/** States a serial link reports; each port shows 1 on its current state and 0 on the others. */
-export const PORT_STATES = ["opening", "open", "closed", "stopped"] as const;
 
 // Seconds: a direct serial frame takes milliseconds, a LoRa frame resent after an outage takes hours.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
@@ -107,8 +105,9 @@ export class GatewayMetrics {
     this.latencyHistogram.observe(Math.max(0, seconds));
   }
 
-  portState(port: string, state: string): void {
-    const states = new Set<string>([...PORT_STATES, state]);
+  /** each port shows 1 on its current state and 0 on the others */
+  portState(port: string, state: LinkState): void {
+    const states = new Set<string>(LINK_STATES);
     for (const s of states) this.portStates.set({ port, state: s }, s === state ? 1 : 0);
   }
 

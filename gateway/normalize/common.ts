@@ -18,25 +18,31 @@ export function observedAt(env: Envelope<MessageTypeName>, receivedAt: Date): { 
   return { at: receivedAt, timeSource: "gateway" };
 }
 
-/** Site metadata and provenance that every normalized message carries. */
-export function commonFields(env: Envelope<MessageTypeName>, device: Device, receivedAt: Date, type: string): Record<string, unknown> {
-  const { at, timeSource } = observedAt(env, receivedAt);
-  const fields: Record<string, unknown> = {
-    id: `urn:ngsi-ld:${type}:${device.site}:${device.id}:${env.boot}:${env.seq}`,
-    type,
+/** Who sent a message and where it stands: every message about a device carries these, whoever builds it. */
+export function deviceFields(device: Device): Record<string, unknown> {
+  return {
     deviceId: device.id,
     deviceName: device.name,
     siteId: device.site,
     location: { type: "Point", coordinates: [device.location.lon, device.location.lat] },
+    ...(device.road !== undefined ? { roadName: device.road } : {}),
+    ...(device.direction !== undefined ? { direction: device.direction } : {}),
+  };
+}
+
+/** Site metadata and provenance that every normalized message carries. */
+export function commonFields(env: Envelope<MessageTypeName>, device: Device, receivedAt: Date, type: string): Record<string, unknown> {
+  const { at, timeSource } = observedAt(env, receivedAt);
+  return {
+    id: `urn:ngsi-ld:${type}:${device.site}:${device.id}:${env.boot}:${env.seq}`,
+    type,
+    ...deviceFields(device),
     dateObserved: at.toISOString(),
     timeSource,
     receivedAt: receivedAt.toISOString(),
     boot: env.boot,
     seq: env.seq,
   };
-  if (device.road !== undefined) fields.roadName = device.road;
-  if (device.direction !== undefined) fields.direction = device.direction;
-  return fields;
 }
 
 export const round = (value: number, digits: number): number => {

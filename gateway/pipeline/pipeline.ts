@@ -4,32 +4,19 @@ import { ProtocolError, type RejectReason } from "../../shared/errors.js";
 import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
 import type { Logger } from "../log.js";
 import { normalize, type Normalized } from "../normalize/index.js";
-import { topicFor, type Publisher } from "../publish/publisher.js";
+import type { FrameOrigin } from "../ingest/link.js";
+import type { Outgoing, Outlet } from "../publish/outlet.js";
 import type { Device, Registry } from "../registry/registry.js";
 import type { CommitResult, ReadingRecord, ReplayWindowRow } from "../store/store.js";
 import { CommitBatcher } from "./commit-batcher.js";
 import { ReplayWindows } from "./replay-window.js";
-import { verifyFrame } from "./verify.js";
+import { AuthenticFrameError, verifyFrame } from "./verify.js";
 
 export type Outcome = "accepted" | RejectReason;
 
 export const OUTCOMES: readonly Outcome[] = [
   "accepted", "framing", "cbor", "envelope", "version", "unknown-device", "mic", "replay", "range", "type",
 ];
-
-/** Radio metadata when a frame came through a LoRa bridge. */
-export interface RadioMeta {
-  rssiDbm: number;
-  snrDb10: number;
-}
-
-export interface FrameOrigin {
-  /** the link (port or simulated device) the frame arrived on */
-  source: string;
-  radio?: RadioMeta;
-  /** set when the link belongs to one device (a Wi-Fi unit's raw topic): other ids are refused */
-  deviceId?: number;
-}
 
 /** An authentic frame to answer: acks go back on the link it came from. */
 export interface AckRequest {
@@ -81,7 +68,14 @@ export interface PipelineOptions {
   commandResult?: (arrival: CommandResultArrival) => void;
 }
 
-export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest]; rejected: [RejectReason, string] }> {
+/** A refused frame: why, on which link, and from which unit when the frame was authentic (its MIC held). */
+export interface Rejection {
+  reason: RejectReason;
+  source: string;
+  deviceId?: number;
+}
+
+export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequest]; rejected: [Rejection] }> {
   readonly counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly windows = new ReplayWindows();
   private readonly batcher: CommitBatcher<Candidate, boolean>;
@@ -89,7 +83,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   constructor(
     private readonly registry: Registry,
     private readonly store: ReadingStore,
-    private readonly publisher: Publisher,
+    private readonly outlet: Pick<Outlet, "prepare" | "deliver">,
     private readonly log: Logger,
     private readonly options: PipelineOptions = {},
   ) {
@@ -99,8 +93,10 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   }
 
   async handleFrame(frame: Uint8Array, origin: FrameOrigin, receivedAt = new Date()): Promise<Outcome> {
+    let authentic: Device | undefined;
     try {
       const { envelope, device, verdict } = verifyFrame(frame, this.registry, this.windows, origin.deviceId);
+      authentic = device;
       // checked before anything is answered: a gateway's own downlink played back is never acked
       if (DOWNLINK_TYPES.includes(envelope.type)) throw new ProtocolError("type", `${envelope.type} is a downlink; devices do not send it`);
       if (verdict !== "fresh") {
@@ -110,20 +106,22 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       if (envelope.type === "commandResult") return await this.commandResult({ envelope, device, origin, receivedAt });
       const message = normalize(envelope, device, receivedAt);
       this.options.decorate?.(message, { envelope, device, origin, receivedAt });
-      const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, receivedAt) });
+      const out = this.outlet.prepare({ site: device.site, device: device.id, kind: message.kind, payload: message.payload, createdAt: receivedAt.getTime() });
+      const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, out, receivedAt) });
       if (!inserted) {
         this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
         throw new ProtocolError("replay", `duplicate (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id} via another path`);
       }
       this.emit("ack", { device, envelope, origin, result: AckResult.ok });
-      await this.publisher.publish(device.site, device.id, message);
+      await this.outlet.deliver(out);
       this.counts.accepted++;
       this.log.debug({ source: origin.source, deviceId: device.id, type: envelope.type, boot: envelope.boot, seq: envelope.seq }, "frame accepted");
       this.emit("accepted", { envelope, device, origin, message, receivedAt });
       return "accepted";
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      return this.reject(err.reason, err.message, origin.source, frame.length);
+      const deviceId = err instanceof AuthenticFrameError ? err.deviceId : authentic?.id;
+      return this.reject(err.reason, err.message, origin.source, frame.length, deviceId);
     }
   }
 
@@ -136,11 +134,11 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     return "accepted";
   }
 
-  /** Framing errors come from the deframer, before there is a frame to verify. */
-  reject(reason: RejectReason, message: string, source: string, bytes: number): RejectReason {
+  /** Framing errors come from the links, before there is a frame to verify. */
+  reject(reason: RejectReason, message: string, source: string, bytes: number, deviceId?: number): RejectReason {
     this.counts[reason]++;
-    this.emit("rejected", reason, source);
-    this.log.warn({ source, reason, bytes }, `frame rejected: ${message}`);
+    this.emit("rejected", { reason, source, ...(deviceId !== undefined ? { deviceId } : {}) });
+    this.log.warn({ source, reason, bytes, ...(deviceId !== undefined ? { deviceId } : {}) }, `frame rejected: ${message}`);
     return reason;
   }
 
@@ -173,17 +171,17 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   }
 }
 
-function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, receivedAt: Date): ReadingRecord {
+function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, out: Outgoing, receivedAt: Date): ReadingRecord {
   return {
     deviceId: device.id,
     boot: envelope.boot,
     seq: envelope.seq,
     type: envelope.type,
     kind: message.kind,
-    topic: topicFor(device.site, device.id, message.kind),
-    payload: JSON.stringify(message.payload),
+    topic: out.topic,
+    payload: out.body,
     observedAt: Date.parse(String(message.payload.dateObserved)),
     receivedAt: receivedAt.getTime(),
-    alarm: message.kind === "alarm",
+    alarm: out.alarm,
   };
 }

@@ -23,6 +23,13 @@ export interface Verified {
  * window is consulted but not advanced (the caller records it once the frame is accepted).
  * A replay is returned, not thrown: an authentic resend after a lost ack still deserves an ack.
  */
+/** A refused frame whose MIC held: the unit did send it, so it counts against that unit. */
+export class AuthenticFrameError extends ProtocolError {
+  constructor(cause: ProtocolError, readonly deviceId: number) {
+    super(cause.reason, cause.message);
+  }
+}
+
 export function verifyFrame(frame: Uint8Array, registry: Registry, windows: ReplayWindows, expectedDeviceId?: number): Verified {
   const split = splitFrame(frame);
   let decoded: unknown;
@@ -38,5 +45,11 @@ export function verifyFrame(frame: Uint8Array, registry: Registry, windows: Repl
   const device = registry.get(raw.deviceId);
   if (!device) throw new ProtocolError("unknown-device", `unknown device ${raw.deviceId}`);
   if (!micMatches(device.keyBytes, split, nodeMac)) throw new ProtocolError("mic", `bad MIC from device ${raw.deviceId}`);
-  return { envelope: openEnvelope(raw), device, verdict: windows.check(raw.deviceId, raw.boot, raw.seq) };
+  let envelope: AnyEnvelope;
+  try {
+    envelope = openEnvelope(raw);
+  } catch (err) {
+    throw err instanceof ProtocolError ? new AuthenticFrameError(err, device.id) : err;
+  }
+  return { envelope, device, verdict: windows.check(raw.deviceId, raw.boot, raw.seq) };
 }

@@ -1,28 +1,26 @@
 import type { Aedes } from "aedes";
-import type { Normalized } from "../normalize/index.js";
+import type { Outgoing } from "./outlet.js";
 
 export const TOPIC_ROOT = "pantau/v1";
 
-export function topicFor(site: string, deviceId: number, kind: string): string {
-  return `${TOPIC_ROOT}/${site}/${deviceId}/${kind}`;
+/** `device` is a unit's id, or the level a command named when no such unit exists. */
+export function topicFor(site: string, device: number | string, kind: string): string {
+  return `${TOPIC_ROOT}/${site}/${device}/${kind}`;
 }
 
-/** Publishes normalized messages on the embedded broker; status is retained, readings are not. */
+/** Status is retained (a dashboard sees the last state at once), here and upstream; everything else is not. */
+export function retainedTopic(topic: string): boolean {
+  return topic.endsWith("/status");
+}
+
+/** Publishes messages on the embedded broker, QoS 1. */
 export class Publisher {
   constructor(private readonly aedes: Aedes) {}
 
-  publish(site: string, deviceId: number, message: Normalized): Promise<void> {
-    const retain = message.kind === "status";
+  publish(message: Pick<Outgoing, "topic" | "body">): Promise<void> {
     return new Promise((resolve, reject) => {
       this.aedes.publish(
-        {
-          cmd: "publish",
-          topic: topicFor(site, deviceId, message.kind),
-          payload: Buffer.from(JSON.stringify(message.payload)),
-          qos: 1,
-          retain,
-          dup: false,
-        },
+        { cmd: "publish", topic: message.topic, payload: Buffer.from(message.body), qos: 1, retain: retainedTopic(message.topic), dup: false },
         (err) => (err ? reject(err) : resolve()),
       );
     });

@@ -76,6 +76,7 @@ export function defaultClientId(): string {
  * itself (with DUP), then the bridge carries on from where it stopped.
  */
 export class UpstreamBridge extends EventEmitter<{ connected: []; disconnected: []; forwarded: [number] }> {
+  readonly name = "upstream";
   private client: MqttClient | undefined;
   private connected = false;
   private stopped = false;

@@ -100,17 +100,17 @@ describe("command intake and expiry", () => {
     const second = await startTestGateway({}, dataDir);
     try {
       const sent: Uint8Array[] = [];
-      const link: Link = { name: "capture", kind: "direct", send: (frame) => sent.push(frame) > 0, stop: async () => undefined };
+      const link: Link = { name: "capture", kind: "direct", state: "open", send: (frame) => sent.push(frame) > 0, stop: async () => undefined };
       second.addLink(link);
       const station = new ScriptedDevice(103, KEYS.flood);
-      second.frame(station.frame("floodReport", SAMPLE_BODIES.floodReport), link);
+      second.frame(station.frame("floodReport", SAMPLE_BODIES.floodReport), { source: link.name });
       await waitFor("command and ack", () => sent.length >= 2);
       const [command, ack] = sent.map((f) => verifyFrame(f, second.registry, new ReplayWindows()).envelope);
       expect(command).toMatchObject({ type: "command", deviceId: 103, boot: 0, seq: 0, body: { op: CommandOp.set, dangerMm: 2600 } });
       expect(ack).toMatchObject({ type: "ack", body: { boot: station.boot, seq: 0, result: 0 } });
       expect(second.store.commandList()[0]!.state).toBe("delivered");
       // the station's answer, as the next frame
-      second.frame(station.frame("commandResult", { id: (command!.body as { id: number }).id, result: CommandResultCode.applied }), link);
+      second.frame(station.frame("commandResult", { id: (command!.body as { id: number }).id, result: CommandResultCode.applied }), { source: link.name });
       await waitFor("applied", () => second.store.commandList()[0]!.state === "applied");
       await waitFor("answer acked", () => sent.length >= 3);
       // not a reading: nothing in history for it

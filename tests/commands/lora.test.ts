@@ -50,7 +50,7 @@ describe("a command to a flood station over LoRa", () => {
     center = await mqtt.connectAsync(mqttUrl(gateway), { reconnectPeriod: 0 });
 
     const air = new SimAir();
-    const link = new SimLink("sim:bridge", "bridge", gateway);
+    const link = new SimLink("sim:bridge", "relay", gateway);
     const bridgePlatform = new SimPlatform(new MemoryStorage());
     bridge = startSimDevice({
       platform: bridgePlatform, identity: { deviceId: 900, key: keyBytes(BRIDGE_KEY), role: "bridge" }, roles: ROLES, link: "serial",

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Aedes } from "aedes";
 import { createLogger } from "../../gateway/log.js";
 import { Pipeline } from "../../gateway/pipeline/pipeline.js";
+import { Outlet } from "../../gateway/publish/outlet.js";
 import { Publisher } from "../../gateway/publish/publisher.js";
 import { Registry } from "../../gateway/registry/registry.js";
 import { Store, type ReadingRecord, type ReplayWindowRow } from "../../gateway/store/store.js";
@@ -31,7 +32,7 @@ describe("a failed store commit", () => {
 
   it("acks nothing of that batch, and takes the device's resend once the store recovers", async () => {
     aedes = await Aedes.createBroker();
-    const pipeline = new Pipeline(new Registry(TEST_DEVICES), flaky, new Publisher(aedes), createLogger("silent"));
+    const pipeline = new Pipeline(new Registry(TEST_DEVICES), flaky, new Outlet(store, new Publisher(aedes)), createLogger("silent"));
     const acks: number[] = [];
     pipeline.on("ack", (req) => acks.push(req.result));
     const frame = new ScriptedDevice(103, KEYS.flood).frame("floodReport", SAMPLE_BODIES.floodReport);

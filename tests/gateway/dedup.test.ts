@@ -6,7 +6,7 @@ import { encodeRelayUp, decodeRelayDown, RELAY_DOWN } from "../../shared/relay.j
 import { decode } from "../../shared/cbor.js";
 import { openEnvelope, parseEnvelope, splitFrame } from "../../shared/envelope.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import type { Link } from "../../gateway/ingest/link.js";
+import { receiveRecord, type Link } from "../../gateway/ingest/link.js";
 import { KEYS } from "../support/fleet.js";
 import { startTestGateway } from "../support/gateway.js";
 import { collect, waitFor } from "../support/mqtt.js";
@@ -16,7 +16,8 @@ import { tempDir } from "../support/temp.js";
 
 /** A bridge's serial link as the gateway sees it, recording what the gateway hands it to transmit. */
 class RecordingBridge implements Link {
-  readonly kind = "bridge" as const;
+  readonly kind = "relay" as const;
+  readonly state = "open" as const;
   readonly sent: Uint8Array[] = [];
   constructor(readonly name: string) {}
   send(frame: Uint8Array): boolean {
@@ -49,8 +50,8 @@ describe("dedup across paths and restarts", () => {
     const flood = new ScriptedDevice(103, KEYS.flood);
     flood.boot = 9;
     const packet = flood.frame("floodReport", SAMPLE_BODIES.floodReport);
-    gateway.frame(encodeRelayUp({ rssiDbm: -101, snrDb10: 75, packet }), north);
-    gateway.frame(encodeRelayUp({ rssiDbm: -117, snrDb10: -35, packet }), south);
+    receiveRecord(north, encodeRelayUp({ rssiDbm: -101, snrDb10: 75, packet }), gateway);
+    receiveRecord(south, encodeRelayUp({ rssiDbm: -117, snrDb10: -35, packet }), gateway);
     await waitFor("both acked", () => north.sent.length === 1 && south.sent.length === 1);
     expect([ackOf(north.sent[0]!), ackOf(south.sent[0]!)].sort()).toEqual([0, 1]); // one stored, one duplicate
     await new Promise((r) => setTimeout(r, 300));

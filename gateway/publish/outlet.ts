@@ -1,0 +1,68 @@
+import type { Store } from "../store/store.js";
+import { topicFor, type Publisher } from "./publisher.js";
+
+/** Something the gateway says about a device: a reading, a status, an alarm, a command result. */
+export interface OutletMessage {
+  site: string;
+  /** a unit's id, or the device level a command named when no such unit exists */
+  device: number | string;
+  /** the topic's last levels: traffic, speed, flood, alarm, status, command/result */
+  kind: string;
+  payload: Record<string, unknown>;
+  /** epoch ms the message came to be in the gateway: its age in the outbox counts from here */
+  createdAt: number;
+}
+
+/** A message in its one wire form: the topic, and the payload serialized once. */
+export interface Outgoing {
+  topic: string;
+  body: string;
+  /** alarms are kept longest when the outbox must drop */
+  alarm: boolean;
+  createdAt: number;
+}
+
+/** What the outlet needs of the store: a message that is no reading goes into the outbox alone. */
+export type OutletStore = Pick<Store, "outboxEnqueue">;
+
+/**
+ * The one way out for everything the gateway emits: each message is stored (in the outbox for
+ * upstream), published on the embedded broker, and offered to the upstream senders, the same way
+ * whoever made it. A reading is stored by the pipeline's commit with its history row (the ack
+ * waits for that commit), so it comes in through `deliver`; every other message through `emit`.
+ */
+export class Outlet {
+  private readonly queuedListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly store: OutletStore,
+    private readonly publisher: Publisher,
+  ) {}
+
+  prepare(message: OutletMessage): Outgoing {
+    return {
+      topic: topicFor(message.site, message.device, message.kind),
+      body: JSON.stringify(message.payload),
+      alarm: message.kind === "alarm",
+      createdAt: message.createdAt,
+    };
+  }
+
+  /** Stores a message (durably, before anything else sees it), then publishes it and offers it upstream. */
+  emit(message: OutletMessage): Promise<void> {
+    const out = this.prepare(message);
+    this.store.outboxEnqueue({ topic: out.topic, payload: out.body, alarm: out.alarm, createdAt: out.createdAt });
+    return this.deliver(out);
+  }
+
+  /** A message already committed to the store: publishes it and tells the upstream senders. */
+  deliver(out: Outgoing): Promise<void> {
+    for (const listener of this.queuedListeners) listener();
+    return this.publisher.publish(out);
+  }
+
+  /** Called whenever the outbox got something new (an upstream sender wakes up). */
+  onQueued(listener: () => void): void {
+    this.queuedListeners.push(listener);
+  }
+}

@@ -1,0 +1,50 @@
+// Health alarms leave through the gateway's one outlet: stored for upstream, published, and
+// offered to the upstream senders at once, with the same device fields as every message.
+
+import { join } from "node:path";
+import { Aedes, type AedesPublishPacket } from "aedes";
+import { afterAll, expect, it } from "vitest";
+import { DeviceHealth } from "../../gateway/health/device-health.js";
+import { HealthReporter } from "../../gateway/health/health-reporter.js";
+import { createLogger } from "../../gateway/log.js";
+import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
+import { Outlet } from "../../gateway/publish/outlet.js";
+import { Publisher } from "../../gateway/publish/publisher.js";
+import { Registry } from "../../gateway/registry/registry.js";
+import { Store } from "../../gateway/store/store.js";
+import { TEST_DEVICES } from "../support/fleet.js";
+import { tempDir } from "../support/temp.js";
+
+const T0 = Date.UTC(2026, 10, 23, 3, 0, 0);
+const store = Store.open({ file: join(tempDir("pantau-reporter-"), "pantau.db") });
+let aedes: Aedes | undefined;
+afterAll(async () => {
+  await new Promise<void>((r) => (aedes ? aedes.close(() => r()) : r()));
+  store.close();
+});
+
+it("stores, publishes and offers upstream a health alarm, with the unit's road and direction", async () => {
+  aedes = await Aedes.createBroker();
+  const published: AedesPublishPacket[] = [];
+  await new Promise<void>((r) => aedes!.subscribe("pantau/v1/#", (packet, done) => { published.push(packet); done(); }, r));
+  const outlet = new Outlet(store, new Publisher(aedes));
+  let offered = 0;
+  outlet.onQueued(() => offered++);
+  const registry = new Registry(TEST_DEVICES);
+  const reporter = new HealthReporter(registry, new DeviceHealth(registry.all(), { startedAt: T0 }), outlet, createLogger("silent"));
+
+  await reporter.tick(T0 + 3_600_000);
+
+  const alarms = published.filter((p) => p.topic.endsWith("/alarm"));
+  expect(alarms.map((p) => p.topic).sort()).toEqual([
+    "pantau/v1/smg-kali-semarang-02/103/alarm", "pantau/v1/smg-pemuda-01/101/alarm", "pantau/v1/smg-pemuda-01/102/alarm",
+  ]);
+  const loop = JSON.parse(alarms.find((p) => p.topic.endsWith("/101/alarm"))!.payload.toString()) as Record<string, unknown>;
+  expect(OUTPUT_SCHEMAS.alarm(loop), JSON.stringify(OUTPUT_SCHEMAS.alarm.errors)).toBe(true);
+  expect(loop).toMatchObject({ alarmType: "deviceOffline", deviceId: 101, roadName: "Jl. Pemuda", direction: "northbound", timeSource: "gateway" });
+  // the same bytes wait in the outbox, as alarms (kept longest), and the senders were told
+  const queued = store.outboxPeek(10);
+  expect(queued.map((q) => q.payload).sort()).toEqual(alarms.map((p) => p.payload.toString()).sort());
+  expect(queued.every((q) => q.alarm)).toBe(true);
+  expect(offered).toBe(3);
+});
