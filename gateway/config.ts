@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { addSchema, compileSchema, describeErrors } from "./schema.js";
 import { resolveSecurityConfig, type SecurityConfig, type SecurityFileConfig } from "./security/config.js";
+import registrySchema from "./registry/registry.schema.json" with { type: "json" };
 import securitySchema from "./security/security.schema.json" with { type: "json" };
 import type { LimitOptions } from "./store/retention.js";
 import type { Synchronous } from "./store/store.js";
@@ -51,6 +52,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+addSchema(registrySchema);
 addSchema(securitySchema);
 const validate = compileSchema<FileConfig>(schema);
 

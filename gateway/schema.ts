@@ -7,8 +7,9 @@ const addFormats = ((formats as unknown as { default?: unknown }).default ?? for
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 addFormats(ajv);
 
-/** Makes a schema available to $ref from the others (by its $id). */
-export function addSchema(schema: object): void {
+/** Makes a schema available to $ref from the others (by its $id); one already known is left as is. */
+export function addSchema(schema: object & { $id?: string }): void {
+  if (schema.$id !== undefined && ajv.getSchema(schema.$id)) return;
   ajv.addSchema(schema);
 }
 

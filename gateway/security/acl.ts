@@ -1,3 +1,5 @@
+import { TOPIC_ROOT } from "../publish/publisher.js";
+
 /**
  * Topic ACLs per role. A role grants topic patterns (MQTT filter syntax) to publish to and to
  * read from; everything else is refused.
@@ -12,16 +14,36 @@ export interface Grants {
   readonly read: readonly string[][];
 }
 
-export function grantsFor(role: Role, deviceId?: number): Grants {
+/** What narrows a role's grants: a device user's own id; the sites a person may see (all when absent). */
+export interface Scope {
+  deviceId?: number;
+  sites?: readonly string[];
+}
+
+export function grantsFor(role: Role, scope: Scope = {}): Grants {
+  const { deviceId, sites } = scope;
+  const bySite = (suffix: string) => (sites ? sites.map((site) => `${TOPIC_ROOT}/${site}/${suffix}`) : [`${TOPIC_ROOT}/+/${suffix}`]);
   switch (role) {
     case "command-center":
-      return compile(["pantau/v1/+/+/command"], ["pantau/#"]);
+      // unscoped it also reads the raw frames (pantau/raw/#), which carry no site
+      return compile(bySite("+/command"), sites ? bySite("#") : ["pantau/#"]);
     case "field-crew":
-      return compile([], ["pantau/v1/#"]);
+      return compile([], sites ? bySite("#") : [`${TOPIC_ROOT}/#`]);
     case "device":
       if (deviceId === undefined) throw new Error("a device grant needs its device id");
       return compile([`pantau/raw/${deviceId}`], [`pantau/raw/${deviceId}/down`]);
   }
+}
+
+/** Whether the grants let a person read everything of a site (for the HTTP API, say). */
+export function mayReadSite(grants: Grants, site: string): boolean {
+  return maySubscribe(grants, `${TOPIC_ROOT}/${site}/#`);
+}
+
+/** Whether the grants let a person send commands to every unit of a site. */
+export function mayCommandSite(grants: Grants, site: string): boolean {
+  const filter = levels(`${TOPIC_ROOT}/${site}/+/command`);
+  return grants.publish.some((pattern) => filterWithin(filter, pattern));
 }
 
 function compile(publish: string[], read: string[]): Grants {

@@ -13,6 +13,8 @@ export interface UserConfig {
   role: Role;
   /** role `device` only; defaults to the username read as a device id */
   deviceId?: number;
+  /** people only: the sites this user may read (and command, as a command center); all when absent */
+  sites?: string[];
 }
 
 export interface ConnectionLimits {
@@ -129,13 +131,23 @@ export function compileAccounts(users: readonly UserConfig[]): Map<string, Accou
     } catch (err) {
       throw new SecurityConfigError(`${where}: passwordHash ${(err as Error).message}`);
     }
-    const grants = grantsFor(user.role, user.role === "device" ? deviceIdOf(user, where) : undefined);
+    const grants = grantsFor(user.role, user.role === "device" ? { deviceId: deviceIdOf(user, where) } : { sites: sitesOf(user, where) });
     accounts.set(user.username, { username: user.username, role: user.role, hash, grants });
   });
   return accounts;
 }
 
+/** Each site becomes one topic level of the user's grants, so it must be exactly one, with no wildcard. */
+function sitesOf(user: UserConfig, where: string): string[] | undefined {
+  if (!user.sites) return undefined;
+  if (user.sites.length === 0) throw new SecurityConfigError(`${where}: sites is empty; leave it out for every site`);
+  const bad = user.sites.find((site) => site === "" || /[/+#]/.test(site));
+  if (bad !== undefined) throw new SecurityConfigError(`${where}: "${bad}" is not a site id`);
+  return user.sites;
+}
+
 function deviceIdOf(user: UserConfig, where: string): number {
+  if (user.sites) throw new SecurityConfigError(`${where}: sites is for command-center and field-crew users; a device user has its own id`);
   const id = user.deviceId ?? (/^[1-9]\d{0,4}$/.test(user.username) ? Number(user.username) : NaN);
   if (!Number.isInteger(id) || id < 1 || id > 65535) {
     throw new SecurityConfigError(`${where}: a device user needs deviceId 1..65535, or a username that is the device id`);

@@ -1,7 +1,8 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { compileSchema, describeErrors } from "../../gateway/schema.js";
+import registrySchema from "../../gateway/registry/registry.schema.json" with { type: "json" };
+import { addSchema, compileSchema, describeErrors } from "../../gateway/schema.js";
 import { filterWithin, grantsFor, mayPublish, mayRead, maySubscribe, topicMatches } from "../../gateway/security/acl.js";
 import { compileAccounts, DEFAULT_LIMITS, resolveSecurityConfig, SecurityConfigError } from "../../gateway/security/config.js";
 import { PublishLimiter } from "../../gateway/security/rate-limit.js";
@@ -45,7 +46,7 @@ describe("topic matching", () => {
 describe("role grants", () => {
   const center = grantsFor("command-center");
   const crew = grantsFor("field-crew");
-  const device = grantsFor("device", 42);
+  const device = grantsFor("device", { deviceId: 42 });
 
   it("command-center: commands only, reads pantau/#", () => {
     expect(mayPublish(center, "pantau/v1/site-a/42/command")).toBe(true);
@@ -150,6 +151,8 @@ describe("isLoopback", () => {
 });
 
 describe("security config", () => {
+  // a user's sites are registry site ids
+  addSchema(registrySchema);
   const validate = compileSchema(schema);
 
   it("the schema compiles under the gateway's strict ajv and shares the hash pattern with the code", () => {
@@ -162,10 +165,15 @@ describe("security config", () => {
     const full = {
       users: [
         { username: "cc", passwordHash, role: "command-center" },
+        { username: "crew-north", passwordHash, role: "field-crew", sites: ["smg-north-01"] },
         { username: "101", passwordHash, role: "device" },
         { username: "wifi-loop", passwordHash, role: "device", deviceId: 102 },
       ],
-      limits: { maxConnections: 50, maxConnectionsPerUser: 2, publish: { ratePerSecond: 5, burst: 10, disconnectAfterDrops: 0 } },
+      limits: {
+        maxConnections: 50, maxConnectionsPerUser: 2, maxPendingConnections: 20, connectTimeoutMs: 3000, maxPacketBytes: 8192,
+        publish: { ratePerSecond: 5, burst: 10, disconnectAfterDrops: 0 },
+        loginBackoff: { freeFailures: 5, baseMs: 500, maxMs: 30_000 },
+      },
       tls: { port: 8883, keyFile: "tls/key.pem", certFile: "tls/cert.pem" },
       ws: { port: 8080, host: "0.0.0.0", path: "/mqtt" },
     };
@@ -175,6 +183,10 @@ describe("security config", () => {
     expect(validate({ users: [{ username: "cc", passwordHash, role: "field-crew", deviceId: 3 }] })).toBe(false);
     expect(describeErrors(validate.errors)).toMatch(/\/users\/0\/deviceId/);
     expect(validate({ users: [{ username: "cc", passwordHash, role: "admin" }] })).toBe(false);
+    expect(validate({ users: [{ username: "crew", passwordHash, role: "field-crew", sites: ["North/1"] }] })).toBe(false);
+    expect(describeErrors(validate.errors)).toMatch(/\/users\/0\/sites\/0 must match pattern/);
+    expect(validate({ users: [{ username: "101", passwordHash, role: "device", sites: ["north"] }] })).toBe(false);
+    expect(validate({ limits: { maxPacketBytes: 10 } })).toBe(false);
     expect(validate({ tls: { port: 8883 } })).toBe(false);
   });
 
