@@ -92,8 +92,8 @@ export class Gateway implements FrameSink {
       registry, store, health: this.health, metrics: this.metrics, log,
       checks: {
         broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
-        // a store that cannot answer throws, and the HTTP side turns that into a 503
-        store: () => ({ ok: true, usedBytes: store.usedBytes() }),
+        // a store that cannot commit says why; one that cannot answer throws, which is a 503 too
+        store: () => store.health(),
         ports: () => this.links.states(),
         upstream: () => upstream?.stats() ?? "not configured",
       },

@@ -6,17 +6,22 @@ import type { Logger } from "../log.js";
 import { normalize, type Normalized } from "../normalize/index.js";
 import type { FrameOrigin } from "../ingest/link.js";
 import type { Outgoing, Outlet } from "../publish/outlet.js";
+import { ThrottledLog } from "../throttled-log.js";
 import type { Device, Registry } from "../registry/registry.js";
 import type { CommitResult, ReadingRecord, ReplayWindowRow } from "../store/store.js";
 import { CommitBatcher } from "./commit-batcher.js";
 import { ReplayWindows } from "./replay-window.js";
 import { AuthenticFrameError, verifyFrame } from "./verify.js";
 
-export type Outcome = "accepted" | RejectReason;
+/** What became of a frame: accepted, refused for a reason, or not stored (and not acked) because the store failed. */
+export type Outcome = "accepted" | "store-failed" | RejectReason;
 
 export const OUTCOMES: readonly Outcome[] = [
-  "accepted", "framing", "cbor", "envelope", "version", "unknown-device", "mic", "replay", "range", "type",
+  "accepted", "store-failed", "framing", "cbor", "envelope", "version", "unknown-device", "mic", "replay", "range", "type",
 ];
+
+/** A batch the store could not commit; its frames are not acked, so their devices send them again. */
+class StoreFailure extends Error {}
 
 /** An authentic frame to answer: acks go back on the link it came from. */
 export interface AckRequest {
@@ -68,9 +73,12 @@ export interface PipelineOptions {
   commandResult?: (arrival: CommandResultArrival) => void;
 }
 
-/** A refused frame: why, on which link, and from which unit when the frame was authentic (its MIC held). */
+/**
+ * A frame not accepted: why (a refusal, or the store failing), on which link, and from which
+ * unit when the frame was authentic (its MIC held) and refused for something it did.
+ */
 export interface Rejection {
-  reason: RejectReason;
+  reason: Exclude<Outcome, "accepted">;
   source: string;
   deviceId?: number;
 }
@@ -79,6 +87,8 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   readonly counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly windows = new ReplayWindows();
   private readonly batcher: CommitBatcher<Candidate, boolean>;
+  /** a sick disk or a hostile stream repeats the same line per frame: once per interval with a count */
+  private readonly throttled: ThrottledLog;
 
   constructor(
     private readonly registry: Registry,
@@ -88,6 +98,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     private readonly options: PipelineOptions = {},
   ) {
     super();
+    this.throttled = new ThrottledLog(log);
     this.windows.load(store.loadReplayWindows());
     this.batcher = new CommitBatcher((items) => this.commit(items), options.batch?.maxItems, options.batch?.maxDelayMs);
   }
@@ -119,6 +130,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       this.emit("accepted", { envelope, device, origin, message, receivedAt });
       return "accepted";
     } catch (err) {
+      if (err instanceof StoreFailure) return this.refuse({ reason: "store-failed", source: origin.source });
       if (!(err instanceof ProtocolError)) throw err;
       const deviceId = err instanceof AuthenticFrameError ? err.deviceId : authentic?.id;
       return this.reject(err.reason, err.message, origin.source, frame.length, deviceId);
@@ -136,10 +148,16 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
 
   /** Framing errors come from the links, before there is a frame to verify. */
   reject(reason: RejectReason, message: string, source: string, bytes: number, deviceId?: number): RejectReason {
-    this.counts[reason]++;
-    this.emit("rejected", { reason, source, ...(deviceId !== undefined ? { deviceId } : {}) });
-    this.log.warn({ source, reason, bytes, ...(deviceId !== undefined ? { deviceId } : {}) }, `frame rejected: ${message}`);
-    return reason;
+    const unit = deviceId !== undefined ? { deviceId } : {};
+    this.throttled.warn(`${reason}:${source}`, { source, reason, bytes, ...unit }, `frame rejected: ${message}`);
+    return this.refuse({ reason, source, ...unit });
+  }
+
+  /** Every frame ends up counted under exactly one outcome. */
+  private refuse<R extends Rejection>(rejection: R): R["reason"] {
+    this.counts[rejection.reason]++;
+    this.emit("rejected", rejection);
+    return rejection.reason;
   }
 
   /** Commits whatever is batched now (at shutdown). */
@@ -165,8 +183,9 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     } catch (err) {
       for (const id of touched) this.windows.forget(id);
       this.windows.load(this.store.loadReplayWindows().filter((r) => touched.has(r.deviceId)));
-      this.log.error({ err: (err as Error).message, frames: items.length }, "store commit failed; frames not acknowledged");
-      throw err;
+      const message = (err as Error).message;
+      this.throttled.error(`commit:${message}`, { err: message, frames: items.length }, "store commit failed; frames not acknowledged");
+      throw new StoreFailure(message, { cause: err });
     }
   }
 }

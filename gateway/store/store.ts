@@ -74,6 +74,16 @@ export interface HistoryQuery {
 
 export type Synchronous = "full" | "normal";
 
+/** For /healthz (a type, so it fits its open shape): a store whose last commit failed is unhealthy until one succeeds again. */
+export type StoreHealth = {
+  ok: boolean;
+  usedBytes: number;
+  /** while commits fail: the last error, since when, and how many have failed */
+  commitError?: string;
+  failingSince?: string;
+  failedCommits?: number;
+};
+
 export interface StoreOptions extends LimitOptions {
   file: string;
   /** default "full": an ack must survive a power cut, see README.md */
@@ -139,6 +149,7 @@ export class Store {
   private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[]) => CommitResult;
   private readonly ackTx: (ids: number[]) => void;
   private readonly expireTx: (now: number) => StoredCommand[];
+  private failing: { error: string; since: number; commits: number } | undefined;
 
   private constructor(private readonly db: Db, opts: StoreOptions) {
     this.s = prepare(db);
@@ -184,7 +195,22 @@ export class Store {
    * Acknowledge the frames to the devices only after this returns.
    */
   commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = []): CommitResult {
-    return this.commitTx(batch, windows);
+    try {
+      const result = this.commitTx(batch, windows);
+      this.failing = undefined;
+      return result;
+    } catch (err) {
+      const error = `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
+      this.failing = { error, since: this.failing?.since ?? Date.now(), commits: (this.failing?.commits ?? 0) + 1 };
+      throw err;
+    }
+  }
+
+  health(): StoreHealth {
+    const usedBytes = this.usedBytes();
+    if (!this.failing) return { ok: true, usedBytes };
+    const { error, since, commits } = this.failing;
+    return { ok: false, usedBytes, commitError: error, failingSince: new Date(since).toISOString(), failedCommits: commits };
   }
 
   loadReplayWindows(): ReplayWindowRow[] {

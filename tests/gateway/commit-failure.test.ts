@@ -37,7 +37,8 @@ describe("a failed store commit", () => {
     pipeline.on("ack", (req) => acks.push(req.result));
     const frame = new ScriptedDevice(103, KEYS.flood).frame("floodReport", SAMPLE_BODIES.floodReport);
 
-    await expect(pipeline.handleFrame(frame, { source: "test" })).rejects.toThrow("disk is full");
+    expect(await pipeline.handleFrame(frame, { source: "test" })).toBe("store-failed");
+    expect(pipeline.counts["store-failed"]).toBe(1);
     expect(acks).toEqual([]);
     expect(store.history({ deviceId: 103 })).toHaveLength(0);
 
