@@ -34,7 +34,10 @@ export const COMMAND_DEFAULTS: Required<CommandOptions> = {
 
 export interface CommandDeps {
   registry: Registry;
-  store: Pick<Store, "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command">;
+  store: Pick<
+    Store,
+    "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard" | "setLastHeard"
+  >;
   /** commands arrive by an internal subscription on the embedded broker */
   aedes: Aedes;
   /** results leave through the gateway's outlet, like every message */
@@ -77,8 +80,12 @@ export class Commands implements Service {
     this.options = { ...COMMAND_DEFAULTS, ...options };
   }
 
-  /** Subscribes inside the broker (an internal subscription, not bound by client ACLs) and starts the expiry sweep. */
+  /**
+   * Loads where each unit was last heard, subscribes inside the broker (an internal subscription,
+   * not bound by client ACLs) and starts the expiry sweep.
+   */
   async start(): Promise<void> {
+    for (const { deviceId, origin } of this.deps.store.lastHeard()) this.lastOrigin.set(deviceId, JSON.parse(origin) as FrameOrigin);
     await new Promise<void>((resolve) => this.deps.aedes.subscribe(COMMAND_FILTER, this.deliver, resolve));
     this.sweepTimer = setInterval(() => this.expire(), this.options.sweepMs);
     this.sweepTimer.unref();
@@ -117,6 +124,10 @@ export class Commands implements Service {
     if (device.site !== site) return reject(`device ${device.id} is at site ${device.site}, not ${site}`, command);
     const problem = checkForDevice(command, device);
     if (problem) return reject(problem, command);
+    if (command.ref !== undefined) {
+      const earlier = this.deps.store.commandByRef(device.id, command.ref, now);
+      if (earlier) return this.repeated(device, earlier, command.ref, now);
+    }
     const ttlS = command.ttlS ?? this.options.defaultTtlS;
     const id = this.deps.store.commandEnqueue({ deviceId: device.id, command: JSON.stringify(command), createdAt: now, expiresAt: now + ttlS * 1000 });
     this.deps.log.info({ commandId: id, deviceId: device.id, op: command.op, ttlS }, "command queued");
@@ -127,7 +138,17 @@ export class Commands implements Service {
 
   /** The device sent an authentic frame on `origin` and listens now: offer its oldest open command. */
   heard(device: Device, origin: FrameOrigin, now = Date.now()): void {
+    const before = this.lastOrigin.get(device.id);
     this.lastOrigin.set(device.id, origin);
+    // kept across restarts; written only when the way to the unit changes, not for every frame
+    if (!before || before.source !== origin.source || !before.radio !== !origin.radio) {
+      try {
+        this.deps.store.setLastHeard(device.id, JSON.stringify(origin), now);
+      } catch (err) {
+        // the ack must still go; the unit's next uplink is the chance this would have saved
+        this.deps.log.warn({ deviceId: device.id, err: (err as Error).message }, "where the unit was heard not saved");
+      }
+    }
     this.offer(device, origin, now);
   }
 
@@ -161,6 +182,20 @@ export class Commands implements Service {
       if (device) this.publishFor(device, stored, "expired", detail, now);
       else this.publish("unknown", String(stored.deviceId), resultOf(stored, "unknown", "expired", detail, now));
     }
+  }
+
+  /**
+   * The command center sent a command again with the same ref (its retry, or a duplicate
+   * publish): it is not queued twice. The earlier command's latest result is answered again;
+   * one still queued has none yet, and its own results will follow.
+   */
+  private repeated(device: Device, earlier: StoredCommand, ref: string, now: number): StoredCommand {
+    this.deps.log.info({ commandId: earlier.id, deviceId: device.id, ref, state: earlier.state }, "command repeated with the same ref; not queued again");
+    if (earlier.state !== "queued") {
+      const detail = `repeat of command ${earlier.id} (ref ${ref})${earlier.detail ? `: ${earlier.detail}` : ""}`;
+      this.publishFor(device, earlier, earlier.state, detail, now);
+    }
+    return earlier;
   }
 
   private offer(device: Device, origin: FrameOrigin, now: number): void {

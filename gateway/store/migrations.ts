@@ -80,6 +80,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX commands_state_expiry ON commands (state, expires_at);
     `,
   },
+  {
+    version: 3,
+    description: "where each unit was last heard, so a command after a restart goes out at once",
+    sql: `
+      CREATE TABLE last_heard (
+        device_id INTEGER PRIMARY KEY,
+        origin    TEXT    NOT NULL,
+        heard_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export class SchemaError extends Error {

@@ -300,6 +300,21 @@ export class Store {
     return this.s.commandSetState.run({ state, detail: detail ?? null, at, id }).changes > 0;
   }
 
+  /** The newest command to the device carrying the command center's `ref`, while its time to live lasts. */
+  commandByRef(deviceId: number, ref: string, now: number): StoredCommand | undefined {
+    const row = this.s.commandByRef.get(deviceId, now, ref);
+    return row && toCommand(row);
+  }
+
+  /** Where each unit was last heard (the link, as JSON its owner understands). */
+  lastHeard(): Array<{ deviceId: number; origin: string }> {
+    return this.s.lastHeardAll.all().map((r) => ({ deviceId: r.device_id, origin: r.origin }));
+  }
+
+  setLastHeard(deviceId: number, origin: string, at: number): void {
+    this.s.lastHeardUpsert.run(deviceId, origin, at);
+  }
+
   /** Marks open commands whose time is up as expired and returns them, oldest first. */
   commandsExpire(now: number): StoredCommand[] {
     return this.expireTx(now);
@@ -402,6 +417,15 @@ function prepare(db: Db) {
        WHERE state IN ${OPEN_STATES} AND expires_at <= ? RETURNING *`,
     ),
     commandGet: db.prepare<[number], CommandRow>("SELECT * FROM commands WHERE id = ?"),
+    commandByRef: db.prepare<[number, number, string], CommandRow>(
+      `SELECT * FROM commands WHERE device_id = ? AND expires_at > ? AND json_extract(command, '$.ref') = ?
+       ORDER BY id DESC LIMIT 1`,
+    ),
+    lastHeardAll: db.prepare<[], { device_id: number; origin: string }>("SELECT device_id, origin FROM last_heard"),
+    lastHeardUpsert: db.prepare<[number, string, number]>(
+      `INSERT INTO last_heard (device_id, origin, heard_at) VALUES (?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET origin = excluded.origin, heard_at = excluded.heard_at`,
+    ),
     commandListAll: db.prepare<[number], CommandRow>("SELECT * FROM commands ORDER BY id DESC LIMIT ?"),
     commandListDevice: db.prepare<[number, number], CommandRow>(
       "SELECT * FROM commands WHERE device_id = ? ORDER BY id DESC LIMIT ?",
