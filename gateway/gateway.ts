@@ -52,6 +52,7 @@ export class Gateway implements FrameSink {
     readonly broker: RunningBroker,
     readonly store: Store,
     private readonly log: Logger,
+    mode: { demo: boolean },
   ) {
     this.runner = new ServiceRunner(log);
     this.outlet = new Outlet(store, new Publisher(broker.aedes));
@@ -90,6 +91,7 @@ export class Gateway implements FrameSink {
     registerSecurityMetrics(this.metrics.registry, broker.security);
     this.http = new HttpService(config.http, {
       registry, store, health: this.health, metrics: this.metrics, log,
+      access: { users: config.security.users, demo: mode.demo }, aedes: broker.aedes, commands: this.commands,
       checks: {
         broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
         // a store that cannot commit says why; one that cannot answer throws, which is a 503 too
@@ -124,7 +126,7 @@ export class Gateway implements FrameSink {
       store.close();
       throw err;
     }
-    const gateway = new Gateway(config, registry, broker, store, log);
+    const gateway = new Gateway(config, registry, broker, store, log, mode);
     await gateway.runner.start(gateway.services);
     log.info({ devices: registry.all().length, ports: config.serial.length, http: gateway.http.port }, "gateway started");
     return gateway;

@@ -40,6 +40,7 @@ beforeAll(async () => {
       upstream: () => ({ connected: false, forwarded: 0 }),
     },
     log: createLogger("silent"),
+    access: { users: [], demo: true },
     startedAt: Date.now() - 42_000,
   });
   base = `http://127.0.0.1:${http.port}`;

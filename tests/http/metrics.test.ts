@@ -32,6 +32,7 @@ beforeAll(async () => {
     metrics,
     checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
     log: createLogger("silent"),
+    access: { users: [], demo: true },
   });
 });
 

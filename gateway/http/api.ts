@@ -1,0 +1,93 @@
+import type { FastifyInstance } from "fastify";
+import type { Commands } from "../commands/commands.js";
+import { checkForDevice, describeCommandErrors, validateCommand } from "../commands/translate.js";
+import type { DeviceHealth } from "../health/device-health.js";
+import type { Logger } from "../log.js";
+import { TOPIC_ROOT } from "../publish/publisher.js";
+import type { Device, Registry } from "../registry/registry.js";
+import type { Store } from "../store/store.js";
+import { requireCommander } from "./auth.js";
+import { commandForm } from "./command-form.js";
+import { openAlarms } from "./open-alarms.js";
+import { HttpError, parseId, parseReadingsQuery } from "./query.js";
+import { commandView, deviceView, readingView } from "./views.js";
+
+export interface ApiDeps {
+  registry: Pick<Registry, "all" | "get">;
+  store: Pick<Store, "history" | "command" | "commandList">;
+  health?: Pick<DeviceHealth, "snapshot">;
+  /** absent: the API cannot send commands */
+  commands?: Pick<Commands, "submit">;
+  log: Logger;
+}
+
+/** The kinds of reading the page shows live, newest of each first. */
+const LIVE_KINDS = ["traffic", "speed", "flood"] as const;
+const LATEST_SCAN = 12;
+
+type WithId = { Params: { id: string } };
+
+/** The query API: the fleet, its readings, alarms and commands. Read-only except sending a command. */
+export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+  const known = (raw: string): Device => {
+    const id = parseId("device id", raw);
+    const device = deps.registry.get(id);
+    if (!device) throw new HttpError(404, `no device ${id} in the fleet registry`);
+    return device;
+  };
+  const view = (d: Device) => deviceView(d, deps.health?.snapshot(d.id) ?? null);
+
+  app.get("/api/devices", async () => ({ devices: deps.registry.all().map(view) }));
+  app.get<WithId>("/api/devices/:id", async (req) => view(known(req.params.id)));
+
+  app.get<WithId>("/api/devices/:id/readings", async (req) => {
+    const device = known(req.params.id);
+    const q = parseReadingsQuery(new URL(req.url, "http://gateway").searchParams);
+    const rows = deps.store.history({ ...q, deviceId: device.id });
+    return { deviceId: device.id, count: rows.length, readings: rows.map(readingView) };
+  });
+
+  app.get("/api/readings/latest", async () => ({
+    readings: deps.registry.all().flatMap((d) => LIVE_KINDS.flatMap((kind) => {
+      const seen = new Set<string>();
+      return deps.store.history({ deviceId: d.id, kind, order: "desc", limit: LATEST_SCAN }).filter((r) => {
+        const p = JSON.parse(r.payload) as { type?: string; laneId?: number };
+        const key = `${p.type}/${p.laneId}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      }).map(readingView);
+    })),
+  }));
+
+  app.get("/api/alarms", async () => ({ alarms: openAlarms(deps.registry.all(), deps.store, deps.health) }));
+
+  app.get<WithId>("/api/commands/:id", async (req) => {
+    const id = parseId("command id", req.params.id);
+    const c = deps.store.command(id);
+    if (!c) throw new HttpError(404, `no command ${id}`);
+    return commandView(c);
+  });
+
+  app.get<WithId>("/api/devices/:id/commands", async (req) => {
+    const device = known(req.params.id);
+    return { deviceId: device.id, commands: deps.store.commandList({ deviceId: device.id, limit: 20 }).map(commandView) };
+  });
+
+  app.get<WithId>("/api/devices/:id/command-form", async (req) => commandForm(known(req.params.id)));
+
+  app.post<WithId>("/api/devices/:id/commands", { onRequest: app.csrfProtection }, async (req, reply) => {
+    const viewer = requireCommander(req);
+    const device = known(req.params.id);
+    if (!deps.commands) throw new HttpError(503, "this gateway does not take commands");
+    // the same checks as a command published on MQTT, answered here with the reason instead of on .../command/result
+    const command = req.body;
+    if (!validateCommand(command)) throw new HttpError(400, describeCommandErrors(validateCommand.errors));
+    const problem = checkForDevice(command, device);
+    if (problem) throw new HttpError(400, problem);
+    const stored = deps.commands.submit(`${TOPIC_ROOT}/${device.site}/${device.id}/command`, JSON.stringify(command));
+    if (!stored) throw new HttpError(400, "the gateway refused the command; see its log");
+    deps.log.info({ user: viewer.user, deviceId: device.id, commandId: stored.id, op: command.op }, "command sent from the page");
+    return reply.code(202).send(commandView(stored));
+  });
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import fastifyCsrf from "@fastify/csrf-protection";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "../log.js";
+import { compileAccounts, type Account, type UserConfig } from "../security/config.js";
+import { isLoopback } from "../security/remote.js";
+import { DEFAULT_COST, verifyPassword, type PasswordHash } from "../security/scrypt.js";
+import { HttpError } from "./query.js";
+
+/** The roles that may use the page; device accounts only speak MQTT. */
+export type PageRole = "command-center" | "field-crew";
+
+/** Who is asking: a logged-in user, or (user null) an anonymous demo visitor on loopback. */
+export interface Viewer {
+  user: string | null;
+  role: PageRole;
+}
+
+export interface AccessOptions {
+  /** the gateway's users (security.users), the same accounts and scrypt hashes as MQTT */
+  users: readonly UserConfig[];
+  /** demo mode: anonymous requests from loopback get command-center rights, as on MQTT */
+  demo: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    viewer: Viewer | null;
+  }
+  interface FastifyContextConfig {
+    /** answered without a login */
+    public?: boolean;
+  }
+}
+
+const COOKIE = "pantau_session";
+/** a session unused this long ends */
+const IDLE_MS = 8 * 3600_000;
+const MAX_SESSIONS = 1000;
+/** password checks at once, as on MQTT: each costs ~50 ms of scrypt */
+const MAX_PENDING_LOGINS = 16;
+
+interface Session extends Viewer {
+  user: string;
+  usedAt: number;
+}
+
+/**
+ * Logins and sessions for the page and the API. A session is a random token in an HttpOnly,
+ * SameSite=Strict cookie, kept in memory: a restart logs everyone out, which a gateway can afford.
+ * Every request that changes something also needs a CSRF token (@fastify/csrf-protection).
+ */
+export async function registerAuth(app: FastifyInstance, access: AccessOptions, log: Logger): Promise<void> {
+  const accounts = compileAccounts(access.users);
+  const sessions = new Map<string, Session>();
+  // unknown users are checked against this, so a wrong username costs the same time as a wrong password
+  const decoy: PasswordHash = { ...DEFAULT_COST, salt: randomBytes(16), hash: randomBytes(32) };
+  let pending = 0;
+
+  await app.register(fastifyCsrf, { cookieOpts: { path: "/", sameSite: "strict", httpOnly: true } });
+  app.decorateRequest("viewer", null);
+
+  const sessionOf = (request: FastifyRequest): Session | undefined => {
+    const token = request.cookies[COOKIE];
+    const session = token === undefined ? undefined : sessions.get(token);
+    if (!session || !token) return undefined;
+    if (Date.now() - session.usedAt > IDLE_MS) {
+      sessions.delete(token);
+      return undefined;
+    }
+    session.usedAt = Date.now();
+    return session;
+  };
+
+  app.addHook("onRequest", async (request) => {
+    const session = sessionOf(request);
+    request.viewer = session
+      ? { user: session.user, role: session.role }
+      : access.demo && isLoopback(request.socket.remoteAddress) ? { user: null, role: "command-center" } : null;
+    if (request.url.startsWith("/api/") && !request.routeOptions.config.public && !request.viewer) {
+      throw new HttpError(401, "log in first: POST /api/login with a username and password of the gateway's users");
+    }
+  });
+
+  app.get("/api/session", { config: { public: true } }, async (request, reply) => ({
+    user: request.viewer?.user ?? null,
+    role: request.viewer?.role ?? null,
+    mayCommand: request.viewer?.role === "command-center",
+    demo: access.demo,
+    csrfToken: reply.generateCsrf(),
+  }));
+
+  app.post("/api/login", { config: { public: true }, onRequest: app.csrfProtection }, async (request, reply) => {
+    const { username, password } = credentials(request.body);
+    if (pending >= MAX_PENDING_LOGINS) throw new HttpError(503, "too many logins in progress; try again in a moment");
+    pending += 1;
+    let account: Account | undefined;
+    try {
+      account = accounts.get(username);
+      const matches = await verifyPassword(Buffer.from(password, "utf8"), account?.hash ?? decoy);
+      if (!account || !matches) account = undefined;
+    } finally {
+      pending -= 1;
+    }
+    if (!account) {
+      log.warn({ username, remote: request.socket.remoteAddress }, "http login refused: bad username or password");
+      throw new HttpError(401, "wrong username or password");
+    }
+    if (account.role === "device") throw new HttpError(403, "a device account cannot log in to the page; use a command-center or field-crew user");
+    const token = randomBytes(32).toString("base64url");
+    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+    sessions.set(token, { user: username, role: account.role, usedAt: Date.now() });
+    log.info({ username, role: account.role }, "http login");
+    setSessionCookie(reply, request, token);
+    return { user: username, role: account.role, mayCommand: account.role === "command-center" };
+  });
+
+  app.post("/api/logout", { config: { public: true }, onRequest: app.csrfProtection }, async (request, reply) => {
+    const token = request.cookies[COOKIE];
+    if (token !== undefined) sessions.delete(token);
+    reply.clearCookie(COOKIE, { path: "/" });
+    return { user: null };
+  });
+}
+
+/** Refuses a viewer who may only look. */
+export function requireCommander(request: FastifyRequest): Viewer {
+  const viewer = request.viewer;
+  if (viewer?.role !== "command-center") throw new HttpError(403, "only a command-center user may send commands; field-crew users can look but not command");
+  return viewer;
+}
+
+function credentials(body: unknown): { username: string; password: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.username !== "string" || b.username === "" || typeof b.password !== "string") {
+    throw new HttpError(400, 'send JSON {"username": "...", "password": "..."}');
+  }
+  return { username: b.username, password: b.password };
+}
+
+function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: string): void {
+  reply.setCookie(COOKIE, token, { path: "/", httpOnly: true, sameSite: "strict", secure: request.protocol === "https" });
+}

@@ -1,0 +1,48 @@
+import type { HealthSnapshot } from "../health/device-health.js";
+import type { Device } from "../registry/registry.js";
+import type { StoredCommand, StoredReading } from "../store/store.js";
+
+/** A registry entry for the API: fields listed one by one, so key material can never slip in. */
+export function deviceView(d: Device, health: HealthSnapshot | null): Record<string, unknown> {
+  return {
+    id: d.id,
+    role: d.role,
+    site: d.site,
+    name: d.name,
+    location: d.location,
+    road: d.road,
+    direction: d.direction,
+    lanes: d.lanes,
+    reportIntervalS: d.reportIntervalS,
+    flood: d.flood,
+    sign: d.sign,
+    health,
+  };
+}
+
+export function readingView(r: StoredReading): Record<string, unknown> {
+  return {
+    boot: r.boot,
+    seq: r.seq,
+    type: r.type,
+    kind: r.kind,
+    topic: r.topic,
+    alarm: r.alarm,
+    observedAt: new Date(r.observedAt).toISOString(),
+    receivedAt: new Date(r.receivedAt).toISOString(),
+    payload: JSON.parse(r.payload) as unknown,
+  };
+}
+
+export function commandView(c: StoredCommand): Record<string, unknown> {
+  return {
+    id: c.id,
+    deviceId: c.deviceId,
+    command: JSON.parse(c.command) as unknown,
+    state: c.state,
+    detail: c.detail,
+    createdAt: new Date(c.createdAt).toISOString(),
+    expiresAt: new Date(c.expiresAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+  };
+}
