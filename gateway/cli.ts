@@ -59,8 +59,10 @@ program
   .option("--mqtt-host <host>", "MQTT listen address", "127.0.0.1")
   .option("--http-port <port>", "HTTP port for /healthz, /metrics and the API", port, 8080)
   .option("--speed <factor>", "run simulated time this many times faster than real time (device clocks then run ahead)", positive, 1)
-  .action(async (opts: { mqttPort: number; mqttHost: string; httpPort: number; speed: number }) => {
-    const config = resolveConfig({ mqtt: { host: opts.mqttHost, port: opts.mqttPort }, http: { port: opts.httpPort } }, process.cwd());
+  .option("-c, --config <file>", "a gateway config (JSON) for users and limits; the fleet, ports and store are the demo's own")
+  .action(async (opts: { mqttPort: number; mqttHost: string; httpPort: number; speed: number; config?: string }) => {
+    const base = opts.config ? loadConfig(opts.config) : resolveConfig({}, process.cwd());
+    const config: GatewayConfig = { ...base, mqtt: { host: opts.mqttHost, port: opts.mqttPort }, http: { ...base.http, port: opts.httpPort }, serial: [] };
     const log = createLogger(config.logLevel);
     const demo = await runDemo(config, log, { speed: opts.speed });
     stopOnSignal(() => demo.stop());

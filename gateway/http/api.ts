@@ -35,7 +35,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     if (!device) throw new HttpError(404, `no device ${id} in the fleet registry`);
     return device;
   };
-  const view = (d: Device) => deviceView(d, deps.health?.snapshot(d.id) ?? null);
+  const firmware = (d: Device): string | null => {
+    const [status] = deps.store.history({ deviceId: d.id, kind: "status", order: "desc", limit: 1 });
+    return status ? ((JSON.parse(status.payload) as { firmwareVersion?: string }).firmwareVersion ?? null) : null;
+  };
+  const view = (d: Device) => deviceView(d, deps.health?.snapshot(d.id) ?? null, firmware(d));
 
   app.get("/api/devices", async () => ({ devices: deps.registry.all().map(view) }));
   app.get<WithId>("/api/devices/:id", async (req) => view(known(req.params.id)));
@@ -79,12 +83,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.post<WithId>("/api/devices/:id/commands", { onRequest: app.csrfProtection }, async (req, reply) => {
     const viewer = requireCommander(req);
     const device = known(req.params.id);
-    if (!deps.commands) throw new HttpError(503, "this gateway does not take commands");
     // the same checks as a command published on MQTT, answered here with the reason instead of on .../command/result
     const command = req.body;
     if (!validateCommand(command)) throw new HttpError(400, describeCommandErrors(validateCommand.errors));
     const problem = checkForDevice(command, device);
     if (problem) throw new HttpError(400, problem);
+    if (!deps.commands) throw new HttpError(503, "this gateway does not take commands");
     const stored = deps.commands.submit(`${TOPIC_ROOT}/${device.site}/${device.id}/command`, JSON.stringify(command));
     if (!stored) throw new HttpError(400, "the gateway refused the command; see its log");
     deps.log.info({ user: viewer.user, deviceId: device.id, commandId: stored.id, op: command.op }, "command sent from the page");

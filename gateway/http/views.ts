@@ -3,7 +3,7 @@ import type { Device } from "../registry/registry.js";
 import type { StoredCommand, StoredReading } from "../store/store.js";
 
 /** A registry entry for the API: fields listed one by one, so key material can never slip in. */
-export function deviceView(d: Device, health: HealthSnapshot | null): Record<string, unknown> {
+export function deviceView(d: Device, health: HealthSnapshot | null, firmware: string | null): Record<string, unknown> {
   return {
     id: d.id,
     role: d.role,
@@ -17,6 +17,7 @@ export function deviceView(d: Device, health: HealthSnapshot | null): Record<str
     flood: d.flood,
     sign: d.sign,
     health,
+    firmware,
   };
 }
 

@@ -1,0 +1,322 @@
+// @ts-check
+/** The page's words in Bahasa Indonesia (the default) and English. */
+const WORDS = {
+  id: {
+    title: "Pantau — armada sensor jalan",
+    skip: "Langsung ke isi",
+    fleetLink: "Armada",
+    switchLang: "English",
+    switchLangName: "Switch to English",
+    login: "Masuk",
+    logout: "Keluar",
+    username: "Nama pengguna",
+    password: "Kata sandi",
+    loginTitle: "Masuk ke Pantau",
+    loginNeeded: "Masuk dengan akun gateway untuk melihat armada.",
+    loginFailed: "Gagal masuk: {error}",
+    loggedInAs: "{user} ({role})",
+    demoVisitor: "Demo · {role}",
+    "role:command-center": "pusat komando",
+    "role:field-crew": "tim lapangan",
+    alarms: "Alarm aktif",
+    noAlarms: "Tidak ada alarm aktif.",
+    "alarm:floodLevelStatus": "Banjir {status}: {level} m",
+    "alarm:deviceOffline": "Unit tidak terdengar",
+    "alarm:batteryLow": "Baterai lemah",
+    "alarm:linkDegraded": "Sinyal radio lemah",
+    "severity:critical": "KRITIS",
+    "severity:warning": "PERINGATAN",
+    since: "sejak {time}",
+    live: "Bacaan langsung",
+    noReading: "Belum ada bacaan.",
+    lane: "Lajur {lane}",
+    vehicles: "{n} kendaraan",
+    perInterval: "per {s} detik",
+    kmh: "{v} km/jam",
+    meanSpeed: "Rata-rata",
+    p85: "Persentil 85",
+    overLimit: "Melebihi batas {limit} km/jam",
+    waterLevel: "Tinggi air",
+    alertLine: "Siaga {m} m",
+    dangerLine: "Bahaya {m} m",
+    rising: "naik {v} m/jam",
+    "flood:normal": "normal",
+    "flood:alert": "SIAGA",
+    "flood:danger": "BAHAYA",
+    observed: "diamati {time}",
+    fleet: "Armada",
+    filterSite: "Lokasi",
+    filterRole: "Peran",
+    filterState: "Keadaan",
+    all: "Semua",
+    shown: "{n} dari {total} unit",
+    sortBy: "Urutkan menurut {col}",
+    "col:unit": "Unit",
+    "col:role": "Peran",
+    "col:site": "Lokasi",
+    "col:road": "Jalan",
+    "col:lanes": "Lajur",
+    "col:state": "Keadaan",
+    "col:lastSeen": "Terakhir terdengar",
+    "col:battery": "Baterai",
+    "col:signal": "RSSI / SNR",
+    "col:firmware": "Firmware",
+    "col:queue": "Antrean",
+    "col:lost": "Frame hilang",
+    "state:online": "Daring",
+    "state:offline": "DIAM",
+    "state:unknown": "Belum terdengar",
+    "rolename:loop": "Detektor loop",
+    "rolename:sign": "Rambu kecepatan",
+    "rolename:flood": "Pos banjir",
+    "rolename:bridge": "Jembatan LoRa",
+    never: "belum pernah",
+    map: "Peta lokasi",
+    mapNote: "Dari koordinat registri; tanpa internet.",
+    back: "← Kembali ke armada",
+    unitTitle: "Unit {id}: {name}",
+    last24h: "24 jam terakhir",
+    noHistory: "Belum ada riwayat.",
+    statusHistory: "Riwayat status",
+    "series:battery": "Baterai (V)",
+    "series:level": "Tinggi air (m)",
+    "series:alert": "Siaga (m)",
+    "series:danger": "Bahaya (m)",
+    "series:lane": "Lajur {lane} (kendaraan)",
+    "series:mean": "Rata-rata (km/jam)",
+    "series:p85": "P85 (km/jam)",
+    "series:limit": "Batas (km/jam)",
+    time: "Waktu",
+    uptime: "Hidup",
+    faults: "Gangguan",
+    commands: "Perintah",
+    noCommands: "Belum ada perintah.",
+    commandFor: "Perintah untuk unit {id}",
+    send: "Kirim",
+    sending: "Mengirim…",
+    sent: "Perintah {id} diterima gateway, menunggu unit…",
+    commandFailed: "Ditolak: {error}",
+    lookOnly: "Login tim lapangan hanya dapat melihat; perintah hanya untuk pusat komando.",
+    op: "Jenis perintah",
+    ttl: "Berlaku (detik)",
+    "op:setSign": "Atur rambu",
+    "op:setFlood": "Atur ambang banjir",
+    "op:setIntervals": "Atur interval laporan",
+    "op:requestStatus": "Minta status sekarang",
+    "op:reboot": "Nyalakan ulang",
+    "op:setTime": "Setel jam unit",
+    "field:limitKmh": "Batas kecepatan (km/jam)",
+    "field:flashMarginKmh": "Kedip di atas batas (km/jam)",
+    "field:blankAboveKmh": "Kosongkan di atas (km/jam)",
+    "field:alertMm": "Siaga (mm)",
+    "field:dangerMm": "Bahaya (mm)",
+    "field:referenceMm": "Tinggi sensor (mm)",
+    "field:statusS": "Status tiap (detik)",
+    "field:statsIntervalS": "Statistik tiap (detik)",
+    "field:reportIntervalS": "Laporan tiap (detik)",
+    "field:fastIntervalS": "Laporan cepat tiap (detik)",
+    "field:intervalS": "Interval lalu lintas (detik)",
+    "field:timeS": "Waktu (detik Unix, kosong = jam gateway)",
+    "cmd:queued": "antre",
+    "cmd:delivered": "terkirim",
+    "cmd:applied": "diterapkan",
+    "cmd:rejected": "ditolak",
+    "cmd:expired": "kedaluwarsa",
+    created: "Dibuat",
+    outcome: "Hasil",
+    streamDown: "Sambungan langsung terputus, mencoba lagi…",
+    loading: "Memuat…",
+    error: "Gagal memuat: {error}",
+  },
+  en: {
+    title: "Pantau — roadside sensor fleet",
+    skip: "Skip to content",
+    fleetLink: "Fleet",
+    switchLang: "Bahasa Indonesia",
+    switchLangName: "Ganti ke Bahasa Indonesia",
+    login: "Log in",
+    logout: "Log out",
+    username: "Username",
+    password: "Password",
+    loginTitle: "Log in to Pantau",
+    loginNeeded: "Log in with a gateway account to see the fleet.",
+    loginFailed: "Login failed: {error}",
+    loggedInAs: "{user} ({role})",
+    demoVisitor: "Demo · {role}",
+    "role:command-center": "command center",
+    "role:field-crew": "field crew",
+    alarms: "Open alarms",
+    noAlarms: "No open alarms.",
+    "alarm:floodLevelStatus": "Flood {status}: {level} m",
+    "alarm:deviceOffline": "Unit silent",
+    "alarm:batteryLow": "Battery low",
+    "alarm:linkDegraded": "Radio link weak",
+    "severity:critical": "CRITICAL",
+    "severity:warning": "WARNING",
+    since: "since {time}",
+    live: "Live readings",
+    noReading: "No reading yet.",
+    lane: "Lane {lane}",
+    vehicles: "{n} vehicles",
+    perInterval: "per {s} s",
+    kmh: "{v} km/h",
+    meanSpeed: "Mean",
+    p85: "85th percentile",
+    overLimit: "Over the {limit} km/h limit",
+    waterLevel: "Water level",
+    alertLine: "Alert {m} m",
+    dangerLine: "Danger {m} m",
+    rising: "rising {v} m/h",
+    "flood:normal": "normal",
+    "flood:alert": "ALERT",
+    "flood:danger": "DANGER",
+    observed: "observed {time}",
+    fleet: "Fleet",
+    filterSite: "Site",
+    filterRole: "Role",
+    filterState: "State",
+    all: "All",
+    shown: "{n} of {total} units",
+    sortBy: "Sort by {col}",
+    "col:unit": "Unit",
+    "col:role": "Role",
+    "col:site": "Site",
+    "col:road": "Road",
+    "col:lanes": "Lanes",
+    "col:state": "State",
+    "col:lastSeen": "Last heard",
+    "col:battery": "Battery",
+    "col:signal": "RSSI / SNR",
+    "col:firmware": "Firmware",
+    "col:queue": "Queue",
+    "col:lost": "Lost frames",
+    "state:online": "Online",
+    "state:offline": "SILENT",
+    "state:unknown": "Not heard yet",
+    "rolename:loop": "Loop detector",
+    "rolename:sign": "Speed sign",
+    "rolename:flood": "Flood gauge",
+    "rolename:bridge": "LoRa bridge",
+    never: "never",
+    map: "Site map",
+    mapNote: "From the registry's coordinates; no internet needed.",
+    back: "← Back to the fleet",
+    unitTitle: "Unit {id}: {name}",
+    last24h: "Last 24 hours",
+    noHistory: "No history yet.",
+    statusHistory: "Status history",
+    "series:battery": "Battery (V)",
+    "series:level": "Water level (m)",
+    "series:alert": "Alert (m)",
+    "series:danger": "Danger (m)",
+    "series:lane": "Lane {lane} (vehicles)",
+    "series:mean": "Mean (km/h)",
+    "series:p85": "P85 (km/h)",
+    "series:limit": "Limit (km/h)",
+    time: "Time",
+    uptime: "Uptime",
+    faults: "Faults",
+    commands: "Commands",
+    noCommands: "No commands yet.",
+    commandFor: "Command for unit {id}",
+    send: "Send",
+    sending: "Sending…",
+    sent: "Command {id} taken by the gateway, waiting for the unit…",
+    commandFailed: "Refused: {error}",
+    lookOnly: "A field-crew login can look only; commands are for the command center.",
+    op: "Kind of command",
+    ttl: "Valid for (s)",
+    "op:setSign": "Set the sign",
+    "op:setFlood": "Set flood levels",
+    "op:setIntervals": "Set report intervals",
+    "op:requestStatus": "Request status now",
+    "op:reboot": "Reboot",
+    "op:setTime": "Set the unit's clock",
+    "field:limitKmh": "Speed limit (km/h)",
+    "field:flashMarginKmh": "Flash above the limit by (km/h)",
+    "field:blankAboveKmh": "Blank above (km/h)",
+    "field:alertMm": "Alert (mm)",
+    "field:dangerMm": "Danger (mm)",
+    "field:referenceMm": "Sensor height (mm)",
+    "field:statusS": "Status every (s)",
+    "field:statsIntervalS": "Statistics every (s)",
+    "field:reportIntervalS": "Report every (s)",
+    "field:fastIntervalS": "Fast report every (s)",
+    "field:intervalS": "Traffic interval (s)",
+    "field:timeS": "Time (Unix s, empty = the gateway's clock)",
+    "cmd:queued": "queued",
+    "cmd:delivered": "delivered",
+    "cmd:applied": "applied",
+    "cmd:rejected": "rejected",
+    "cmd:expired": "expired",
+    created: "Created",
+    outcome: "Outcome",
+    streamDown: "Live connection lost, retrying…",
+    loading: "Loading…",
+    error: "Could not load: {error}",
+  },
+};
+
+/** @typedef {keyof typeof WORDS} Lang */
+/** @typedef {keyof typeof WORDS.id} Key */
+
+const STORED = "pantau.lang";
+
+/** @type {Lang} */
+export let lang = localStorage.getItem(STORED) === "en" ? "en" : "id";
+
+/** @param {Lang} next */
+export function setLang(next) {
+  lang = next;
+  localStorage.setItem(STORED, next);
+  document.documentElement.lang = next;
+  document.title = t("title");
+}
+
+/**
+ * The phrase for `key` with `{name}` placeholders filled; an unknown key shows as itself.
+ * @param {string} key
+ * @param {Record<string, string | number>} [vars]
+ */
+export function t(key, vars = {}) {
+  const words = /** @type {Record<string, string>} */ (WORDS[lang]);
+  const phrase = words[key] ?? key;
+  return phrase.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? `{${name}}`));
+}
+
+function locale() {
+  return lang === "id" ? "id-ID" : "en-GB";
+}
+
+/**
+ * An instant in the phone's own time zone: the time alone today ("14.05.09"), else with the date.
+ * @param {string | number | null | undefined} at
+ */
+export function localTime(at) {
+  if (at === null || at === undefined) return t("never");
+  const when = new Date(at);
+  const today = when.toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(locale(), today ? { timeStyle: "medium" } : { dateStyle: "medium", timeStyle: "medium" }).format(when);
+}
+
+/**
+ * How long ago, in words: "2 menit lalu" / "2 minutes ago".
+ * @param {string | number | null | undefined} at
+ */
+export function ago(at) {
+  if (at === null || at === undefined) return t("never");
+  const s = Math.max(0, Math.round((Date.now() - new Date(at).getTime()) / 1000));
+  /** @type {[number, Intl.RelativeTimeFormatUnit]} */
+  const [n, unit] = s < 90 ? [s, "second"] : s < 5400 ? [Math.round(s / 60), "minute"] : s < 129600 ? [Math.round(s / 3600), "hour"] : [Math.round(s / 86400), "day"];
+  return new Intl.RelativeTimeFormat(locale(), { numeric: "always" }).format(-n, unit);
+}
+
+/**
+ * A number in the page's language: "1,25" in Indonesian, "1.25" in English.
+ * @param {number | null | undefined} value
+ * @param {number} [digits]
+ */
+export function num(value, digits = 0) {
+  if (value === null || value === undefined) return "—";
+  return new Intl.NumberFormat(locale(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+}

@@ -1,0 +1,155 @@
+// The fleet page in a real headless Chromium against `pantau demo` started as a user starts it:
+// every unit listed, live values moving, a flood alarm when the simulated river rises, and
+// commands for the command center only. Screenshots and figures land in tests/artifacts/.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPassword } from "../../gateway/security/scrypt.js";
+import { startCli, type RunningCli } from "../support/cli.js";
+import { freePort } from "../support/mosquitto.js";
+import { waitFor } from "../support/mqtt.js";
+import { tempDir } from "../support/temp.js";
+import { ARTIFACTS, chromiumMissing, DESKTOP, openBrowser, PHONE, screenshot, seriousViolations } from "./browser.js";
+
+const UNITS = [2001, 2002, 2003, 2004, 2005];
+const USERS = { crew: "lapangan-1", center: "pusat-1" } as const;
+const PASSWORD = "sandi rahasia demo";
+
+const skip = chromiumMissing();
+
+describe.skipIf(skip)("the fleet page against pantau demo", () => {
+  let cli: RunningCli;
+  let base: string;
+  const browsers: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const dir = tempDir("pantau-web-");
+    const config = join(dir, "gateway.json");
+    writeFileSync(config, JSON.stringify({
+      security: {
+        users: [
+          { username: USERS.crew, passwordHash: await hashPassword(PASSWORD), role: "field-crew" },
+          { username: USERS.center, passwordHash: await hashPassword(PASSWORD), role: "command-center" },
+        ],
+      },
+    }));
+    const [mqttPort, httpPort] = [await freePort(), await freePort()];
+    // 20x simulated time: the Kali Semarang wave crosses its alert level within about 20 s
+    cli = startCli(["demo", "-c", config, "--mqtt-port", String(mqttPort), "--http-port", String(httpPort), "--speed", "20"]);
+    await waitFor("demo running", () => cli.logs.find((l) => l.msg === "demo fleet running"), 30_000);
+    base = `http://127.0.0.1:${httpPort}`;
+  });
+
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    expect(await cli?.stop()).toBe(0);
+  });
+
+  async function browser(viewport = PHONE): Promise<Page> {
+    const { context, page } = await openBrowser(viewport);
+    browsers.push(context);
+    return page;
+  }
+
+  /** Logs in through the page's own form. */
+  async function logIn(page: Page, username: string): Promise<void> {
+    await page.goto(base);
+    await page.getByRole("button", { name: "Masuk" }).click();
+    await page.getByLabel("Nama pengguna").fill(username);
+    await page.getByLabel("Kata sandi").fill(PASSWORD);
+    await page.locator("form").getByRole("button", { name: "Masuk" }).click();
+    await page.locator(".user", { hasText: username }).waitFor();
+  }
+
+  it("lists every demo unit on a phone, fast and small, in Indonesian first", async () => {
+    const page = await browser(PHONE);
+    const sizes: Array<{ url: string; bytes: number; type: string }> = [];
+    page.on("requestfinished", (req) => {
+      void req.sizes().then((s) => sizes.push({ url: req.url(), bytes: s.responseBodySize + s.responseHeadersSize, type: req.resourceType() }));
+    });
+    const started = Date.now();
+    await page.goto(base);
+    await page.locator("table.fleet tbody tr").nth(UNITS.length - 1).waitFor();
+    const waitedMs = Date.now() - started;
+    // ms from the navigation's start, as Chromium timed it: the page marks its first full view
+    const nav = await page.evaluate(() => {
+      const [n] = performance.getEntriesByType("navigation") as PerformanceNavigationTiming[];
+      const [mark] = performance.getEntriesByName("pantau:first-view");
+      return { firstView: mark?.startTime, domContentLoaded: n!.domContentLoadedEventEnd, load: n!.loadEventEnd };
+    });
+    const rows = await page.locator("table.fleet tbody tr").evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute("data-unit"))));
+    expect(rows.sort()).toEqual(UNITS);
+    expect(await page.locator("html").getAttribute("lang")).toBe("id");
+    await expect.poll(() => page.locator("h2", { hasText: "Armada" }).count()).toBe(1);
+
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    // again with the gateway and the browser warm, as a crew reopening the page sees it
+    await page.reload();
+    await page.locator("table.fleet tbody tr").nth(UNITS.length - 1).waitFor();
+    const warmFirstView = await page.evaluate(() => performance.getEntriesByName("pantau:first-view")[0]?.startTime);
+    const script = sizes.filter((s) => s.type === "script").reduce((sum, s) => sum + s.bytes, 0);
+    const total = sizes.filter((s) => !s.url.endsWith("/api/live")).reduce((sum, s) => sum + s.bytes, 0);
+    writeFileSync(`${ARTIFACTS}fleet-page-figures.json`, JSON.stringify({ ...nav, warmFirstView, waitedMs, scriptBytes: script, transferredBytes: total, requests: sizes }, null, 2));
+    expect(script).toBeLessThan(150 * 1024);
+    // the one-second target is measured and reported (figures file), not asserted on a loaded machine
+    expect(nav.firstView).toBeGreaterThan(0);
+
+    await screenshot(page, "fleet-phone-360x740");
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 90_000);
+
+  it("shows live values changing as the simulated units report", async () => {
+    const page = await browser(PHONE);
+    await page.goto(base);
+    const observed = page.locator('article.reading[data-unit="2001"] .when');
+    await observed.waitFor();
+    const first = await observed.textContent();
+    await expect.poll(() => observed.textContent(), { timeout: 30_000 }).not.toBe(first);
+  }, 60_000);
+
+  it("raises a flood alarm on top when the river crosses its alert level", async () => {
+    const page = await browser(DESKTOP);
+    await page.goto(base);
+    const alarm = page.locator('#alarms li.alarm[data-alarm="floodLevelStatus"][data-unit="2003"]');
+    await alarm.waitFor({ timeout: 90_000 });
+    expect(await alarm.textContent()).toMatch(/Banjir (SIAGA|BAHAYA): \d,\d\d m/);
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    expect(await alarm.textContent()).toMatch(/Flood (ALERT|DANGER): \d\.\d\d m/);
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await screenshot(page, "fleet-desktop-1366");
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 120_000);
+
+  it("lets a field-crew login look at a unit but not command it", async () => {
+    const page = await browser(PHONE);
+    await logIn(page, USERS.crew);
+    await page.goto(`${base}/#/unit/2002`);
+    await page.locator(".look-only").waitFor();
+    expect(await page.locator(".command-form form").count()).toBe(0);
+    // and the gateway itself refuses, even with a valid CSRF token
+    const status = await page.evaluate(async () => {
+      const { csrfToken } = await (await fetch("/api/session")).json();
+      const res = await fetch("/api/devices/2002/commands", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrfToken }, body: JSON.stringify({ op: "requestStatus" }) });
+      return res.status;
+    });
+    expect(status).toBe(403);
+  }, 60_000);
+
+  it("lets a command-center login send a command and see the unit apply it", async () => {
+    const page = await browser(PHONE);
+    await logIn(page, USERS.center);
+    await page.goto(`${base}/#/unit/2002`);
+    await page.getByLabel("Jenis perintah").selectOption("setSign");
+    await page.getByLabel("Batas kecepatan (km/jam)").fill("30");
+    await page.getByRole("button", { name: "Kirim" }).click();
+    const outcome = page.locator(".outcome");
+    await expect.poll(() => outcome.getAttribute("data-state"), { timeout: 30_000 }).toBe("applied");
+    expect(await outcome.textContent()).toMatch(/diterapkan/);
+    await page.locator('table.commands tr[data-state="applied"]').first().waitFor();
+    await page.locator("figure.chart").first().waitFor();
+    await screenshot(page, "unit-phone-360x740");
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 60_000);
+});
