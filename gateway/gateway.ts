@@ -91,7 +91,7 @@ export class Gateway implements FrameSink {
     registerSecurityMetrics(this.metrics.registry, broker.security);
     this.http = new HttpService(config.http, {
       registry, store, health: this.health, metrics: this.metrics, log,
-      access: { users: config.security.users, demo: mode.demo }, aedes: broker.aedes, commands: this.commands,
+      access: { users: config.security.users, demo: mode.demo, loginBackoff: config.security.limits.loginBackoff }, aedes: broker.aedes, commands: this.commands,
       checks: {
         broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
         // a store that cannot commit says why; one that cannot answer throws, which is a 503 too

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import fastifyCsrf from "@fastify/csrf-protection";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../log.js";
-import { compileAccounts, type Account, type UserConfig } from "../security/config.js";
+import { compileAccounts, DEFAULT_LIMITS, type Account, type UserConfig } from "../security/config.js";
+import { LoginBackoff, type LoginBackoffOptions } from "../security/login-backoff.js";
 import { isLoopback } from "../security/remote.js";
 import { DEFAULT_COST, verifyPassword, type PasswordHash } from "../security/scrypt.js";
 import { HttpError } from "./query.js";
@@ -21,6 +23,8 @@ export interface AccessOptions {
   users: readonly UserConfig[];
   /** demo mode: anonymous requests from loopback get command-center rights, as on MQTT */
   demo: boolean;
+  /** failed logins back off as on MQTT (security.limits.loginBackoff); default: MQTT's default */
+  loginBackoff?: LoginBackoffOptions;
 }
 
 declare module "fastify" {
@@ -55,6 +59,7 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
   const sessions = new Map<string, Session>();
   // unknown users are checked against this, so a wrong username costs the same time as a wrong password
   const decoy: PasswordHash = { ...DEFAULT_COST, salt: randomBytes(16), hash: randomBytes(32) };
+  const backoff = new LoginBackoff(access.loginBackoff ?? DEFAULT_LIMITS.loginBackoff);
   let pending = 0;
 
   await app.register(fastifyCsrf, { cookieOpts: { path: "/", sameSite: "strict", httpOnly: true } });
@@ -92,6 +97,13 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
 
   app.post("/api/login", { config: { public: true }, onRequest: app.csrfProtection }, async (request, reply) => {
     const { username, password } = credentials(request.body);
+    // the same back-off as MQTT logins: per username and per address, refused before any password check
+    const keys = [`user:${username}`, `address:${request.socket.remoteAddress}`];
+    const waitMs = Math.max(...keys.map((k) => backoff.waitMs(k, performance.now())));
+    if (waitMs > 0) {
+      reply.header("retry-after", Math.ceil(waitMs / 1000));
+      throw new HttpError(429, `too many failed logins, next try in ${Math.ceil(waitMs / 1000)} s`);
+    }
     if (pending >= MAX_PENDING_LOGINS) throw new HttpError(503, "too many logins in progress; try again in a moment");
     pending += 1;
     let account: Account | undefined;
@@ -103,9 +115,11 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
       pending -= 1;
     }
     if (!account) {
+      for (const k of keys) backoff.failed(k, performance.now());
       log.warn({ username, remote: request.socket.remoteAddress }, "http login refused: bad username or password");
       throw new HttpError(401, "wrong username or password");
     }
+    backoff.succeeded(keys[0]!);
     if (account.role === "device") throw new HttpError(403, "a device account cannot log in to the page; use a command-center or field-crew user");
     const token = randomBytes(32).toString("base64url");
     if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);

@@ -26,6 +26,8 @@ beforeAll(async () => {
     log: createLogger("silent"),
     access: {
       demo: false,
+      // each test's failures stay below the wait, except the one that checks it
+      loginBackoff: { freeFailures: 8, baseMs: 60_000, maxMs: 60_000 },
       users: [
         { username: "pusat", passwordHash, role: "command-center" },
         { username: "lapangan", passwordHash, role: "field-crew" },
@@ -157,5 +159,16 @@ describe("a command-center login", () => {
     expect((await c.call("/api/devices")).status).toBe(200);
     expect((await c.call("/api/logout", { method: "POST", body: {} })).status).toBe(200);
     expect((await c.call("/api/devices")).status).toBe(401);
+  });
+});
+
+// last: the back-off also holds this test process's address
+describe("failed logins", () => {
+  it("backs off after repeated failures for a username, before checking any password (429)", async () => {
+    const c = new Client();
+    await c.session();
+    let res = await c.call("/api/login", { method: "POST", body: { username: "tebak", password: "0" } });
+    for (let i = 1; res.status === 401 && i < 20; i++) res = await c.call("/api/login", { method: "POST", body: { username: "tebak", password: String(i) } });
+    expect(res).toMatchObject({ status: 429, body: { error: "too many failed logins, next try in 60 s" } });
   });
 });
