@@ -9,8 +9,9 @@ import type { Synchronous } from "./store/store.js";
 import type { HealthPolicyOverrides } from "./health/device-health.js";
 import type { HttpOptions } from "./http/server.js";
 import type { LinkKind } from "./ingest/link.js";
-import type { UpstreamOptions } from "./upstream/bridge.js";
-import schema from "./config.schema.json" with { type: "json" };
+import { SENDER_KINDS, type UpstreamConfig } from "./upstream/senders.js";
+import { upgradeLegacyConfig } from "./config-legacy.js";
+import configSchema from "./config.schema.json" with { type: "json" };
 
 export interface SerialConfig {
   path: string;
@@ -18,8 +19,6 @@ export interface SerialConfig {
   link: LinkKind;
 }
 
-/** Spellings a config file may still use: the old word, and what to write instead. */
-const DEPRECATED_LINK_KINDS: Readonly<Record<string, LinkKind>> = { bridge: "relay" };
 
 export interface GatewayConfig {
   /** absolute path of the fleet registry file */
@@ -33,8 +32,8 @@ export interface GatewayConfig {
   store: LimitOptions & { synchronous: Synchronous; batchMs: number };
   security: SecurityConfig;
   http: Required<HttpOptions>;
-  /** the command center's broker; absent: no upstream, the outbox keeps filling within its bounds */
-  upstream?: UpstreamOptions;
+  /** the upstream senders by kind; none: the outbox keeps filling within its bounds */
+  upstream: UpstreamConfig;
   health?: HealthPolicyOverrides;
   /** what in the file used an old spelling, one line each, for the gateway to log at start */
   deprecations: string[];
@@ -45,7 +44,7 @@ type FileConfig = Partial<Omit<GatewayConfig, "mqtt" | "serial" | "store" | "sec
   security?: SecurityFileConfig;
   mqtt?: Partial<GatewayConfig["mqtt"]>;
   store?: Partial<GatewayConfig["store"]>;
-  serial?: Array<Partial<Omit<SerialConfig, "link">> & { path: string; link?: LinkKind | keyof typeof DEPRECATED_LINK_KINDS }>;
+  serial?: Array<Partial<SerialConfig> & { path: string }>;
 };
 
 export class ConfigError extends Error {
@@ -54,38 +53,39 @@ export class ConfigError extends Error {
 
 addSchema(registrySchema);
 addSchema(securitySchema);
+for (const kind of Object.values(SENDER_KINDS)) addSchema(kind.schema);
+// each sender kind's options are checked by its own schema, under its key
+const schema = structuredClone(configSchema);
+schema.properties.upstream = {
+  ...schema.properties.upstream,
+  ...{ properties: Object.fromEntries(Object.entries(SENDER_KINDS).map(([name, kind]) => [name, { $ref: kind.schema.$id }])) },
+};
 const validate = compileSchema<FileConfig>(schema);
 
 /** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data, durable commits. */
 export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {
-  const deprecations: string[] = [];
-  const linkKind = (path: string, link: string | undefined): LinkKind => {
-    const renamed = link === undefined ? undefined : DEPRECATED_LINK_KINDS[link];
-    if (renamed === undefined) return (link ?? "direct") as LinkKind;
-    deprecations.push(`serial port ${path}: link "${link}" is deprecated, write "${renamed}" (read as "${renamed}")`);
-    return renamed;
-  };
   return {
     registry: resolve(baseDir, file.registry ?? "fleet.json"),
     ...(file.keys ? { keys: resolve(baseDir, file.keys) } : {}),
     mqtt: { host: file.mqtt?.host ?? "127.0.0.1", port: file.mqtt?.port ?? 1883 },
-    serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: linkKind(s.path, s.link) })),
+    serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: s.link ?? "direct" })),
     dataDir: resolve(baseDir, file.dataDir ?? "data"),
     logLevel: file.logLevel ?? "info",
     store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 5 },
     security: resolveSecurityConfig(file.security, baseDir),
     http: { host: file.http?.host ?? "127.0.0.1", port: file.http?.port ?? 8080 },
-    ...(file.upstream ? { upstream: resolveUpstream(file.upstream, baseDir) } : {}),
+    upstream: resolveUpstream(file.upstream ?? {}, baseDir),
     ...(file.health ? { health: file.health } : {}),
-    deprecations,
+    deprecations: [],
   };
 }
 
-function resolveUpstream(upstream: UpstreamOptions, baseDir: string): UpstreamOptions {
-  const tls = upstream.tls;
-  if (!tls) return upstream;
+/** File paths in a sender's options (the MQTT sender's TLS files) are relative to the config file. */
+function resolveUpstream(upstream: UpstreamConfig, baseDir: string): UpstreamConfig {
+  const tls = upstream.mqtt?.tls;
+  if (!upstream.mqtt || !tls) return upstream;
   const at = (f: string | undefined) => (f === undefined ? undefined : resolve(baseDir, f));
-  return { ...upstream, tls: { ...tls, ca: at(tls.ca), cert: at(tls.cert), key: at(tls.key) } };
+  return { ...upstream, mqtt: { ...upstream.mqtt, tls: { ...tls, ca: at(tls.ca), cert: at(tls.cert), key: at(tls.key) } } };
 }
 
 export function loadConfig(path: string): GatewayConfig {
@@ -95,6 +95,7 @@ export function loadConfig(path: string): GatewayConfig {
   } catch (err) {
     throw new ConfigError(`cannot read gateway config ${path}: ${(err as Error).message}`);
   }
-  if (!validate(json)) throw new ConfigError(`${path}: ${describeErrors(validate.errors)}`);
-  return resolveConfig(json, dirname(resolve(path)));
+  const upgraded = upgradeLegacyConfig(json);
+  if (!validate(upgraded.json)) throw new ConfigError(`${path}: ${describeErrors(validate.errors)}`);
+  return { ...resolveConfig(upgraded.json, dirname(resolve(path))), deprecations: upgraded.deprecations };
 }

@@ -22,7 +22,9 @@ import type { Registry } from "./registry/registry.js";
 import { registerSecurityMetrics } from "./security/metrics.js";
 import { closing, periodic, ServiceRunner, type Service } from "./service.js";
 import { Store } from "./store/store.js";
-import { UpstreamBridge } from "./upstream/bridge.js";
+import type { OutboxConsumer } from "./upstream/consumer.js";
+import { MqttSender } from "./upstream/mqtt-sender.js";
+import { createSenders } from "./upstream/senders.js";
 
 const HOUSEKEEPING_MS = 60_000;
 const HEALTH_TICK_MS = 5_000;
@@ -39,7 +41,7 @@ export class Gateway implements FrameSink {
   readonly outlet: Outlet;
   readonly metrics = new GatewayMetrics();
   readonly health: DeviceHealth;
-  readonly senders: UpstreamBridge[];
+  readonly senders: OutboxConsumer[];
   readonly commands: Commands;
   readonly http: HttpService;
   /** in start order; they stop in reverse */
@@ -79,9 +81,9 @@ export class Gateway implements FrameSink {
     this.pipeline.on("ack", (req) => answerUplink(req, this.commands, this.links, log));
     this.pipeline.on("accepted", (a) => this.accepted(a));
     this.pipeline.on("rejected", (r) => this.rejected(r));
-    this.senders = config.upstream ? [new UpstreamBridge(config.upstream, store, log)] : [];
+    this.senders = createSenders(config.upstream, store, log);
     for (const sender of this.senders) this.outlet.onQueued(() => sender.notify());
-    const upstream = this.senders[0];
+    const upstream = this.senders.find((s): s is MqttSender => s instanceof MqttSender);
     this.metrics.setCollectors({
       storeDepth: () => store.usedBytes(),
       outboxDepth: () => store.outboxDepth(),
@@ -97,7 +99,7 @@ export class Gateway implements FrameSink {
         // a store that cannot commit says why; one that cannot answer throws, which is a 503 too
         store: () => store.health(),
         ports: () => this.links.states(),
-        upstream: () => upstream?.stats() ?? "not configured",
+        upstream: () => (this.senders.length ? Object.fromEntries(this.senders.map((s) => [s.name, s.stats()])) : "not configured"),
       },
     });
     this.services = [

@@ -91,6 +91,46 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "the outbox as one message log read through per-sender cursors; a reading's message refers to its history row",
+    sql: `
+      -- everything offered upstream, in order: a reading's row refers to it (reading_id) instead of
+      -- copying it, other messages carry topic and payload; AUTOINCREMENT: ids are never reused
+      CREATE TABLE messages (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        reading_id INTEGER,
+        topic      TEXT,
+        payload    TEXT,
+        alarm      INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- what an older outbox still held goes on as messages with their own copy, same ids
+      INSERT INTO messages (id, topic, payload, alarm, created_at) SELECT id, topic, payload, alarm, created_at FROM outbox;
+      DROP TABLE outbox;
+      CREATE INDEX messages_alarm_age ON messages (alarm, created_at);
+      CREATE INDEX messages_reading ON messages (reading_id) WHERE reading_id IS NOT NULL;
+
+      -- each upstream sender's durable position: it has settled every message up to it
+      CREATE TABLE outbox_cursors (
+        consumer TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- history retention deleting a reading still waiting upstream: an alarm keeps a copy of its
+      -- own (alarms outlive the history), a routine message goes and is counted as dropped
+      CREATE TRIGGER readings_retired AFTER DELETE ON readings
+      WHEN EXISTS (SELECT 1 FROM messages WHERE reading_id = old.id)
+      BEGIN
+        UPDATE messages SET topic = old.topic, payload = old.payload, reading_id = NULL
+         WHERE reading_id = old.id AND alarm = 1;
+        INSERT INTO meta (key, value)
+          SELECT 'outbox_dropped', count(*) FROM messages WHERE reading_id = old.id AND alarm = 0
+          ON CONFLICT (key) DO UPDATE SET value = value + excluded.value;
+        DELETE FROM messages WHERE reading_id = old.id;
+      END;
+    `,
+  },
 ];
 
 export class SchemaError extends Error {

@@ -1,4 +1,6 @@
 import type { Database, Statement } from "better-sqlite3";
+import { COUNTER_KEYS, counterBumper, type CounterKey } from "./counters.js";
+import type { Outbox } from "./outbox.js";
 
 const DAY_MS = 86_400_000;
 
@@ -47,17 +49,11 @@ export interface SweepResult {
   outboxDropped: number;
   /** alarms dropped by the (much longer) alarm age limit; included in outboxDropped */
   outboxAlarmsDropped: number;
-  /** alarms still queued that a plain FIFO bound would have dropped: older than the routine age limit or than a routine row dropped by the row bound */
+  /** alarms still queued that a plain FIFO bound would have dropped: older than the routine age limit or than a routine message dropped by the row bound since the last sweep */
   outboxAlarmsKept: number;
   /** finished commands (applied, rejected, expired) older than the history age limit, deleted */
   commandsPruned: number;
 }
-
-export const COUNTER_KEYS = {
-  historyDropped: "history_dropped",
-  outboxDropped: "outbox_dropped",
-  outboxAlarmsDropped: "outbox_alarms_dropped",
-} as const;
 
 /** The retention sweep; see README.md in this folder for the policy. */
 export class Retention {
@@ -65,18 +61,16 @@ export class Retention {
   private readonly historyOldest: Statement<[number]>;
   private readonly historySpan: Statement<[], { lo: number | null; hi: number | null }>;
   private readonly outboxOlderThan: Statement<[number, number, number]>;
-  private readonly outboxCount: Statement<[], number>;
-  private readonly outboxRoutineIds: Statement<[number], number>;
-  private readonly outboxRoutineUpTo: Statement<[number]>;
   private readonly outboxAlarmsBehind: Statement<[number, number], number>;
-  private readonly bump: Statement<[string, number]>;
+  private readonly bump: ReturnType<typeof counterBumper>;
   private readonly commandsFinishedBefore: Statement<[number]>;
   private readonly usedBytesStmt: Statement<[], number>;
-  private readonly deleteCounted: (stmt: Statement<unknown[]>, params: unknown[], counters: readonly string[]) => number;
+  private readonly deleteCounted: (stmt: Statement<unknown[]>, params: unknown[], counters: readonly CounterKey[]) => number;
 
   constructor(
     db: Database,
     private readonly limits: Limits,
+    private readonly outbox: Outbox,
   ) {
     this.historyOlderThan = db.prepare(
       "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE received_at < ? ORDER BY received_at LIMIT ?)",
@@ -84,17 +78,12 @@ export class Retention {
     this.historyOldest = db.prepare("DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)");
     this.historySpan = db.prepare("SELECT min(id) AS lo, max(id) AS hi FROM readings");
     this.outboxOlderThan = db.prepare(
-      "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE alarm = ? AND created_at < ? LIMIT ?)",
+      "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE alarm = ? AND created_at < ? LIMIT ?)",
     );
-    this.outboxCount = db.prepare<[], number>("SELECT count(*) FROM outbox").pluck();
-    this.outboxRoutineIds = db.prepare<[number], number>("SELECT id FROM outbox WHERE alarm = 0 ORDER BY id LIMIT ?").pluck();
-    this.outboxRoutineUpTo = db.prepare("DELETE FROM outbox WHERE alarm = 0 AND id <= ?");
     this.outboxAlarmsBehind = db
-      .prepare<[number, number], number>("SELECT count(*) FROM outbox WHERE alarm = 1 AND (created_at < ? OR id <= ?)")
+      .prepare<[number, number], number>("SELECT count(*) FROM messages WHERE alarm = 1 AND (created_at < ? OR id <= ?)")
       .pluck();
-    this.bump = db.prepare(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
-    );
+    this.bump = counterBumper(db);
     this.commandsFinishedBefore = db.prepare(
       "DELETE FROM commands WHERE state IN ('applied', 'rejected', 'expired') AND updated_at < ?",
     );
@@ -104,9 +93,9 @@ export class Retention {
       )
       .pluck();
     // one delete and its counters in one transaction, so the counts stay exact across a crash
-    this.deleteCounted = db.transaction((stmt: Statement<unknown[]>, params: unknown[], counters: readonly string[]) => {
+    this.deleteCounted = db.transaction((stmt: Statement<unknown[]>, params: unknown[], counters: readonly CounterKey[]) => {
       const { changes } = stmt.run(...params);
-      if (changes > 0) for (const c of counters) this.bump.run(c, changes);
+      for (const c of counters) this.bump(c, changes);
       return changes;
     });
   }
@@ -115,14 +104,17 @@ export class Retention {
     const routineCutoff = now - this.limits.outboxMaxAgeMs;
     const outboxAlarmsDropped = this.outboxByAge(1, now - this.limits.outboxAlarmMaxAgeMs);
     const routineByAge = this.outboxByAge(0, routineCutoff);
-    const byRows = this.outboxByRows();
+    // the row bound holds at every append; here it catches a bound lowered since the last run
+    const byRows = this.outbox.transaction(() => this.outbox.bound());
     // last: the size bound is measured over the whole file, so the outbox is trimmed first
     const historyDropped = this.historyByAge(now) + this.historyBySize();
+    // deleted history takes its routine messages along (a trigger, see migrations.ts)
+    this.outbox.recount();
     return {
       historyDropped,
-      outboxDropped: outboxAlarmsDropped + routineByAge + byRows.dropped,
+      outboxDropped: outboxAlarmsDropped + routineByAge + byRows,
       outboxAlarmsDropped,
-      outboxAlarmsKept: this.outboxAlarmsBehind.get(routineCutoff, byRows.lastId) ?? 0,
+      outboxAlarmsKept: this.outboxAlarmsBehind.get(routineCutoff, this.outbox.takeLastDropped()) ?? 0,
       // a command's outcome is history too, kept as long as the readings
       commandsPruned: this.commandsFinishedBefore.run(now - this.limits.historyMaxAgeMs).changes,
     };
@@ -164,23 +156,6 @@ export class Retention {
       ? [COUNTER_KEYS.outboxDropped, COUNTER_KEYS.outboxAlarmsDropped]
       : [COUNTER_KEYS.outboxDropped];
     return this.repeat((n) => this.deleteCounted(this.outboxOlderThan, [alarm, cutoff, n], counters));
-  }
-
-  /** Routine items only, oldest first: alarms are never dropped to make room. */
-  private outboxByRows(): { dropped: number; lastId: number } {
-    let dropped = 0;
-    let lastId = 0;
-    for (;;) {
-      const excess = (this.outboxCount.get() ?? 0) - this.limits.outboxMaxRows;
-      const n = Math.min(excess, CHUNK, SWEEP_BUDGET - dropped);
-      if (n <= 0) break;
-      const ids = this.outboxRoutineIds.all(n);
-      const last = ids[ids.length - 1];
-      if (last === undefined) break;
-      lastId = last;
-      dropped += this.deleteCounted(this.outboxRoutineUpTo, [last], [COUNTER_KEYS.outboxDropped]);
-    }
-    return { dropped, lastId };
   }
 
   /** Runs a chunked delete until a chunk comes back short or the sweep's budget is spent. */

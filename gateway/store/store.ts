@@ -1,8 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Database as Db, type Statement } from "better-sqlite3";
+import { COUNTER_KEYS } from "./counters.js";
 import { migrate } from "./migrations.js";
-import { COUNTER_KEYS, resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
+import { Outbox, type OutboxCursor, type OutboxDepth, type OutboxEntry, type OutboxItem } from "./outbox.js";
+import { resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
+
+export type { OutboxCursor, OutboxDepth, OutboxEntry, OutboxItem } from "./outbox.js";
 
 /** One accepted, normalized reading as the pipeline hands it over. */
 export interface ReadingRecord {
@@ -36,14 +40,6 @@ export interface ReplayWindowRow {
 export interface CommitResult {
   /** per reading, in batch order: false = (device, boot, seq) already stored */
   inserted: boolean[];
-}
-
-export interface OutboxItem {
-  id: number;
-  topic: string;
-  payload: string;
-  alarm: boolean;
-  createdAt: number;
 }
 
 export type CommandState = "queued" | "delivered" | "applied" | "rejected" | "expired";
@@ -119,14 +115,6 @@ interface WindowRow {
   seen: Buffer;
 }
 
-interface OutboxRow {
-  id: number;
-  topic: string;
-  payload: string;
-  alarm: number;
-  created_at: number;
-}
-
 interface CommandRow {
   id: number;
   device_id: number;
@@ -143,24 +131,25 @@ interface CommandRow {
  * better-sqlite3 is) and every write is one transaction, committed when the method returns.
  */
 export class Store {
+  private readonly outbox: Outbox;
   private readonly retention: Retention;
   private readonly historyStatements = new Map<string, Statement<[HistoryParams], ReadingRow>>();
   private readonly s: ReturnType<typeof prepare>;
   private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[]) => CommitResult;
-  private readonly ackTx: (ids: number[]) => void;
   private readonly expireTx: (now: number) => StoredCommand[];
   private failing: { error: string; since: number; commits: number } | undefined;
 
   private constructor(private readonly db: Db, opts: StoreOptions) {
     this.s = prepare(db);
-    this.retention = new Retention(db, resolveLimits(opts));
-    this.commitTx = db.transaction((batch: ReadingRecord[], windows: ReplayWindowRow[]) => {
+    const limits = resolveLimits(opts);
+    this.outbox = new Outbox(db, limits.outboxMaxRows);
+    this.retention = new Retention(db, limits, this.outbox);
+    this.commitTx = (batch, windows) => this.outbox.transaction(() => {
       const inserted = batch.map((r) => this.insertReading(r));
       for (const w of windows) this.upsertWindow(w);
+      // the outbox bound holds at every commit, not only at the next sweep
+      this.outbox.bound();
       return { inserted };
-    });
-    this.ackTx = db.transaction((ids: number[]) => {
-      for (const id of ids) this.s.outboxDelete.run(id);
     });
     this.expireTx = db.transaction((now: number) =>
       this.s.commandsExpire.all(now, now).map(toCommand).sort((a, b) => a.id - b.id),
@@ -191,7 +180,8 @@ export class Store {
 
   /**
    * One transaction: stores the readings (a (device, boot, seq) already stored is skipped and
-   * reported false), queues each new one for upstream, and saves the replay windows given.
+   * reported false), offers each new one upstream (a message in the outbox that refers to it, the
+   * outbox bound applied), and saves the replay windows given.
    * Acknowledge the frames to the devices only after this returns.
    */
   commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = []): CommitResult {
@@ -236,30 +226,36 @@ export class Store {
       .map(toReading);
   }
 
-  /** Puts a message that is not a reading (a command result, a status) in line for upstream. */
-  outboxEnqueue(item: Omit<OutboxItem, "id">): number {
-    return Number(this.s.outboxInsert.run(item.topic, item.payload, item.alarm ? 1 : 0, item.createdAt).lastInsertRowid);
+  /** Puts a message that is not a reading (a command result, a health alarm or status) in line for upstream, within the bound. */
+  outboxEnqueue(entry: OutboxEntry): number {
+    return this.outbox.append(entry);
   }
 
-  /** The oldest items, in the order they must go upstream. */
+  /** The messages held, oldest first: what the slowest upstream sender has still to send. */
   outboxPeek(limit: number): OutboxItem[] {
-    return this.s.outboxPeek.all(limit).map((r) => ({
-      id: r.id,
-      topic: r.topic,
-      payload: r.payload,
-      alarm: r.alarm === 1,
-      createdAt: r.created_at,
-    }));
+    return this.outbox.read(0, limit);
   }
 
-  /** Removes items the upstream broker has acknowledged; unknown ids are ignored. */
-  outboxAck(ids: number[]): void {
-    this.ackTx(ids);
+  /**
+   * Declares the upstream senders by name: a new one starts at the oldest message held; one no
+   * longer named has its position forgotten, so it stops holding messages back.
+   */
+  outboxConsumers(names: readonly string[]): { added: string[]; removed: string[] } {
+    return this.outbox.consumers(names);
   }
 
-  outboxDepth(): { rows: number; alarms: number; oldestMs: number | null } {
-    const d = this.s.outboxDepth.get();
-    return { rows: d?.rows ?? 0, alarms: d?.alarms ?? 0, oldestMs: d?.oldest ?? null };
+  /** One sender's durable position (declare it with `outboxConsumers` first, or it holds nothing back). */
+  outboxCursor(consumer: string): OutboxCursor {
+    return this.outbox.cursor(consumer);
+  }
+
+  /** Messages a sender has still to send. */
+  outboxLag(consumer: string): number {
+    return this.outbox.lag(consumer);
+  }
+
+  outboxDepth(): OutboxDepth {
+    return this.outbox.depth();
   }
 
   /** The retention sweep; call at start and then periodically (every minute is plenty). */
@@ -340,11 +336,11 @@ export class Store {
 
   private insertReading(r: ReadingRecord): boolean {
     const alarm = r.alarm ? 1 : 0;
-    const { changes } = this.s.readingInsert.run(
+    const { changes, lastInsertRowid } = this.s.readingInsert.run(
       r.deviceId, r.boot, r.seq, r.type, r.kind, r.topic, r.payload, r.observedAt, r.receivedAt, alarm,
     );
     if (changes === 0) return false;
-    this.s.outboxInsert.run(r.topic, r.payload, alarm, r.receivedAt);
+    this.outbox.appendReading(Number(lastInsertRowid), r.alarm, r.receivedAt);
     return true;
   }
 
@@ -390,16 +386,6 @@ function prepare(db: Db) {
        ON CONFLICT (device_id) DO UPDATE SET boot = excluded.boot, top = excluded.top, seen = excluded.seen`,
     ),
     windowsAll: db.prepare<[], WindowRow>("SELECT device_id, boot, top, seen FROM replay_windows ORDER BY device_id"),
-    outboxInsert: db.prepare<[string, string, number, number]>(
-      "INSERT INTO outbox (topic, payload, alarm, created_at) VALUES (?, ?, ?, ?)",
-    ),
-    outboxPeek: db.prepare<[number], OutboxRow>("SELECT id, topic, payload, alarm, created_at FROM outbox ORDER BY id LIMIT ?"),
-    outboxDelete: db.prepare<[number]>("DELETE FROM outbox WHERE id = ?"),
-    outboxDepth: db.prepare<[], { rows: number; alarms: number; oldest: number | null }>(
-      `SELECT (SELECT count(*) FROM outbox) AS rows,
-              (SELECT count(*) FROM outbox WHERE alarm = 1) AS alarms,
-              (SELECT created_at FROM outbox ORDER BY id LIMIT 1) AS oldest`,
-    ),
     metaGet: db.prepare<[string], number>("SELECT value FROM meta WHERE key = ?").pluck(),
     commandInsert: db.prepare<[number, string, number, number, number]>(
       `INSERT INTO commands (device_id, command, state, created_at, expires_at, updated_at)

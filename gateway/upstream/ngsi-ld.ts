@@ -1,5 +1,7 @@
 import type { Logger } from "../log.js";
-import type { OutboxItem } from "../store/store.js";
+import type { OutboxCursor, OutboxItem } from "../store/outbox.js";
+
+export type { OutboxCursor } from "../store/outbox.js";
 import { DEFAULT_CONTEXT, EntityError, toNgsiLdEntity, type NgsiLdEntity } from "./ngsi-ld-entity.js";
 
 export interface NgsiLdOptions {
@@ -23,16 +25,6 @@ export interface NgsiLdOptions {
   retryMaxMs?: number;
   /** fallback poll of the outbox when no notify() comes */
   pollMs?: number;
-}
-
-/** The sender's own position in the outbox: rows after it are still to deliver. */
-export interface OutboxCursor {
-  /** up to `limit` rows with an id above `after`, in id order */
-  read(after: number, limit: number): OutboxItem[];
-  /** every row up to `id` is settled (delivered, or refused by the broker); kept across restarts */
-  commit(id: number): void;
-  /** the committed position, read once at start */
-  position(): number;
 }
 
 export interface NgsiLdStats {

@@ -45,7 +45,8 @@ describe("schema migrations", () => {
     inspect(file, (db) => {
       expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-      expect(tables(db)).toEqual(expect.arrayContaining(["commands", "meta", "outbox", "readings", "replay_windows"]));
+      expect(tables(db)).toEqual(expect.arrayContaining(["commands", "messages", "meta", "outbox_cursors", "readings", "replay_windows"]));
+      expect(tables(db)).not.toContain("outbox");
     });
   });
 
@@ -75,7 +76,7 @@ describe("schema migrations", () => {
     const store = openStore({ file });
     inspect(file, (db) => expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length));
     expect(store.history().map((r) => [r.deviceId, r.seq])).toEqual([[7, 1]]);
-    // the version-2 tables work on the upgraded file
+    // the later tables work on the upgraded file
     expect(store.commit([reading(7, 2)], []).inserted).toEqual([true]);
     expect(store.outboxDepth().rows).toBe(1);
     expect(store.commandEnqueue({ deviceId: 7, command: "{}", createdAt: T0, expiresAt: T0 + MINUTE })).toBe(1);
@@ -234,8 +235,9 @@ describe("history queries", () => {
 });
 
 describe("outbox", () => {
-  it("hands items out oldest first and forgets only what is acked", () => {
+  it("hands messages out oldest first through a sender's cursor and forgets only what it has passed", () => {
     const store = openStore();
+    store.outboxConsumers(["mqtt"]);
     store.commit([reading(1, 1), reading(2, 1, { kind: "alarm" })], []);
     const resultId = store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/command/result", payload: '{"state":"applied"}', alarm: false, createdAt: T0 + DAY });
     store.commit([reading(1, 2)], []);
@@ -245,49 +247,149 @@ describe("outbox", () => {
       "pantau/v1/smg-01/1/traffic", "pantau/v1/smg-01/2/alarm", "pantau/v1/smg-01/1/command/result", "pantau/v1/smg-01/1/traffic",
     ]);
     expect(all.map((o) => o.id)).toEqual([...all.map((o) => o.id)].sort((a, b) => a - b));
+    expect(all[0]).toMatchObject({ alarm: false, payload: reading(1, 1).payload, createdAt: reading(1, 1).receivedAt });
     expect(all[1]).toMatchObject({ alarm: true, createdAt: reading(2, 1).receivedAt });
     expect(all[2]!.id).toBe(resultId);
     expect(store.outboxDepth()).toEqual({ rows: 4, alarms: 1, oldestMs: reading(1, 1).receivedAt });
 
-    expect(store.outboxPeek(2)).toEqual(all.slice(0, 2));
-    store.outboxAck([all[0]!.id, all[1]!.id, 999_999]);
+    const cursor = store.outboxCursor("mqtt");
+    expect(cursor.position()).toBe(0);
+    expect(cursor.read(0, 2)).toEqual(all.slice(0, 2));
+    expect(cursor.read(all[1]!.id, 10)).toEqual(all.slice(2));
+    cursor.commit(all[1]!.id);
+    expect(cursor.position()).toBe(all[1]!.id);
     expect(store.outboxPeek(10)).toEqual(all.slice(2));
     expect(store.outboxDepth()).toEqual({ rows: 2, alarms: 0, oldestMs: T0 + DAY });
+    expect(store.outboxLag("mqtt")).toBe(2);
+    // a late, lower commit never moves a cursor back
+    cursor.commit(all[0]!.id);
+    expect(cursor.position()).toBe(all[1]!.id);
   });
 
-  it("never reuses an id, so a late ack cannot remove a newer item", () => {
+  it("never reuses an id, so a cursor never skips a newer message", () => {
     const store = openStore();
+    store.outboxConsumers(["mqtt"]);
     store.commit([reading(1, 1), reading(1, 2)], []);
     const first = store.outboxPeek(10).map((o) => o.id);
-    store.outboxAck(first);
+    store.outboxCursor("mqtt").commit(Math.max(...first));
     expect(store.outboxDepth()).toEqual({ rows: 0, alarms: 0, oldestMs: null });
     store.commit([reading(1, 3)], []);
     expect(store.outboxPeek(1)[0]!.id).toBeGreaterThan(Math.max(...first));
   });
+
+  it("gives each sender its own cursor: a message leaves once every sender has passed it", () => {
+    const file = tmp.file();
+    const store = openStore({ file });
+    expect(store.outboxConsumers(["mqtt", "ngsi-ld"])).toEqual({ added: ["mqtt", "ngsi-ld"], removed: [] });
+    store.commit([1, 2, 3, 4, 5].map((i) => reading(1, i)), []);
+    const ids = store.outboxPeek(10).map((o) => o.id);
+    const fast = store.outboxCursor("mqtt");
+    const slow = store.outboxCursor("ngsi-ld");
+    fast.commit(ids[4]!);
+    slow.commit(ids[1]!);
+    // the slow sender still has its three; the fast one has nothing left to read
+    expect(fast.read(fast.position(), 10)).toEqual([]);
+    expect(slow.read(slow.position(), 10).map((o) => JSON.parse(o.payload).seq)).toEqual([3, 4, 5]);
+    expect(store.outboxDepth().rows).toBe(3);
+    expect([store.outboxLag("mqtt"), store.outboxLag("ngsi-ld")]).toEqual([0, 3]);
+    closeStore(store);
+
+    // positions survive a restart; a sender no longer configured stops holding messages back
+    const again = openStore({ file });
+    expect(again.outboxCursor("ngsi-ld").position()).toBe(ids[1]);
+    expect(again.outboxConsumers(["mqtt"])).toEqual({ added: [], removed: ["ngsi-ld"] });
+    expect(again.outboxDepth().rows).toBe(0);
+    // a sender configured later starts at the oldest message still held
+    again.commit([reading(1, 6)], []);
+    expect(again.outboxConsumers(["mqtt", "ngsi-ld"]).added).toEqual(["ngsi-ld"]);
+    const late = again.outboxCursor("ngsi-ld");
+    expect(late.read(late.position(), 10).map((o) => JSON.parse(o.payload).seq)).toEqual([6]);
+  });
+
+  it("keeps a reading's payload once: its message refers to the history row", () => {
+    const file = tmp.file();
+    const store = openStore({ file });
+    store.commit([reading(1, 1), reading(1, 2, { kind: "alarm" })], []);
+    store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/alarm", payload: '{"alarmType":"deviceOffline"}', alarm: true, createdAt: T0 });
+    inspect(file, (db) => {
+      const rows = db.prepare<[], { reading_id: number | null; payload: string | null }>("SELECT reading_id, payload FROM messages ORDER BY id").all();
+      expect(rows.map((r) => [r.reading_id !== null, r.payload])).toEqual([[true, null], [true, null], [false, '{"alarmType":"deviceOffline"}']]);
+    });
+    expect(store.outboxPeek(10).map((o) => o.payload)).toEqual([reading(1, 1).payload, reading(1, 2).payload, '{"alarmType":"deviceOffline"}']);
+  });
+
+  it("upgrades a version-2 file: what its outbox held goes on, same order, ids and payloads", () => {
+    const file = tmp.file();
+    const v2 = new Database(file);
+    expect(migrate(v2, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
+    const insert = v2.prepare("INSERT INTO outbox (topic, payload, alarm, created_at) VALUES (?, ?, ?, ?)");
+    for (let n = 1; n <= 4; n++) insert.run(`pantau/v1/smg-01/1/${n === 3 ? "alarm" : "traffic"}`, JSON.stringify({ n }), n === 3 ? 1 : 0, T0 + n);
+    v2.prepare("DELETE FROM outbox WHERE id = 1").run(); // already sent upstream
+    const held = v2.prepare("SELECT id, topic, payload, alarm, created_at AS createdAt FROM outbox ORDER BY id").all();
+    v2.close();
+
+    const store = openStore({ file });
+    store.outboxConsumers(["mqtt"]);
+    const cursor = store.outboxCursor("mqtt");
+    expect(cursor.read(cursor.position(), 10)).toEqual(held.map((r) => ({ ...(r as object), alarm: (r as { alarm: number }).alarm === 1 })));
+    store.commit([reading(1, 9)], []);
+    expect(cursor.read(4, 10).map((o) => o.id)).toEqual([5]);
+  });
 });
 
 describe("outbox limits", () => {
-  it("over the row bound drops routine items oldest first, counts them and keeps every alarm", () => {
+  it("holds the row bound at every commit: routine messages go oldest first, counted; every alarm stays", () => {
     const store = openStore({ outbox: { maxRows: 5 } });
     const alarmAt = new Set([2, 7, 15]);
     store.commit(Array.from({ length: 20 }, (_, i) => reading(1, i, { kind: alarmAt.has(i) ? "alarm" : "traffic" })), []);
 
-    expect(store.enforceLimits(T0 + 20 * MINUTE)).toMatchObject({ outboxDropped: 15, outboxAlarmsKept: 3, outboxAlarmsDropped: 0 });
+    // no sweep yet: the commit itself applied the bound
     const left = store.outboxPeek(100);
     expect(left.map((o) => JSON.parse(o.payload).seq)).toEqual([2, 7, 15, 18, 19]);
     expect(left.filter((o) => o.alarm)).toHaveLength(3);
     expect(store.counters().outboxDropped).toBe(15);
-    // within bounds now: a second sweep drops nothing
+    // the sweep has nothing more to drop, and reports the alarms a plain FIFO would have lost
+    expect(store.enforceLimits(T0 + 20 * MINUTE)).toMatchObject({ outboxDropped: 0, outboxAlarmsKept: 3, outboxAlarmsDropped: 0 });
     expect(store.enforceLimits(T0 + 20 * MINUTE)).toMatchObject({ outboxDropped: 0, outboxAlarmsKept: 0 });
     // history is not the outbox: all 20 readings are still on record
     expect(store.history().length).toBe(20);
   });
 
+  it("never holds more than the bound during a burst, whatever the batch sizes and whoever appends", () => {
+    const bound = 100;
+    const store = openStore({ outbox: { maxRows: bound } });
+    let seq = 0;
+    let most = 0;
+    for (const size of [1, 7, 50, 262, 3, 150]) {
+      store.commit(Array.from({ length: size }, () => reading(1, seq++, { kind: seq % 40 === 0 ? "alarm" : "traffic" })), []);
+      most = Math.max(most, store.outboxDepth().rows);
+      store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/command/result", payload: "{}", alarm: false, createdAt: T0 });
+      most = Math.max(most, store.outboxDepth().rows);
+    }
+    expect(seq).toBe(473);
+    expect(most).toBe(bound);
+    expect(store.outboxDepth().rows).toBe(bound);
+    expect(store.counters().outboxDropped).toBe(473 + 6 - bound);
+    // the alarms of the burst are all still there
+    expect(store.outboxDepth().alarms).toBe(Math.floor(473 / 40));
+  });
+
   it("keeps alarms even when they alone exceed the row bound", () => {
     const store = openStore({ outbox: { maxRows: 2 } });
     store.commit([1, 2, 3, 4].map((i) => reading(2, i, { kind: "alarm" })).concat(reading(1, 1)), []);
-    expect(store.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxDropped: 1, outboxAlarmsKept: 4 });
     expect(store.outboxDepth()).toMatchObject({ rows: 4, alarms: 4 });
+    expect(store.counters().outboxDropped).toBe(1);
+    expect(store.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxDropped: 0, outboxAlarmsKept: 4 });
+  });
+
+  it("applies a bound lowered since the last run at the next sweep", () => {
+    const file = tmp.file();
+    const store = openStore({ file });
+    store.commit([1, 2, 3, 4, 5].map((i) => reading(1, i)), []);
+    closeStore(store);
+    const again = openStore({ file, outbox: { maxRows: 2 } });
+    expect(again.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxDropped: 3 });
+    expect(again.outboxPeek(10).map((o) => JSON.parse(o.payload).seq)).toEqual([4, 5]);
   });
 
   it("drops routine items past the age limit, alarms only past the alarm age limit", () => {
@@ -303,6 +405,24 @@ describe("outbox limits", () => {
     expect(store.enforceLimits(now)).toMatchObject({ outboxDropped: 3, outboxAlarmsDropped: 1, outboxAlarmsKept: 1 });
     expect(store.outboxPeek(10).map((o) => JSON.parse(o.payload).seq)).toEqual([3, 5]);
     expect(store.counters()).toMatchObject({ outboxDropped: 3, outboxAlarmsDropped: 1 });
+  });
+
+  it("lets an alarm outlive its history row; a routine message waiting upstream goes with its reading, counted", () => {
+    const now = T0 + 10 * DAY;
+    const store = openStore({ history: { maxAgeDays: 1 }, outbox: { maxAgeDays: 30 } });
+    store.commit([
+      reading(1, 1, { receivedAt: now - 2 * DAY, kind: "alarm", payload: '{"level":"danger"}' }),
+      reading(1, 2, { receivedAt: now - 2 * DAY }),
+      reading(1, 3, { receivedAt: now }),
+    ], []);
+    expect(store.enforceLimits(now)).toMatchObject({ historyDropped: 2 });
+    expect(store.history().map((r) => r.seq)).toEqual([3]);
+    const left = store.outboxPeek(10);
+    expect(left.map((o) => [o.alarm, o.payload])).toEqual([[true, '{"level":"danger"}'], [false, reading(1, 3).payload]]);
+    expect(left[0]!.topic).toBe("pantau/v1/smg-01/1/alarm");
+    expect(store.counters()).toMatchObject({ outboxDropped: 1, historyDropped: 2 });
+    // the held count followed: the bound still measures what is really there
+    expect(store.outboxDepth().rows).toBe(2);
   });
 });
 
@@ -324,11 +444,13 @@ describe("history retention", () => {
   it("drops the oldest readings until the file's used pages fit the size bound", () => {
     const maxBytes = 512 * 1024;
     const store = openStore({ history: { maxBytes } });
+    store.outboxConsumers(["mqtt"]);
+    const cursor = store.outboxCursor("mqtt");
     const pad = "x".repeat(1000);
     let seq = 0;
     while (store.usedBytes() < 3 * maxBytes) {
       store.commit(Array.from({ length: 100 }, () => reading(1, seq++, { payload: JSON.stringify({ seq, pad }) })), []);
-      store.outboxAck(store.outboxPeek(100).map((o) => o.id));
+      cursor.commit(Math.max(...store.outboxPeek(100).map((o) => o.id)));
     }
     const { historyDropped } = store.enforceLimits(T0);
     expect(store.usedBytes()).toBeLessThanOrEqual(maxBytes);

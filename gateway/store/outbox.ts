@@ -1,0 +1,196 @@
+import type { Database, Statement } from "better-sqlite3";
+import { COUNTER_KEYS, counterBumper } from "./counters.js";
+
+/** One message offered upstream, in the order it must go. */
+export interface OutboxItem {
+  id: number;
+  topic: string;
+  payload: string;
+  alarm: boolean;
+  createdAt: number;
+}
+
+/** A message that is not a reading (a command result, a health alarm or status), with its own payload. */
+export type OutboxEntry = Omit<OutboxItem, "id">;
+
+/** One upstream sender's own durable place in the outbox. */
+export interface OutboxCursor {
+  /** up to `limit` messages with an id above `after`, in id order */
+  read(after: number, limit: number): OutboxItem[];
+  /** every message up to `id` is settled (delivered, or refused for good); kept across restarts */
+  commit(id: number): void;
+  /** the committed position, read at start */
+  position(): number;
+}
+
+export interface OutboxDepth {
+  rows: number;
+  alarms: number;
+  oldestMs: number | null;
+}
+
+interface MessageRow {
+  id: number;
+  topic: string;
+  payload: string;
+  alarm: number;
+  created_at: number;
+}
+
+/**
+ * The outbox: one append-only log (`messages`) of everything offered upstream, read by each
+ * upstream sender through its own cursor (`outbox_cursors`). A reading's message refers to its
+ * history row instead of copying the payload; other messages carry their own. A message leaves
+ * once every sender's cursor has passed it. `maxRows` bounds how far the slowest sender (or, with
+ * none, the log itself) may lag, and holds at every append: routine messages go oldest first,
+ * counted; alarms never go for the row bound (see README.md).
+ */
+export class Outbox {
+  /** messages held, kept in step with the table so the bound costs no count per append */
+  private held: number;
+  /** highest routine id the row bound dropped since the last `takeLastDropped()` */
+  private lastDropped = 0;
+  private readonly s: ReturnType<typeof prepare>;
+  private readonly bump: ReturnType<typeof counterBumper>;
+  private readonly commitTx: (consumer: string, id: number) => void;
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxRows: number,
+  ) {
+    this.s = prepare(db);
+    this.bump = counterBumper(db);
+    this.held = this.s.count.get() ?? 0;
+    this.commitTx = db.transaction((consumer: string, id: number) => {
+      this.s.cursorSet.run(consumer, id);
+      this.trimConsumed();
+    });
+  }
+
+  /** Appends a message that is not a reading; one transaction with the bound. */
+  append(entry: OutboxEntry): number {
+    return this.transaction(() => {
+      const id = Number(this.s.insertOwn.run(entry.topic, entry.payload, entry.alarm ? 1 : 0, entry.createdAt).lastInsertRowid);
+      this.held++;
+      this.bound();
+      return id;
+    });
+  }
+
+  /** Appends a reading's message, inside the caller's transaction (the reading's commit); call `bound()` after the batch. */
+  appendReading(readingId: number, alarm: boolean, createdAt: number): void {
+    this.s.insertReading.run(readingId, alarm ? 1 : 0, createdAt);
+    this.held++;
+  }
+
+  /**
+   * Drops routine messages, oldest first and counted, until the log holds at most `maxRows`
+   * (alarms alone may exceed it). Runs inside the caller's transaction.
+   */
+  bound(): number {
+    const excess = this.held - this.maxRows;
+    if (excess <= 0) return 0;
+    const ids = this.s.routineOldest.all(excess);
+    const last = ids[ids.length - 1];
+    if (last === undefined) return 0;
+    const { changes } = this.s.routineUpTo.run(last);
+    this.held -= changes;
+    this.lastDropped = Math.max(this.lastDropped, last);
+    this.bump(COUNTER_KEYS.outboxDropped, changes);
+    return changes;
+  }
+
+  /** Names the senders that read the outbox: a new one starts at the oldest message held, one no longer named stops holding messages back. */
+  consumers(names: readonly string[]): { added: string[]; removed: string[] } {
+    return this.transaction(() => {
+      const known = new Set(this.s.cursorNames.all());
+      const added = names.filter((n) => !known.has(n));
+      const removed = [...known].filter((n) => !names.includes(n));
+      for (const name of added) this.s.cursorSet.run(name, 0);
+      for (const name of removed) this.s.cursorDelete.run(name);
+      this.trimConsumed();
+      return { added, removed };
+    });
+  }
+
+  cursor(consumer: string): OutboxCursor {
+    return {
+      read: (after, limit) => this.read(after, limit),
+      commit: (id) => this.commitTx(consumer, id),
+      position: () => this.s.cursorGet.get(consumer) ?? 0,
+    };
+  }
+
+  /** Messages after `after`, oldest first, each with its payload (a reading's from its history row). */
+  read(after: number, limit: number): OutboxItem[] {
+    return this.s.read.all(after, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, alarm: r.alarm === 1, createdAt: r.created_at }));
+  }
+
+  /** How many messages a sender has still to send. */
+  lag(consumer: string): number {
+    return this.s.countAfter.get(this.s.cursorGet.get(consumer) ?? 0) ?? 0;
+  }
+
+  depth(): OutboxDepth {
+    const d = this.s.depth.get();
+    return { rows: d?.rows ?? 0, alarms: d?.alarms ?? 0, oldestMs: d?.oldest ?? null };
+  }
+
+  /** After deletes this class did not make (the retention sweep): counts the log again. */
+  recount(): void {
+    this.held = this.s.count.get() ?? 0;
+  }
+
+  takeLastDropped(): number {
+    const last = this.lastDropped;
+    this.lastDropped = 0;
+    return last;
+  }
+
+  /** Runs `work` in a transaction, or in the caller's when one is open; the held count follows a rollback. */
+  transaction<T>(work: () => T): T {
+    const held = this.held;
+    try {
+      return this.db.inTransaction ? work() : this.db.transaction(work)();
+    } catch (err) {
+      this.held = held;
+      throw err;
+    }
+  }
+
+  /** Messages every sender has passed are gone from the log (their readings stay in the history). */
+  private trimConsumed(): void {
+    const slowest = this.s.cursorMin.get();
+    if (slowest === null || slowest === undefined) return;
+    this.held -= this.s.deleteUpTo.run(slowest).changes;
+  }
+}
+
+function prepare(db: Database) {
+  return {
+    insertOwn: db.prepare<[string, string, number, number]>("INSERT INTO messages (topic, payload, alarm, created_at) VALUES (?, ?, ?, ?)"),
+    insertReading: db.prepare<[number, number, number]>("INSERT INTO messages (reading_id, alarm, created_at) VALUES (?, ?, ?)"),
+    read: db.prepare<[number, number], MessageRow>(
+      `SELECT m.id, coalesce(m.topic, r.topic) AS topic, coalesce(m.payload, r.payload) AS payload, m.alarm, m.created_at
+       FROM messages m LEFT JOIN readings r ON r.id = m.reading_id
+       WHERE m.id > ? ORDER BY m.id LIMIT ?`,
+    ),
+    count: db.prepare<[], number>("SELECT count(*) FROM messages").pluck(),
+    countAfter: db.prepare<[number], number>("SELECT count(*) FROM messages WHERE id > ?").pluck(),
+    routineOldest: db.prepare<[number], number>("SELECT id FROM messages WHERE alarm = 0 ORDER BY id LIMIT ?").pluck(),
+    routineUpTo: db.prepare<[number]>("DELETE FROM messages WHERE alarm = 0 AND id <= ?"),
+    deleteUpTo: db.prepare<[number]>("DELETE FROM messages WHERE id <= ?"),
+    depth: db.prepare<[], { rows: number; alarms: number; oldest: number | null }>(
+      `SELECT (SELECT count(*) FROM messages) AS rows,
+              (SELECT count(*) FROM messages WHERE alarm = 1) AS alarms,
+              (SELECT created_at FROM messages ORDER BY id LIMIT 1) AS oldest`,
+    ),
+    cursorGet: db.prepare<[string], number>("SELECT position FROM outbox_cursors WHERE consumer = ?").pluck(),
+    cursorSet: db.prepare<[string, number]>(
+      "INSERT INTO outbox_cursors (consumer, position) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET position = max(position, excluded.position)",
+    ),
+    cursorDelete: db.prepare<[string]>("DELETE FROM outbox_cursors WHERE consumer = ?"),
+    cursorNames: db.prepare<[], string>("SELECT consumer FROM outbox_cursors").pluck(),
+    cursorMin: db.prepare<[], number | null>("SELECT min(position) FROM outbox_cursors").pluck(),
+  };
+}
