@@ -42,7 +42,7 @@ describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
     writeFileSync(config, JSON.stringify({
       registry: "fleet.json", dataDir: join(dir, "data"), serial: [{ path: pty.gateway }],
       mqtt: { port: await freePort() }, http: { port: 0 }, logLevel: "info",
-      upstream: { url: `mqtt://127.0.0.1:${upstream.port}`, clientId: "kill-test-gateway" },
+      upstream: { mqtt: { url: `mqtt://127.0.0.1:${upstream.port}`, clientId: "kill-test-gateway" } },
     }));
     const start = async () => {
       cli = startCli(["gateway", "--config", config]);

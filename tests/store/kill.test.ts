@@ -76,7 +76,9 @@ describe("store under kill -9", () => {
       const raw = new Database(file);
       expect(raw.pragma("integrity_check", { simple: true })).toBe("ok");
       const seqs = raw.prepare<[], number>("SELECT seq FROM readings ORDER BY seq").pluck().all();
-      const queued = raw.prepare<[], string>("SELECT payload FROM outbox ORDER BY id").pluck().all();
+      const queued = raw.prepare<[], string>(
+        "SELECT coalesce(m.payload, r.payload) FROM messages m LEFT JOIN readings r ON r.id = m.reading_id ORDER BY m.id",
+      ).pluck().all();
       raw.close();
 
       // everything acked is there; a batch committed but not yet acked may be too, never a partial one

@@ -41,13 +41,10 @@ function message(n: number): { topic: string; payload: Record<string, unknown> }
   return { topic: topicFor(device.site, device.id, out.kind), payload: out.payload };
 }
 
-/** Today's store has one consumer that removes what it has sent: the cursor is the oldest row left. */
+/** The sender's own cursor in the store's outbox. */
 function cursorOver(store: Store): OutboxCursor {
-  return {
-    read: (after, limit) => store.outboxPeek(limit + 1000).filter((r) => r.id > after).slice(0, limit),
-    commit: (id) => store.outboxAck(store.outboxPeek(100_000).filter((r) => r.id <= id).map((r) => r.id)),
-    position: () => 0,
-  };
+  store.outboxConsumers(["ngsi-ld"]);
+  return store.outboxCursor("ngsi-ld");
 }
 
 function recordingLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {

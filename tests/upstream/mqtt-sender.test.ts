@@ -2,11 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import mqtt, { type IClientOptions } from "mqtt";
+import mqtt from "mqtt";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../gateway/log.js";
-import { Store, type OutboxItem } from "../../gateway/store/store.js";
-import { UpstreamBridge, type OutboxSource } from "../../gateway/upstream/bridge.js";
+import { Store, type OutboxCursor, type OutboxItem } from "../../gateway/store/store.js";
+import { MqttSender } from "../../gateway/upstream/mqtt-sender.js";
+import { commandCenter, type Delivery } from "./command-center.js";
 import { waitFor } from "../support/mqtt.js";
 import { TcpGate } from "./gate.js";
 import { freePort, Mosquitto } from "../support/mosquitto.js";
@@ -23,40 +24,44 @@ function kindOf(n: number): string {
   return "traffic";
 }
 
-/** An outbox under test, wrapped to record the acks the bridge makes. */
+/** An outbox under test, its cursor wrapped to record where the sender moves it. */
 interface Fixture {
-  outbox: OutboxSource;
-  acked: number[];
+  cursor: OutboxCursor;
+  /** every position the sender committed, in order */
+  commits: number[];
   add(n: number): void;
   depth(): number;
   close(): void;
 }
 
-function recording(source: OutboxSource, acked: number[]): OutboxSource {
+function recording(cursor: OutboxCursor, commits: number[]): OutboxCursor {
   return {
-    outboxPeek: (limit) => source.outboxPeek(limit),
-    outboxAck: (ids) => {
-      acked.push(...ids);
-      source.outboxAck(ids);
+    read: (after, limit) => cursor.read(after, limit),
+    commit: (id) => {
+      commits.push(id);
+      cursor.commit(id);
     },
+    position: () => cursor.position(),
   };
 }
 
-/** The smallest outbox the bridge can drain: an array, oldest first. */
+/** The smallest outbox a sender can drain: an array, oldest first, and one position. */
 function memoryFixture(): Fixture {
   let rows: OutboxItem[] = [];
+  let position = 0;
   let nextId = 1;
-  const acked: number[] = [];
-  const source: OutboxSource = {
-    outboxPeek: (limit) => rows.slice(0, limit),
-    outboxAck: (ids) => {
-      const done = new Set(ids);
-      rows = rows.filter((r) => !done.has(r.id));
+  const commits: number[] = [];
+  const cursor: OutboxCursor = {
+    read: (after, limit) => rows.filter((r) => r.id > after).slice(0, limit),
+    commit: (id) => {
+      position = Math.max(position, id);
+      rows = rows.filter((r) => r.id > position);
     },
+    position: () => position,
   };
   return {
-    outbox: recording(source, acked),
-    acked,
+    cursor: recording(cursor, commits),
+    commits,
     add(n) {
       const kind = kindOf(n);
       rows.push({ id: nextId++, topic: `pantau/v1/smg-pemuda-01/101/${kind}`, payload: JSON.stringify({ id: `urn:test:101:1:${n}`, n }), alarm: kind === "alarm", createdAt: Date.now() });
@@ -66,13 +71,14 @@ function memoryFixture(): Fixture {
   };
 }
 
-/** The real SQLite store: readings committed as the pipeline commits them, each queued for upstream. */
+/** The real SQLite store: readings committed as the pipeline commits them, each offered upstream. */
 function storeFixture(dir: string): Fixture {
   const store = Store.open({ file: join(dir, "gateway.db") });
-  const acked: number[] = [];
+  store.outboxConsumers(["mqtt"]);
+  const commits: number[] = [];
   return {
-    outbox: recording(store, acked),
-    acked,
+    cursor: recording(store.outboxCursor("mqtt"), commits),
+    commits,
     add(n) {
       const kind = kindOf(n);
       const now = Date.now();
@@ -85,25 +91,6 @@ function storeFixture(dir: string): Fixture {
     depth: () => store.outboxDepth().rows,
     close: () => store.close(),
   };
-}
-
-interface Delivery {
-  n: number;
-  topic: string;
-  retain: boolean;
-}
-
-/** The command center: a persistent-session subscriber that mqtt.js resubscribes after a broker restart. */
-async function commandCenter(url: string, opts: IClientOptions = {}) {
-  const client = await mqtt.connectAsync(url, { clientId: `command-center-${process.pid}`, clean: false, reconnectPeriod: 100, ...opts });
-  const got: Delivery[] = [];
-  let subscribedAt = 0;
-  client.on("message", (topic, payload, packet) => got.push({ n: (JSON.parse(payload.toString()) as { n: number }).n, topic, retain: packet.retain }));
-  client.on("packetreceive", (packet) => {
-    if (packet.cmd === "suback") subscribedAt = Date.now();
-  });
-  await client.subscribeAsync("#", { qos: 1 });
-  return { client, got, subscribedAt: () => subscribedAt, unique: () => new Set(got.map((d) => d.n)).size };
 }
 
 let dir: string;
@@ -121,8 +108,8 @@ afterEach(async () => {
 describe.each([
   ["an in-memory outbox", "SIGTERM", () => memoryFixture()],
   ["the SQLite store's outbox", "SIGKILL", () => storeFixture(dir)],
-] as const)("upstream bridge over %s: Mosquitto stopped (%s) mid-stream and restarted", (name, signal, makeFixture) => {
-  it("holds the outbox while the broker is away and drains it in order, nothing lost, without a bridge restart", async () => {
+] as const)("MQTT sender over %s: Mosquitto stopped (%s) mid-stream and restarted", (name, signal, makeFixture) => {
+  it("holds the outbox while the broker is away and drains it in order, nothing lost, without a sender restart", async () => {
     const fx = makeFixture();
     cleanups.push(() => fx.close());
     const port = await freePort();
@@ -135,26 +122,26 @@ describe.each([
     const cc = await commandCenter(`mqtt://127.0.0.1:${port}`);
     cleanups.push(() => cc.client.endAsync(true));
 
-    const bridge = new UpstreamBridge(
+    const sender = new MqttSender(
       { url: `mqtt://127.0.0.1:${gate.port}`, clientId: `pantau-gw-test-${process.pid}`, topicPrefix: "cc", window: WINDOW, reconnectMs: 200, pollMs: 250 },
-      fx.outbox,
+      fx.cursor,
       log,
     );
     const events: string[] = [];
-    bridge.on("connected", () => events.push("connected"));
-    bridge.on("disconnected", () => events.push("disconnected"));
-    bridge.start();
-    cleanups.push(() => bridge.stop());
-    await waitFor("bridge connected", () => bridge.stats().connected);
+    sender.on("connected", () => events.push("connected"));
+    sender.on("disconnected", () => events.push("disconnected"));
+    sender.start();
+    cleanups.push(() => sender.stop());
+    await waitFor("sender connected", () => sender.stats().connected);
 
-    // the gateway commits readings in small batches and notifies the bridge after each
+    // the gateway commits readings in small batches and notifies the sender after each
     let maxInFlight = 0;
     const started = Date.now();
     const producing = (async () => {
       for (let n = 0; n < READINGS; n++) {
         fx.add(n);
-        bridge.notify();
-        maxInFlight = Math.max(maxInFlight, bridge.stats().inFlight);
+        sender.notify();
+        maxInFlight = Math.max(maxInFlight, sender.stats().inFlight);
         if (n % 5 === 4) await sleep(8);
       }
     })();
@@ -163,20 +150,20 @@ describe.each([
     gate.open = false;
     await broker.stop(signal);
     const stoppedAt = Date.now();
-    await waitFor("bridge notices the outage", () => !bridge.stats().connected);
-    const forwardedAtStop = bridge.stats().forwarded;
+    await waitFor("sender notices the outage", () => !sender.stats().connected);
+    const forwardedAtStop = sender.stats().forwarded;
     const receivedAtStop = cc.unique();
     await producing;
     await sleep(1000);
 
     // the outbox held everything not acknowledged; nothing went anywhere meanwhile
     const held = fx.depth();
-    expect(held).toBe(READINGS - fx.acked.length);
+    expect(held).toBe(READINGS - (fx.commits.at(-1) ?? 0));
     expect(held).toBeGreaterThanOrEqual(READINGS - receivedAtStop - WINDOW);
-    expect(bridge.stats().forwarded).toBe(forwardedAtStop);
-    expect(bridge.stats().lastError).toMatch(/closed|ECONNRESET|ECONNREFUSED/);
+    expect(sender.stats().forwarded).toBe(forwardedAtStop);
+    expect(sender.stats().lastError).toMatch(/closed|ECONNRESET|ECONNREFUSED/);
 
-    // same port, fresh broker (no persistence): the command center resubscribes before the path to the bridge opens
+    // same port, fresh broker (no persistence): the command center resubscribes before the path to the sender opens
     const restartedAt = Date.now();
     await broker.start();
     await waitFor("command center resubscribed", () => cc.subscribedAt() > restartedAt);
@@ -199,11 +186,11 @@ describe.each([
     expect(new Set(cc.got.filter((d) => d.topic.endsWith("/alarm")).map((d) => d.n)).size).toBe(READINGS / 25);
     expect(cc.got.every((d) => d.topic.startsWith("cc/pantau/v1/smg-pemuda-01/101/"))).toBe(true);
 
-    // rows left the outbox once each, in id order, only after their PUBACK
-    expect(fx.acked).toHaveLength(READINGS);
-    expect(fx.acked.every((id, i) => i === 0 || id > fx.acked[i - 1]!)).toBe(true);
+    // the cursor moved forward only, over messages PUBACKed in id order, to the last one
+    expect(fx.commits.at(-1)).toBe(READINGS);
+    expect(fx.commits.every((id, i) => i === 0 || id > fx.commits[i - 1]!)).toBe(true);
     expect(maxInFlight).toBeLessThanOrEqual(WINDOW);
-    expect(bridge.stats()).toMatchObject({ connected: true, forwarded: READINGS, inFlight: 0 });
+    expect(sender.stats()).toMatchObject({ connected: true, forwarded: READINGS, inFlight: 0 });
     expect(events).toEqual(["connected", "disconnected", "connected"]);
 
     // status went upstream retained: a late subscriber gets the last one at once
@@ -246,7 +233,7 @@ const hasOpenssl = (() => {
   }
 })();
 
-describe.skipIf(!hasOpenssl)("upstream bridge: TLS, credentials, prefix, polling", () => {
+describe.skipIf(!hasOpenssl)("MQTT sender: TLS, credentials, prefix, polling", () => {
   it("forwards over mqtts with a client certificate and a password, resumes once the account exists, polls", async () => {
     const certs = makeCerts(dir);
     const passwd = join(dir, "passwd");
@@ -268,29 +255,30 @@ describe.skipIf(!hasOpenssl)("upstream bridge: TLS, credentials, prefix, polling
     // the gateway's account is not provisioned upstream yet: refused, retried, nothing leaves the outbox
     const fx = memoryFixture();
     for (let n = 0; n < 5; n++) fx.add(n);
-    const bridge = new UpstreamBridge(
+    const sender = new MqttSender(
       {
         url, clientId: "pantau-gw-north", username: "gateway-north", password: "s3cret-north", topicPrefix: "city/north/",
         tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }, reconnectMs: 100, pollMs: 100,
       },
-      fx.outbox,
+      fx.cursor,
       log,
     );
-    bridge.start();
-    cleanups.push(() => bridge.stop());
-    await waitFor("refused", () => /refused/i.test(bridge.stats().lastError ?? ""));
+    sender.start();
+    cleanups.push(() => sender.stop());
+    await waitFor("refused", () => /refused/i.test(sender.stats().lastError ?? ""));
     await sleep(300);
-    expect(bridge.stats()).toMatchObject({ connected: false, forwarded: 0 });
+    expect(sender.stats()).toMatchObject({ connected: false, forwarded: 0 });
     expect(fx.depth()).toBe(5);
 
     execFileSync("mosquitto_passwd", ["-b", passwd, "gateway-north", "s3cret-north"], { stdio: "ignore" });
     broker.reload();
-    await waitFor("bridge connected over TLS", () => bridge.stats().connected, 5000);
+    await waitFor("sender connected over TLS", () => sender.stats().connected, 5000);
     for (let n = 5; n < 25; n++) fx.add(n); // no notify(): the poll finds them
     await waitFor("25 readings", () => cc.got.length >= 25 && fx.depth() === 0);
     expect(cc.got.map((d) => d.n)).toEqual(Array.from({ length: 25 }, (_, n) => n));
     expect(cc.got[0]!.topic).toBe("city/north/pantau/v1/smg-pemuda-01/101/alarm");
-    expect(fx.acked).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(fx.commits.at(-1)).toBe(25);
+    expect(fx.commits.every((id, i) => i === 0 || id > fx.commits[i - 1]!)).toBe(true);
   });
 
   it("refuses a broker whose certificate the configured CA did not sign", async () => {
@@ -304,22 +292,22 @@ describe.skipIf(!hasOpenssl)("upstream bridge: TLS, credentials, prefix, polling
     cleanups.push(() => broker.stop());
     const fx = memoryFixture();
     fx.add(0);
-    const bridge = new UpstreamBridge({ url: `mqtts://127.0.0.1:${port}`, clientId: "pantau-gw-pinned", tls: { ca: stranger.ca }, reconnectMs: 100 }, fx.outbox, log);
-    bridge.start();
-    cleanups.push(() => bridge.stop());
-    await waitFor("a TLS error", () => bridge.stats().lastError);
-    expect(bridge.stats().lastError).toMatch(/certificate/i);
-    expect(bridge.stats().connected).toBe(false);
+    const sender = new MqttSender({ url: `mqtts://127.0.0.1:${port}`, clientId: "pantau-gw-pinned", tls: { ca: stranger.ca }, reconnectMs: 100 }, fx.cursor, log);
+    sender.start();
+    cleanups.push(() => sender.stop());
+    await waitFor("a TLS error", () => sender.stats().lastError);
+    expect(sender.stats().lastError).toMatch(/certificate/i);
+    expect(sender.stats().connected).toBe(false);
     expect(fx.depth()).toBe(1);
   });
 });
 
-describe("upstream bridge: configuration", () => {
+describe("MQTT sender: configuration", () => {
   it("refuses a topic prefix with an MQTT wildcard, which would get every publish refused", () => {
     const fx = memoryFixture();
     for (const topicPrefix of ["city/+", "city/#", "a\0b"]) {
-      expect(() => new UpstreamBridge({ url: "mqtt://127.0.0.1:1", topicPrefix }, fx.outbox, log)).toThrow(/must not contain \+, # or NUL/);
+      expect(() => new MqttSender({ url: "mqtt://127.0.0.1:1", topicPrefix }, fx.cursor, log)).toThrow(/must not contain \+, # or NUL/);
     }
-    expect(() => new UpstreamBridge({ url: "mqtt://127.0.0.1:1", topicPrefix: "city/north/" }, fx.outbox, log)).not.toThrow();
+    expect(() => new MqttSender({ url: "mqtt://127.0.0.1:1", topicPrefix: "city/north/" }, fx.cursor, log)).not.toThrow();
   });
 });
