@@ -89,6 +89,7 @@ export class Gateway implements FrameSink {
       outboxDepth: () => store.outboxDepth(),
       outboxDropped: () => store.counters().outboxDropped,
       ...(upstream ? { upstream: () => upstream.stats() } : {}),
+      senderLag: () => Object.fromEntries(this.senders.map((s) => [s.name, store.outboxLag(s.name)])),
     });
     registerSecurityMetrics(this.metrics.registry, broker.security);
     this.http = new HttpService(config.http, {

@@ -24,6 +24,8 @@ export interface MetricCollectors {
   /** messages the outbox dropped under its size/age policy, cumulative (Store.counters().outboxDropped) */
   outboxDropped?: () => number;
   upstream?: () => UpstreamCounters;
+  /** messages each upstream sender has still to send, by sender name (Store.outboxLag) */
+  senderLag?: () => Record<string, number>;
 }
 
 export interface LinkQuality {
@@ -86,6 +88,19 @@ export class GatewayMetrics {
     this.gauge("pantau_upstream_connected", "1 while the bridge to the command center's broker is connected", () => {
       const up = this.collectors.upstream?.();
       return up && (up.connected ? 1 : 0);
+    });
+    const lag = guarded(() => this.collectors.senderLag?.());
+    new Gauge({
+      name: "pantau_upstream_lag_messages",
+      help: "Messages in the outbox an upstream sender has still to send (its cursor's lag)",
+      labelNames: ["sender"],
+      registers,
+      collect() {
+        const now = lag();
+        if (!now) return;
+        this.reset();
+        for (const [sender, n] of Object.entries(now)) this.set({ sender }, n);
+      },
     });
     this.cumulative("pantau_upstream_forwarded_total", "Messages the command center's broker acknowledged (PUBACK)", () => this.collectors.upstream?.().forwarded);
     this.cumulative("pantau_upstream_dropped_total", "Messages the outbox dropped under its size/age policy (oldest routine first; alarms only past their own age limit)", () => this.collectors.outboxDropped?.());
@@ -165,7 +180,7 @@ export class GatewayMetrics {
 }
 
 /** A scrape must not fail because one source is down (a closed store): its series keeps its last value. */
-function guarded(read: () => number | undefined): () => number | undefined {
+function guarded<T>(read: () => T | undefined): () => T | undefined {
   return () => {
     try {
       return read();

@@ -19,12 +19,14 @@ const NOW = T0 + 90_000;
 
 beforeAll(async () => {
   ({ store, cleanup } = tempStore());
+  store.outboxConsumers(["mqtt", "ngsi-ld"]);
   metrics = new GatewayMetrics({ now: () => NOW });
   metrics.setCollectors({
     storeDepth: () => store.usedBytes(),
     outboxDepth: () => store.outboxDepth(),
     outboxDropped: () => dropped,
     upstream: () => upstream,
+    senderLag: () => ({ mqtt: store.outboxLag("mqtt"), "ngsi-ld": store.outboxLag("ngsi-ld") }),
   });
   http = await startHttp({ port: 0 }, {
     registry: new Registry(TEST_DEVICES),
@@ -82,6 +84,7 @@ describe("GET /metrics", () => {
       pantau_outbox_alarm_rows: "GAUGE",
       pantau_outbox_oldest_age_seconds: "GAUGE",
       pantau_upstream_connected: "GAUGE",
+      pantau_upstream_lag_messages: "GAUGE",
       pantau_upstream_forwarded_total: "COUNTER",
       pantau_upstream_dropped_total: "COUNTER",
     });
@@ -149,6 +152,11 @@ describe("GET /metrics", () => {
     expect(value(families, "pantau_upstream_connected")).toBe(1);
     expect(value(families, "pantau_upstream_forwarded_total")).toBe(40);
     expect(value(families, "pantau_upstream_dropped_total")).toBe(5);
+    // each sender's own lag: one has sent the first two, the other nothing yet
+    store.outboxCursor("mqtt").commit(store.outboxPeek(2)[1]!.id);
+    families = await scrape();
+    expect(value(families, "pantau_upstream_lag_messages", { sender: "mqtt" })).toBe(1);
+    expect(value(families, "pantau_upstream_lag_messages", { sender: "ngsi-ld" })).toBe(3);
 
     // running totals become counter increments; a bridge that restarted from zero keeps the counter rising
     upstream.connected = false;
