@@ -1,0 +1,158 @@
+// Builds the firmware for one board with the Moddable tools. configure() runs mcconfig, which
+// writes the build's makefile; link() then runs that makefile up to the XS link: every module
+// through tsc and xsc, then xsl, which preloads and links them exactly as the device build does.
+// Those steps need no ESP-IDF; compiling the C side and flashing do (mcconfig -m, see
+// docs/firmware.md). The boards come from manifest.json: each board map in "config.boards" is
+// built with the platform that selects it.
+
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { tail, type Sdk } from "./sdk.js";
+
+const run = promisify(execFile);
+
+export interface BoardTarget {
+  /** the board map's name in manifest.json "config.boards" */
+  board: string;
+  /** mcconfig's -p value */
+  platform: string;
+  /** extra mcconfig arguments (config overrides) */
+  args: string[];
+}
+
+interface ManifestBoards {
+  typescript?: unknown;
+  config: { board: string; boards: Record<string, unknown> };
+  platforms: Record<string, { config?: { board?: string } }>;
+}
+
+export function readManifest(projectRoot: string): ManifestBoards {
+  return JSON.parse(readFileSync(join(projectRoot, "manifest.json"), "utf8")) as ManifestBoards;
+}
+
+/**
+ * One target per board map: the ESP32 subplatform whose entry selects it, or else the generic
+ * "esp32" platform with the board chosen on the command line.
+ */
+export function boardTargets(manifest: ManifestBoards): BoardTarget[] {
+  return Object.keys(manifest.config.boards).map((board) => {
+    const platform = Object.keys(manifest.platforms).find((p) => p.startsWith("esp32") && manifest.platforms[p]!.config?.board === board);
+    return platform ? { board, platform, args: [] } : { board, platform: "esp32", args: [`board=${board}`] };
+  });
+}
+
+/** mcconfig's arguments for a board; `make` adds -m (build and flash, needs ESP-IDF). */
+export function mcconfigArgs(target: BoardTarget, options: { debug: boolean; make?: boolean }): string[] {
+  return [...(options.debug ? ["-d"] : []), ...(options.make ? ["-m"] : []), "-p", target.platform, ...target.args];
+}
+
+export interface Configured {
+  target: BoardTarget;
+  /** the generated build folder: makefile, mc.config.js, modules/, mc.xs.c */
+  buildDir: string;
+  /** the values the tools will create the XS machine with (the makefile's -c) */
+  creation: Creation;
+}
+
+/** The XS machine's creation values as xsl takes them (-c). */
+export interface Creation {
+  chunkBytes: number;
+  chunkIncrement: number;
+  heapSlots: number;
+  heapIncrement: number;
+  stackSlots: number;
+  keysInitial: number;
+  keysIncrement: number;
+  staticBytes: number;
+  main: string;
+}
+
+export interface LinkReport {
+  /** modules compiled into the image: the project's (TypeScript) and the SDK's */
+  projectModules: number;
+  sdkModules: number;
+  /** modules preloaded (flash-resident): the project's and the SDK's */
+  projectPreloaded: number;
+  sdkPreloaded: number;
+  /** from xsl: objects and keys made at link time, kept in flash */
+  instances: number;
+  keys: number;
+  /** XS slots in flash (mc.xs.c's mxHeapCount) */
+  flashSlots: number;
+  seconds: number;
+}
+
+function toolEnv(sdk: Sdk, projectRoot: string): NodeJS.ProcessEnv {
+  // mcconfig compiles .ts modules with the tsc it finds on PATH: the project's own TypeScript.
+  const path = [sdk.bin, join(projectRoot, "node_modules/.bin"), process.env.PATH ?? ""].join(":");
+  return { ...process.env, MODDABLE: sdk.root, PATH: path };
+}
+
+async function tool(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(command, args, { cwd, env, maxBuffer: 64 << 20 });
+    return `${stdout}${stderr}`;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    const output = `${e.stdout ?? ""}${e.stderr ?? ""}` || e.message;
+    throw new Error(`${what} failed:\n${tail(output)}`);
+  }
+}
+
+/** Runs mcconfig for a board, writing the build into outDir (created if missing). */
+export async function configure(sdk: Sdk, projectRoot: string, target: BoardTarget, outDir: string, options: { debug: boolean }): Promise<Configured> {
+  mkdirSync(outDir, { recursive: true });
+  const args = [...mcconfigArgs(target, options), "-o", outDir, join(projectRoot, "manifest.json")];
+  await tool("mcconfig", args, projectRoot, toolEnv(sdk, projectRoot), `mcconfig ${args.join(" ")}`);
+  // mcconfig's layout: tmp/<platform>[/<subplatform>]/<debug|release>/<name>
+  const buildDir = join(outDir, "tmp", target.platform, options.debug ? "debug" : "release", "pantau");
+  if (!existsSync(join(buildDir, "makefile"))) throw new Error(`mcconfig wrote no makefile in ${buildDir}`);
+  return { target, buildDir, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")) };
+}
+
+/** Compiles every module (tsc, xsc) and links them with xsl, as the device build does. */
+export async function link(sdk: Sdk, projectRoot: string, configured: Configured): Promise<LinkReport> {
+  const started = Date.now();
+  const { buildDir } = configured;
+  // The makefile refuses to load without ESP-IDF and makes mc.xs.c wait for ESP-IDF's sdkconfig.h:
+  // both are for the C build, which this stops short of. Command-line values override them.
+  const args = ["-j2", "-f", "makefile", "IDF_PATH=/esp-idf-not-needed", "IDF_VERSION=link-only", "SDKCONFIG_H=", join(buildDir, "mc.xs.c")];
+  const output = await tool("make", args, buildDir, toolEnv(sdk, projectRoot), `compiling and linking for ${configured.target.board}`);
+  const figures = /### (\d+) instances, (\d+) keys/.exec(output);
+  if (!figures) throw new Error(`xsl printed no link figures for ${configured.target.board}:\n${tail(output)}`);
+  const makefile = readFileSync(join(buildDir, "makefile"), "utf8");
+  const modules = listed(makefile, "MODULES").filter((m) => m.endsWith(".xsb"));
+  const preloads = listed(makefile, "PRELOADS").filter((m) => m.endsWith(".xsb"));
+  const isProject = (m: string): boolean => /^(\$\(MODULES_DIR\)\/)?(firmware|shared)\//.test(m);
+  const heap = /#define mxHeapCount (\d+)/.exec(readFileSync(join(buildDir, "mc.xs.c"), "utf8"));
+  return {
+    projectModules: modules.filter(isProject).length,
+    sdkModules: modules.filter((m) => !isProject(m)).length,
+    projectPreloaded: preloads.filter(isProject).length,
+    sdkPreloaded: preloads.filter((m) => !isProject(m)).length,
+    instances: Number(figures[1]),
+    keys: Number(figures[2]),
+    flashSlots: heap ? Number(heap[1]) : 0,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** The entries of a makefile list variable (`NAME =\` then one per line). */
+function listed(makefile: string, name: string): string[] {
+  const match = new RegExp(`^${name} =\\\\\\n((?:.*\\\\\\n)*.*)`, "m").exec(makefile);
+  if (!match) return [];
+  return match[1]!.split("\n").map((line) => line.replace(/\\$/, "").trim().replace(/^-p /, "")).filter(Boolean);
+}
+
+export function parseCreation(makefile: string): Creation {
+  const match = /^CREATION = -c (.*)$/m.exec(makefile);
+  if (!match) throw new Error("the generated makefile has no CREATION line");
+  const f = match[1]!.split(",");
+  const n = (i: number): number => Number(f[i]);
+  return {
+    chunkBytes: n(0), chunkIncrement: n(1), heapSlots: n(2), heapIncrement: n(3), stackSlots: n(4),
+    keysInitial: n(5), keysIncrement: n(6), staticBytes: n(11), main: f[12] ?? "",
+  };
+}
