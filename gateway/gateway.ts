@@ -6,6 +6,7 @@ import type { GatewayConfig } from "./config.js";
 import { answerUplink } from "./downlink/answer.js";
 import { DeviceHealth } from "./health/device-health.js";
 import { HealthReporter } from "./health/health-reporter.js";
+import { linkQualityOf, observationOf } from "./health/observation.js";
 import { HttpService } from "./http/http-service.js";
 import type { FrameOrigin, FrameSink, Link } from "./ingest/link.js";
 import { Links } from "./ingest/links.js";
@@ -150,22 +151,11 @@ export class Gateway implements FrameSink {
     this.pipeline.reject(reason, message, source, bytes);
   }
 
-  /** Link quality comes from the bridge's radio when there is one, else from what the unit reports. */
+  /** Every accepted frame is proof of life, and may carry link quality and battery. */
   private observe({ envelope, device, origin, receivedAt }: Omit<Accepted, "message">): void {
-    const status = envelope.type === "status" ? envelope.body : undefined;
-    const rssiDbm = origin.radio?.rssiDbm ?? status?.rssiDbm;
-    const snrDb10 = origin.radio?.snrDb10 ?? status?.snrDb10;
-    this.health.observe(device.id, {
-      boot: envelope.boot, seq: envelope.seq, type: envelope.type, receivedAt,
-      ...(status ? { batteryMv: status.batteryMv, queueDepth: status.queueDepth } : {}),
-      ...(rssiDbm !== undefined ? { rssiDbm } : {}),
-      ...(snrDb10 !== undefined ? { snrDb10 } : {}),
-    });
-    this.metrics.deviceLink(device.id, {
-      ...(rssiDbm !== undefined ? { rssi: rssiDbm } : {}),
-      ...(snrDb10 !== undefined ? { snr: snrDb10 / 10 } : {}),
-      ...(status ? { batteryV: status.batteryMv / 1000 } : {}),
-    });
+    const observation = observationOf(envelope, origin, receivedAt);
+    this.health.observe(device.id, observation);
+    this.metrics.deviceLink(device.id, linkQualityOf(observation));
   }
 
   /** A unit's answer to a command: proof of life like any frame, and the command's outcome. */

@@ -9,10 +9,10 @@ export interface OutboxDepth {
   oldestMs: number | null;
 }
 
-/** The part of the upstream bridge's stats that metrics read on each scrape. */
+/** The part of the MQTT sender's stats that metrics read on each scrape. */
 export interface UpstreamCounters {
   connected: boolean;
-  /** cumulative since the bridge started */
+  /** cumulative since the sender started */
   forwarded: number;
 }
 
@@ -85,7 +85,7 @@ export class GatewayMetrics {
       if (!depth) return undefined;
       return depth.oldestMs === null || depth.rows === 0 ? 0 : Math.max(0, (this.now() - depth.oldestMs) / 1000);
     });
-    this.gauge("pantau_upstream_connected", "1 while the bridge to the command center's broker is connected", () => {
+    this.gauge("pantau_upstream_connected", "1 while the MQTT sender is connected to the command center's broker", () => {
       const up = this.collectors.upstream?.();
       return up && (up.connected ? 1 : 0);
     });

@@ -158,7 +158,7 @@ describe("GET /metrics", () => {
     expect(value(families, "pantau_upstream_lag_messages", { sender: "mqtt" })).toBe(1);
     expect(value(families, "pantau_upstream_lag_messages", { sender: "ngsi-ld" })).toBe(3);
 
-    // running totals become counter increments; a bridge that restarted from zero keeps the counter rising
+    // running totals become counter increments; a sender that restarted from zero keeps the counter rising
     upstream.connected = false;
     upstream.forwarded = 55;
     families = await scrape();
