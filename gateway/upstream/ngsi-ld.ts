@@ -1,7 +1,6 @@
 import type { Logger } from "../log.js";
 import type { OutboxCursor, OutboxItem } from "../store/outbox.js";
-
-export type { OutboxCursor } from "../store/outbox.js";
+import type { OutboxConsumer } from "./consumer.js";
 import { DEFAULT_CONTEXT, EntityError, toNgsiLdEntity, type NgsiLdEntity } from "./ngsi-ld-entity.js";
 
 export interface NgsiLdOptions {
@@ -73,7 +72,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * While the broker is away the sender retries the same request with a growing pause and sends
  * nothing newer; the outbox keeps filling within its bounds meanwhile.
  */
-export class NgsiLdSender {
+export class NgsiLdSender implements OutboxConsumer {
+  /** its key under `upstream` in the config, and its cursor's name */
+  readonly name = "ngsiLd";
   private readonly endpoint: URL;
   private readonly headers: Record<string, string>;
   private readonly context: readonly string[];
@@ -131,26 +132,32 @@ export class NgsiLdSender {
   }
 
   private async run(): Promise<void> {
+    // rows read and not yet settled: a retry sends what is left of them, each counted once
+    let batch: { last: number; pending: Pending[] } | undefined;
     while (!this.stopped) {
-      let rows: OutboxItem[] = [];
-      try {
-        rows = this.outbox.read(this.cursor, this.batchSize);
-      } catch (err) {
-        this.counts.lastError = (err as Error).message;
-        this.log.error({ err: this.counts.lastError }, "ngsi-ld: cannot read the outbox; will retry");
+      if (!batch) {
+        let rows: OutboxItem[] = [];
+        try {
+          rows = this.outbox.read(this.cursor, this.batchSize);
+        } catch (err) {
+          this.counts.lastError = (err as Error).message;
+          this.log.error({ err: this.counts.lastError }, "ngsi-ld: cannot read the outbox; will retry");
+        }
+        if (!rows.length) {
+          await this.idle();
+          continue;
+        }
+        batch = { last: rows[rows.length - 1]!.id, pending: this.entities(rows) };
       }
-      if (!rows.length) {
-        await this.idle();
-        continue;
-      }
       try {
-        await this.upsert(this.entities(rows));
+        await this.upsert(batch.pending, batch.pending.length);
       } catch (err) {
         if (this.stopped) return;
         await this.failed(err as Error);
         continue;
       }
-      this.settle(rows[rows.length - 1]!.id);
+      this.settle(batch.last);
+      batch = undefined;
     }
   }
 
@@ -193,28 +200,36 @@ export class NgsiLdSender {
     return pending;
   }
 
-  /** One upsert request; a 400 for several entities is split to find the one the broker refuses. */
-  private async upsert(batch: Pending[]): Promise<void> {
-    if (!batch.length) return;
-    const res = await this.post(batch.map((p) => p.entity));
+  /**
+   * Upserts the first `n` of `pending` and removes them from it once the broker has answered for
+   * them; a 400 for several entities is split in halves to find the one the broker refuses.
+   */
+  private async upsert(pending: Pending[], n: number): Promise<void> {
+    if (!n) return;
+    const res = await this.post(pending.slice(0, n).map((p) => p.entity));
     const text = await res.text();
-    if (res.status === 201 || res.status === 204) return this.delivered(batch.length);
+    if (res.status === 201 || res.status === 204) {
+      pending.splice(0, n);
+      return this.delivered(n);
+    }
     if (res.status === 207) {
+      pending.splice(0, n);
       const errors = (parseJson(text) as { errors?: BatchEntityError[] } | undefined)?.errors ?? [];
       for (const e of errors) {
         this.counts.rejected++;
         this.log.warn({ entityId: e.entityId, problem: e.error }, "ngsi-ld: the broker refused an entity update; it stays in the gateway's history");
       }
-      return this.delivered(batch.length - errors.length);
+      return this.delivered(n - errors.length);
     }
     if (res.status === 400 || res.status === 413 || res.status === 422) {
-      if (batch.length > 1) {
-        const half = Math.ceil(batch.length / 2);
-        await this.upsert(batch.slice(0, half));
-        await this.upsert(batch.slice(half));
+      if (n > 1) {
+        const half = Math.ceil(n / 2);
+        await this.upsert(pending, half);
+        await this.upsert(pending, n - half);
         return;
       }
-      this.reject(batch[0]!.row, `${res.status} ${describeProblem(text)}`);
+      const [refused] = pending.splice(0, 1);
+      this.reject(refused!.row, `${res.status} ${describeProblem(text)}`);
       return;
     }
     throw new Unreachable(`${this.endpoint.href} answered ${res.status} ${describeProblem(text)}`);

@@ -3,6 +3,8 @@ import type { OutboxCursor } from "../store/outbox.js";
 import type { OutboxConsumer } from "./consumer.js";
 import { MqttSender, type MqttSenderOptions } from "./mqtt-sender.js";
 import mqttSenderSchema from "./mqtt-sender.schema.json" with { type: "json" };
+import { NgsiLdSender, type NgsiLdOptions } from "./ngsi-ld.js";
+import ngsiLdSchema from "./ngsi-ld.schema.json" with { type: "json" };
 
 /** One kind of upstream sender: the options its config entry takes (a JSON Schema with an $id), and how to make one. */
 export interface SenderKind<Options> {
@@ -18,6 +20,7 @@ const kind = <Options>(k: SenderKind<Options>): SenderKind<Options> => k;
  */
 export const SENDER_KINDS = {
   mqtt: kind<MqttSenderOptions>({ schema: mqttSenderSchema, create: (o, cursor, log) => new MqttSender(o, cursor, log) }),
+  ngsiLd: kind<NgsiLdOptions>({ schema: ngsiLdSchema, create: (o, cursor, log) => new NgsiLdSender(o, cursor, log) }),
 };
 
 export type SenderName = keyof typeof SENDER_KINDS;

@@ -12,7 +12,8 @@ import { topicFor } from "../../gateway/publish/publisher.js";
 import { Registry } from "../../gateway/registry/registry.js";
 import { Store } from "../../gateway/store/store.js";
 import { DEFAULT_CONTEXT } from "../../gateway/upstream/ngsi-ld-entity.js";
-import { NgsiLdSender, type NgsiLdOptions, type OutboxCursor } from "../../gateway/upstream/ngsi-ld.js";
+import type { OutboxCursor } from "../../gateway/upstream/consumer.js";
+import { NgsiLdSender, type NgsiLdOptions } from "../../gateway/upstream/ngsi-ld.js";
 import { SAMPLE_BODIES } from "../support/device.js";
 import { expectOfficialModels } from "../support/fiware.js";
 import { TEST_DEVICES } from "../support/fleet.js";
@@ -43,8 +44,8 @@ function message(n: number): { topic: string; payload: Record<string, unknown> }
 
 /** The sender's own cursor in the store's outbox. */
 function cursorOver(store: Store): OutboxCursor {
-  store.outboxConsumers(["ngsi-ld"]);
-  return store.outboxCursor("ngsi-ld");
+  store.outboxConsumers(["ngsiLd"]);
+  return store.outboxCursor("ngsiLd");
 }
 
 function recordingLogger(): { log: pino.Logger; lines: Record<string, unknown>[] } {
@@ -197,6 +198,21 @@ describe("NGSI-LD sender", () => {
     expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
     expect(sender.stats()).toMatchObject({ delivered: 4, rejected: 2 });
     expect(r.logs.filter((l) => l.level === 50).map((l) => l.reason)).toEqual(["the outbox row is not JSON", 'id must be a URI, got "no uri"']);
+  });
+
+  it("counts each row once however often its request is retried", async () => {
+    const r = await rig(3);
+    r.store.outboxEnqueue({ topic: "pantau/v1/x/1/traffic", payload: "{not json", alarm: false, createdAt: Date.now() });
+    r.store.outboxEnqueue({ topic: "pantau/v1/smg-pemuda-01/102/command/result", payload: JSON.stringify({ commandId: 1, state: "applied" }), alarm: false, createdAt: Date.now() });
+    r.broker.unavailable = true;
+    const sender = r.sender();
+    sender.start();
+    await waitFor("retried", () => sender.stats().retries >= 4);
+    r.broker.unavailable = false;
+    await waitFor("settled", () => r.store.outboxDepth().rows === 0);
+    expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
+    expect(sender.stats()).toMatchObject({ delivered: 3, rejected: 1, skipped: 1 });
+    expect(r.logs.filter((l) => l.reason === "the outbox row is not JSON")).toHaveLength(1);
   });
 
   it("refuses a broker URL that is not HTTP", () => {
