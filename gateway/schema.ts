@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
+import { catalogVersion } from "../shared/roles/catalog.js";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv2020) => void;
@@ -16,6 +17,34 @@ export function addSchema(schema: object & { $id?: string }): void {
 /** One compiled validator per schema object, shared by config, registry, outputs and commands. */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
+}
+
+/** A validator that checks `data` and then holds the errors, like ajv's ValidateFunction. */
+export interface Validator<T> {
+  (data: unknown): data is T;
+  readonly errors: ValidateFunction["errors"];
+  /** the schema it checks against now */
+  schema(): object;
+}
+
+/**
+ * A validator for a schema derived from the role catalog: built on first use, and built again
+ * when a role is registered later (a test's fixture role), so no role is ever missing from it.
+ */
+export function derivedValidator<T>(build: () => object & { $id?: string }): Validator<T> {
+  let built: { version: number; schema: object & { $id?: string }; validate: ValidateFunction<T> } | undefined;
+  const current = () => {
+    if (built?.version !== catalogVersion()) {
+      const schema = build();
+      if (schema.$id !== undefined) ajv.removeSchema(schema.$id);
+      built = { version: catalogVersion(), schema, validate: ajv.compile<T>(schema) };
+    }
+    return built;
+  };
+  const validator = ((data: unknown) => current().validate(data)) as Validator<T>;
+  Object.defineProperty(validator, "errors", { get: () => current().validate.errors });
+  validator.schema = () => current().schema;
+  return validator;
 }
 
 /** Human-readable validation errors: `/devices/2/key must match pattern ...`. */

@@ -5,10 +5,8 @@
 import { encode } from "./cbor.js";
 import { ProtocolError } from "./errors.js";
 import { hmacSha256, timingSafeEqual } from "./hmac.js";
-import {
-  BODY_SPECS, MessageType, PROTOCOL_VERSION, typeName,
-  type BodyByType, type FieldSpec, type MessageTypeName,
-} from "./messages.js";
+import { PROTOCOL_VERSION, type BodyByType, type FieldSpec, type MessageTypeName } from "./messages.js";
+import { BODY_SPECS, MessageType, typeName } from "./roles/catalog.js";
 
 export const MIC_BYTES = 4;
 /** Largest frame either side accepts; LoRa packets are at most 255 bytes. */
@@ -104,7 +102,7 @@ function checkInteger(type: string, name: string, spec: FieldSpec, value: unknow
 export function encodeSigned(env: AnyEnvelope): Uint8Array {
   checkHeader(env);
   return encode([
-    PROTOCOL_VERSION, env.deviceId, env.boot, env.seq, MessageType[env.type], env.timeS,
+    PROTOCOL_VERSION, env.deviceId, env.boot, env.seq, MessageType[env.type] as number, env.timeS,
     bodyToWire(env.type, env.body as never),
   ]);
 }

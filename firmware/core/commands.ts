@@ -5,9 +5,8 @@
 // as stale. Commands are ordered by (envelope timeS, command id): the gateway's issue time, then
 // its never-reused id, so the order holds even for a gateway whose store was replaced.
 
-import {
-  COMMAND_SETTINGS, CommandKey, CommandOp, CommandResultCode, type CommandBody, type CommandResultBody, type CommandSetting,
-} from "../../shared/messages.js";
+import { CommandOp, CommandResultCode, type CommandBody, type CommandResultBody } from "../../shared/messages.js";
+import { COMMAND_SETTINGS, CommandKey } from "../../shared/roles/catalog.js";
 import type { Storage } from "../platform/platform.js";
 import { loadSettings, saveSettings } from "./identity.js";
 import type { SettingValue } from "./settings.js";
@@ -83,9 +82,9 @@ function writeLog(entries: readonly Outcome[]): Uint8Array {
 /** What commands do to the unit; the core provides it. */
 export interface CommandActions {
   /** changes a setting now; false if refused or possible only at a restart */
-  applySetting(name: CommandSetting, value: number): boolean;
+  applySetting(name: string, value: number): boolean;
   /** the value in force as provisioned or last changed; undefined while the default applies */
-  settingValue(name: CommandSetting): SettingValue | undefined;
+  settingValue(name: string): SettingValue | undefined;
   setClock(timeS: number): void;
   sendStatus(): void;
   /** restarts the unit once its answer has gone */
@@ -148,14 +147,14 @@ export class Commands {
 
   /** All the command's settings, or none: then the answer names the one refused. Applied ones are persisted. */
   private set(body: CommandBody): Verdict {
-    const changes: [CommandSetting, number][] = [];
+    const changes: [string, number][] = [];
     for (const name of COMMAND_SETTINGS) {
       const value = body[name];
       if (value !== undefined) changes.push([name, value]);
     }
     if (changes.length === 0) return { result: CommandResultCode.rejected };
     const refused = applyAll(changes, this.actions);
-    if (refused !== undefined) return { result: CommandResultCode.rejected, detail: CommandKey[refused] };
+    if (refused !== undefined) return { result: CommandResultCode.rejected, detail: CommandKey[refused] as number };
     const stored = loadSettings(this.storage);
     for (const [name, value] of changes) stored[name] = value;
     saveSettings(this.storage, stored);
@@ -170,13 +169,13 @@ export class Commands {
  * default was in force) cannot be put back through the role contract; it stays until the next
  * boot, which reads the persisted settings (docs/firmware.md).
  */
-function applyAll(changes: readonly [CommandSetting, number][], actions: CommandActions): CommandSetting | undefined {
+function applyAll(changes: readonly [string, number][], actions: CommandActions): string | undefined {
   const before = changes.map(([name]) => actions.settingValue(name));
   const applied: number[] = [];
   let pending = changes.map((_, i) => i);
   for (;;) {
     const next = pending.filter((i) => {
-      const [name, value] = changes[i] as [CommandSetting, number];
+      const [name, value] = changes[i] as [string, number];
       if (!actions.applySetting(name, value)) return true;
       applied.push(i);
       return false;
@@ -185,22 +184,21 @@ function applyAll(changes: readonly [CommandSetting, number][], actions: Command
     if (next.length === pending.length) {
       for (const i of applied.reverse()) {
         const old = before[i];
-        if (typeof old === "number") actions.applySetting((changes[i] as [CommandSetting, number])[0], old);
+        if (typeof old === "number") actions.applySetting((changes[i] as [string, number])[0], old);
       }
-      return (changes[next[0] as number] as [CommandSetting, number])[0];
+      return (changes[next[0] as number] as [string, number])[0];
     }
     pending = next;
   }
 }
 
-const KNOWN_KEYS: readonly number[] = Object.keys(CommandKey).map((name) => CommandKey[name as keyof typeof CommandKey]);
 
 /** The first key of a command body (as decoded, a Map) this firmware does not know; 255 for a non-integer one. */
 export function unknownCommandKey(wireBody: unknown): number | undefined {
   if (!(wireBody instanceof Map)) return undefined;
   for (const key of wireBody.keys()) {
     if (typeof key !== "number" || !Number.isInteger(key) || key < 0) return 0xff;
-    if (!KNOWN_KEYS.includes(key)) return key;
+    if (!Object.keys(CommandKey).some((name) => CommandKey[name] === key)) return key;
   }
   return undefined;
 }

@@ -8,7 +8,8 @@ import {
   computeMic, encodeFrame, MIC_BYTES, openEnvelope, parseEnvelope, splitFrame, micMatches, type AnyEnvelope,
 } from "../../shared/envelope.js";
 import { ProtocolError } from "../../shared/errors.js";
-import { AckResult, Fault, MAX_AIR_FRAME, Role as RoleCode, type BodyByType, type MessageTypeName, type StatusBody } from "../../shared/messages.js";
+import { AckResult, Fault, MAX_AIR_FRAME, type BodyByType, type MessageTypeName, type StatusBody } from "../../shared/messages.js";
+import { isAlarmType, RoleCode } from "../../shared/roles/catalog.js";
 import type { Platform, TimerHandle } from "../platform/platform.js";
 import type { Role, RoleContext, Settings } from "../roles/role.js";
 import { DeviceClock } from "./clock.js";
@@ -158,7 +159,7 @@ export class Device implements CoreContext {
     }
     if (frame.length > MAX_AIR_FRAME) this.stats.oversize++;
     this.stats.reports++;
-    this.uplink.enqueue(frame, { boot, seq, alarm: type === "floodAlarm", unsynced });
+    this.uplink.enqueue(frame, { boot, seq, alarm: isAlarmType(type), unsynced });
     return { boot, seq };
   }
 
@@ -174,7 +175,7 @@ export class Device implements CoreContext {
 
   statusBody(): StatusBody {
     const body: StatusBody = {
-      role: RoleCode[this.identity.role],
+      role: RoleCode[this.identity.role] as number,
       batteryMv: clamp(Math.round(this.platform.batteryMv()), 0, 60000),
       uptimeS: clamp(Math.floor(this.platform.uptimeMs() / 1000), 0, 0xffffffff),
       firmware: FIRMWARE_VERSION,

@@ -4,7 +4,8 @@
 
 import { decode, encode } from "../../shared/cbor.js";
 import { MAX_BOOT, MAX_DEVICE_ID } from "../../shared/envelope.js";
-import { Role, type RoleName } from "../../shared/messages.js";
+import type { RoleName } from "../../shared/messages.js";
+import { RoleCode } from "../../shared/roles/catalog.js";
 import type { Storage } from "../platform/platform.js";
 import type { SettingValue } from "./settings.js";
 
@@ -24,7 +25,7 @@ const K = { id: "id", key: "key", role: "role", boot: "boot", counter: "cctr", c
 const CHUNK_BYTES = 48;
 
 export function isRoleName(value: unknown): value is RoleName {
-  return typeof value === "string" && Object.prototype.hasOwnProperty.call(Role, value);
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(RoleCode, value);
 }
 
 /** Why an identity is unusable, or undefined when it is fine. */
@@ -33,7 +34,7 @@ export function checkIdentity(id: unknown, key: unknown, role: unknown): string 
   if (!(key instanceof Uint8Array) || key.length < KEY_MIN_BYTES || key.length > KEY_MAX_BYTES) {
     return `key must be ${KEY_MIN_BYTES}..${KEY_MAX_BYTES} bytes`;
   }
-  if (!isRoleName(role)) return `role must be one of ${Object.keys(Role).join("|")}`;
+  if (!isRoleName(role)) return `role must be one of ${Object.keys(RoleCode).join("|")}`;
   return undefined;
 }
 

@@ -1,42 +1,48 @@
-// Reads provisioned role settings with a default and a range per key. A missing key takes its
-// default; a present but unusable one takes its default too and is listed in `invalid`, so a
-// role starts with a bad setting (and says so) while a run-time change to it is refused.
+// Reads provisioned role settings against the role's declarations (its descriptor in
+// shared/roles/). A missing key takes its default; a present but unusable one takes its default
+// too and is listed in `invalid`, so a role starts with a bad setting (and says so) while a
+// run-time change to it is refused.
 
+import { checkSetting, type SettingRule, type SettingSpec, type SettingSpecs } from "../../shared/settings.js";
 import type { Settings } from "./role.js";
 
 export class SettingsReader {
   readonly invalid: string[] = [];
 
-  constructor(private readonly settings: Settings) {}
+  constructor(
+    private readonly specs: SettingSpecs,
+    private readonly settings: Settings,
+    private readonly rules: readonly SettingRule[] = [],
+  ) {}
 
-  int(key: string, fallback: number, min: number, max: number): number {
-    const v = this.settings[key];
-    if (v === undefined) return fallback;
-    if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return v;
-    return this.reject(key, fallback);
+  /** `fallback`: a default that depends on another setting, instead of the declared one */
+  int(key: string, fallback?: number): number {
+    const spec = this.spec(key, "int");
+    return this.read(key, spec, fallback ?? spec.default);
   }
 
-  bool(key: string, fallback: boolean): boolean {
-    const v = this.settings[key];
-    if (v === undefined) return fallback;
-    if (typeof v === "boolean") return v;
-    if (v === 0 || v === 1) return v === 1;
-    return this.reject(key, fallback);
+  bool(key: string): boolean {
+    const spec = this.spec(key, "bool");
+    const v = this.read<number | boolean>(key, spec, spec.default);
+    return v === true || v === 1;
   }
 
-  choice<T extends string>(key: string, fallback: T, values: readonly T[]): T {
-    const v = this.settings[key];
-    if (v === undefined) return fallback;
-    const found = values.find((c) => c === v);
-    return found ?? this.reject(key, fallback);
+  choice<T extends string>(key: string): T {
+    const spec = this.spec(key, "choice");
+    return this.read(key, spec, spec.default) as T;
   }
 
-  /** printable ASCII only: the display and the console speak nothing else */
-  text(key: string, fallback: string, maxLength: number): string {
-    const v = this.settings[key];
-    if (v === undefined) return fallback;
-    if (typeof v === "string" && v.length <= maxLength && isPrintableAscii(v)) return v;
-    return this.reject(key, fallback);
+  text(key: string): string {
+    const spec = this.spec(key, "text");
+    return this.read(key, spec, spec.default);
+  }
+
+  /** Whether the rule that blames `key` holds for these values; if not, `key` is invalid. */
+  holds(key: string, values: object): boolean {
+    const rule = this.rules.find((r) => r.blame === key);
+    if (!rule || rule.holds(values as Record<string, number>)) return true;
+    this.fail(key);
+    return false;
   }
 
   /** a rule between keys failed: blame the named key */
@@ -44,21 +50,27 @@ export class SettingsReader {
     if (!this.invalid.includes(key)) this.invalid.push(key);
   }
 
-  private reject<T>(key: string, fallback: T): T {
+  private spec<K extends SettingSpec["type"]>(key: string, type: K): Extract<SettingSpec, { type: K }> {
+    const spec = this.specs[key];
+    if (spec?.type !== type) throw new Error(`${key} is not a declared ${type} setting`);
+    return spec as Extract<SettingSpec, { type: K }>;
+  }
+
+  private read<T>(key: string, spec: SettingSpec, fallback: T): T {
+    const v = this.settings[key];
+    if (v === undefined) return fallback;
+    if (checkSetting(key, spec, v) === undefined) return v as T;
     this.fail(key);
     return fallback;
   }
 }
 
+/** The keys a running role takes without a restart. */
+export function liveKeys(specs: SettingSpecs): string[] {
+  return Object.keys(specs).filter((key) => specs[key]?.live === true);
+}
+
 /** A run-time change is refused if its key is unusable or it breaks a rule that held before. */
 export function introducesProblem(key: string, invalidAfter: readonly string[], invalidBefore: readonly string[]): boolean {
   return invalidAfter.includes(key) || invalidAfter.some((k) => !invalidBefore.includes(k));
-}
-
-function isPrintableAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
 }

@@ -1,25 +1,26 @@
 import type { ErrorObject } from "ajv";
 import { encodeFrame } from "../../shared/envelope.js";
-import {
-  CommandKey, CommandOp, CommandResultCode, type CommandBody, type CommandSetting, type CommandSettings, type RoleName,
-} from "../../shared/messages.js";
+import { CommandOp, CommandResultCode, type CommandBody, type RoleName } from "../../shared/messages.js";
+import { COMMAND_SETTINGS, CommandKey, commandSettingList, roleNamed } from "../../shared/roles/catalog.js";
+import { brokenRule, type SettingRule } from "../../shared/settings.js";
 import { nodeMac } from "../pipeline/verify.js";
 import type { Device } from "../registry/registry.js";
-import { compileSchema } from "../schema.js";
-import commandSchema from "./command.schema.json" with { type: "json" };
+import { compileSchema, derivedValidator } from "../schema.js";
+import { commandSchema } from "./command-schema.js";
 import resultSchema from "./result.schema.json" with { type: "json" };
 
-export type CommandOpName = "setSign" | "setFlood" | "setIntervals" | "requestStatus" | "reboot" | "setTime";
-
-/** A command as the command center publishes it (command.schema.json). */
-export interface Command extends CommandSettings {
-  op: CommandOpName;
+/** A command as the command center publishes it (command.schema.json): an op and the settings it changes. */
+export interface Command {
+  /** a settings op of the role catalog (setSign, setIntervals, ...), requestStatus, reboot or setTime */
+  op: string;
   /** time to live, s */
   ttlS?: number;
   /** the command center's own reference */
   ref?: string;
   /** setTime: Unix seconds */
   timeS?: number;
+  /** settings by name, as the units call them */
+  [setting: string]: number | string | undefined;
 }
 
 export type ResultState = "delivered" | "applied" | "rejected" | "expired";
@@ -35,47 +36,21 @@ export interface CommandResult {
   command: unknown;
 }
 
-export const validateCommand = compileSchema<Command>(commandSchema);
+export const validateCommand = derivedValidator<Command>(commandSchema);
 export const validateResult = compileSchema<CommandResult>(resultSchema);
 
-const WIRE_OP: Record<CommandOpName, number> = {
-  setSign: CommandOp.set,
-  setFlood: CommandOp.set,
-  setIntervals: CommandOp.set,
+/** Ops other than setting ones; every settings op is a `set` on the air. */
+const WIRE_OP: Readonly<Record<string, number>> = {
   requestStatus: CommandOp.status,
   reboot: CommandOp.reboot,
   setTime: CommandOp.setTime,
 };
 
-/** The role each setting belongs to; statusS is the core's, so every unit has it. */
-const SETTING_ROLE: Record<CommandSetting, RoleName | "any"> = {
-  statusS: "any",
-  limitKmh: "sign",
-  flashMarginKmh: "sign",
-  blankAboveKmh: "sign",
-  statsIntervalS: "sign",
-  referenceMm: "flood",
-  alertMm: "flood",
-  dangerMm: "flood",
-  reportIntervalS: "flood",
-  fastIntervalS: "flood",
-  intervalS: "loop",
-};
-
-/** Per role, the setting that is its regular reporting interval (what device health expects). */
-const REPORT_INTERVAL: Partial<Record<RoleName, CommandSetting>> = {
-  loop: "intervalS",
-  sign: "statsIntervalS",
-  flood: "reportIntervalS",
-};
-
-const SETTING_NAMES = Object.keys(SETTING_ROLE) as CommandSetting[];
-
 /** The command's settings in protocol order. */
-export function settingsOf(command: Command): [CommandSetting, number][] {
-  return SETTING_NAMES.flatMap((name) => {
+export function settingsOf(command: Command): [string, number][] {
+  return COMMAND_SETTINGS.flatMap((name) => {
     const value = command[name];
-    return value === undefined ? [] : [[name, value] as [CommandSetting, number]];
+    return typeof value === "number" ? [[name, value] as [string, number]] : [];
   });
 }
 
@@ -85,31 +60,30 @@ export function settingsOf(command: Command): [CommandSetting, number][] {
  * the command cannot go to this device, or undefined.
  */
 export function checkForDevice(command: Command, device: Device): string | undefined {
-  for (const [name] of settingsOf(command)) {
-    const role = SETTING_ROLE[name];
-    if (role !== "any" && role !== device.role) return `${name} is a ${role} setting; device ${device.id} is a ${device.role} unit`;
+  const given = settingsOf(command);
+  for (const [name] of given) {
+    const role = commandSettingList().find((s) => s.name === name)?.role;
+    if (role !== undefined && role !== device.role) return `${name} is a ${role} setting; device ${device.id} is a ${device.role} unit`;
   }
-  const c = command;
-  if (c.limitKmh !== undefined && c.blankAboveKmh !== undefined && c.blankAboveKmh <= c.limitKmh) {
-    return `blankAboveKmh (${c.blankAboveKmh}) must be above limitKmh (${c.limitKmh})`;
-  }
-  if (c.alertMm !== undefined && c.dangerMm !== undefined && c.dangerMm <= c.alertMm) {
-    return `dangerMm (${c.dangerMm}) must be above alertMm (${c.alertMm})`;
-  }
-  if (c.fastIntervalS !== undefined && c.reportIntervalS !== undefined && c.fastIntervalS > c.reportIntervalS) {
-    return `fastIntervalS (${c.fastIntervalS}) must not exceed reportIntervalS (${c.reportIntervalS})`;
-  }
-  return undefined;
+  const values = Object.fromEntries(given);
+  const broken = brokenRule(roleNamed(device.role)?.rules ?? [], values);
+  return broken === undefined ? undefined : describeRule(broken, values);
+}
+
+/** The rule's sentence with the values given: "dangerMm (800) must be above alertMm (900)". */
+function describeRule(rule: SettingRule, values: Readonly<Record<string, number>>): string {
+  return rule.says.replace(/\b[A-Za-z]\w*\b/g, (word) => (rule.keys.includes(word) ? `${word} (${values[word]})` : word));
 }
 
 /** The reporting interval an applied command sets on a unit of this role, if it sets one. */
 export function reportIntervalSet(command: Command, role: RoleName): number | undefined {
-  const name = REPORT_INTERVAL[role];
-  return name === undefined ? undefined : command[name];
+  const name = roleNamed(role)?.health.intervalSetting;
+  const value = name === undefined ? undefined : command[name];
+  return typeof value === "number" ? value : undefined;
 }
 
 export function wireBody(command: Command, id: number, nowMs: number): CommandBody {
-  const body: CommandBody = { id, op: WIRE_OP[command.op] };
+  const body: CommandBody = { id, op: WIRE_OP[command.op] ?? CommandOp.set };
   if (command.op === "setTime") body.timeS = command.timeS ?? Math.floor(nowMs / 1000);
   for (const [name, value] of settingsOf(command)) body[name] = value;
   return body;
@@ -128,11 +102,9 @@ export function commandFrame(command: Command, id: number, createdAt: number, de
   );
 }
 
-const KEY_NAMES = new Map<number, string>(Object.entries(CommandKey).map(([name, key]) => [key, name]));
-
 /** A unit's commandResult as a final state and a sentence for the command center. */
 export function describeAnswer(result: number, detail: number | undefined): { state: "applied" | "rejected"; detail: string } {
-  const key = detail === undefined ? undefined : KEY_NAMES.get(detail) ?? `key ${detail}`;
+  const key = detail === undefined ? undefined : Object.keys(CommandKey).find((name) => CommandKey[name] === detail) ?? `key ${detail}`;
   switch (result) {
     case CommandResultCode.applied:
       return { state: "applied", detail: "applied by the unit" };

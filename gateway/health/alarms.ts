@@ -1,4 +1,5 @@
 import type { RoleName } from "../../shared/messages.js";
+import { roleNamed } from "../../shared/roles/catalog.js";
 import type { HealthTransition } from "./device-health.js";
 
 export type HealthAlarmType = "deviceOffline" | "batteryLow" | "linkDegraded";
@@ -24,17 +25,14 @@ export interface HealthAlarm {
   snr?: number | null;
 }
 
-/**
- * A health transition as an alarm for the situation room. A silent flood gauge is critical: it
- * is the unit that decides road closures in a storm, when silence is most likely.
- */
+/** A health transition as an alarm for the situation room; how grave silence is, the role says. */
 export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
   const unit = `${role} unit ${t.deviceId}`;
   switch (t.kind) {
     case "offline":
       return {
         alarmType: "deviceOffline",
-        severity: role === "flood" ? "critical" : "warning",
+        severity: roleNamed(role)?.health.offlineSeverity ?? "warning",
         description: t.lastSeen === null
           ? `${unit} not heard since the gateway started`
           : `${unit} silent for ${Math.round((t.at - t.lastSeen) / 1000)} s (expected every ${t.expectedIntervalS} s)`,

@@ -1,10 +1,8 @@
 import type { RoleName } from "../../shared/messages.js";
+import { allRoles } from "../../shared/roles/catalog.js";
+import type { BatteryPolicy } from "../../shared/roles/descriptor.js";
 
-/** Battery limits for one role: low below `lowV`, healthy again from `recoverV` (hysteresis). */
-export interface BatteryPolicy {
-  lowV: number;
-  recoverV: number;
-}
+export type { BatteryPolicy } from "../../shared/roles/descriptor.js";
 
 export interface LinkPolicy {
   /** degraded when the mean RSSI of the last `window` frames is below this */
@@ -26,20 +24,19 @@ export interface HealthPolicy {
   link: LinkPolicy;
 }
 
-export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
-  offlineAfterIntervals: 2.5,
-  defaultIntervalS: { loop: 60, sign: 300, flood: 300, bridge: 300 },
-  battery: {
-    // loop cabinets and speed signs run on a 12 V lead-acid battery (solar or mains float)
-    loop: { lowV: 11.5, recoverV: 11.9 },
-    sign: { lowV: 11.5, recoverV: 11.9 },
-    // the flood gauge runs on one Li-ion cell
-    flood: { lowV: 3.3, recoverV: 3.45 },
-    // the LoRa bridge is powered over USB by the gateway
-    bridge: null,
-  },
-  link: { rssiLowDbm: -120, snrLowDb: -15, hysteresisDb: 3, window: 5 },
-};
+const DEFAULT_LINK: LinkPolicy = { rssiLowDbm: -120, snrLowDb: -15, hysteresisDb: 3, window: 5 };
+const OFFLINE_AFTER_INTERVALS = 2.5;
+
+/** The policy with every role's own defaults (its descriptor's health section). */
+export function defaultHealthPolicy(): HealthPolicy {
+  const roles = allRoles();
+  return {
+    offlineAfterIntervals: OFFLINE_AFTER_INTERVALS,
+    defaultIntervalS: Object.fromEntries(roles.map((r) => [r.name, r.health.intervalS])),
+    battery: Object.fromEntries(roles.map((r) => [r.name, r.health.battery])),
+    link: { ...DEFAULT_LINK },
+  };
+}
 
 /** What health needs from a registry entry. */
 export interface HealthDevice {
@@ -153,11 +150,12 @@ export class DeviceHealth {
 
   constructor(devices: Iterable<HealthDevice>, opts: DeviceHealthOptions = {}) {
     const p = opts.policy ?? {};
+    const defaults = defaultHealthPolicy();
     this.policy = {
-      offlineAfterIntervals: p.offlineAfterIntervals ?? DEFAULT_HEALTH_POLICY.offlineAfterIntervals,
-      defaultIntervalS: { ...DEFAULT_HEALTH_POLICY.defaultIntervalS, ...p.defaultIntervalS },
-      battery: { ...DEFAULT_HEALTH_POLICY.battery, ...p.battery },
-      link: { ...DEFAULT_HEALTH_POLICY.link, ...p.link },
+      offlineAfterIntervals: p.offlineAfterIntervals ?? defaults.offlineAfterIntervals,
+      defaultIntervalS: { ...defaults.defaultIntervalS, ...definedOnly(p.defaultIntervalS) },
+      battery: { ...defaults.battery, ...definedOnly(p.battery) },
+      link: { ...defaults.link, ...p.link },
     };
     this.startedAt = opts.startedAt ?? Date.now();
     for (const device of devices) this.devices.set(device.id, this.track(device));
@@ -246,7 +244,8 @@ export class DeviceHealth {
   private track(device: HealthDevice): Tracked {
     return {
       device,
-      intervalS: device.reportIntervalS ?? this.policy.defaultIntervalS[device.role],
+      // the registry admits registered roles only, and each has a default
+      intervalS: device.reportIntervalS ?? (this.policy.defaultIntervalS[device.role] as number),
       state: "unknown",
       lastSeen: null,
       received: 0,
@@ -311,6 +310,12 @@ export class DeviceHealth {
     t.linkDegraded = degraded;
     this.pending.push({ kind: degraded ? "link-degraded" : "link-ok", deviceId: t.device.id, at, rssi: round1(rssi), snr: round1(snr) });
   }
+}
+
+function definedOnly<T>(values: Readonly<Record<string, T | undefined>> | undefined): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [name, value] of Object.entries(values ?? {})) if (value !== undefined) out[name] = value;
+  return out;
 }
 
 function newestBoot(t: Tracked): number | null {

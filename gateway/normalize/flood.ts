@@ -1,5 +1,5 @@
 import type { Envelope } from "../../shared/envelope.js";
-import { FloodStatus, type FloodStatusName } from "../../shared/messages.js";
+import { FloodStatus, type FloodStatusName } from "../../shared/roles/flood.js";
 import type { Device } from "../registry/registry.js";
 import { commonFields, round, type Normalized } from "./common.js";
 

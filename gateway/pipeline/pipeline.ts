@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { AnyEnvelope, Envelope } from "../../shared/envelope.js";
 import { ProtocolError, type RejectReason } from "../../shared/errors.js";
 import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
+import { roleSends } from "../../shared/roles/catalog.js";
 import type { Logger } from "../log.js";
 import { normalize, type Normalized } from "../normalize/index.js";
 import type { FrameOrigin } from "../ingest/link.js";
@@ -17,7 +18,7 @@ import { AuthenticFrameError, verifyFrame } from "./verify.js";
 export type Outcome = "accepted" | "store-failed" | RejectReason;
 
 export const OUTCOMES: readonly Outcome[] = [
-  "accepted", "store-failed", "framing", "cbor", "envelope", "version", "unknown-device", "mic", "replay", "range", "type",
+  "accepted", "store-failed", "framing", "cbor", "envelope", "version", "unknown-device", "mic", "replay", "range", "type", "role",
 ];
 
 /** A batch the store could not commit; its frames are not acked, so their devices send them again. */
@@ -110,6 +111,12 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       authentic = device;
       // checked before anything is answered: a gateway's own downlink played back is never acked
       if (DOWNLINK_TYPES.includes(envelope.type)) throw new ProtocolError("type", `${envelope.type} is a downlink; devices do not send it`);
+      // authentic, but not this unit's to say (a loop unit's key raising flood alarms): answered
+      // "rejected" so the unit stops resending it, never stored or published
+      if (!roleSends(device.role, envelope.type)) {
+        this.emit("ack", { device, envelope, origin, result: AckResult.rejected });
+        throw new ProtocolError("role", `${envelope.type} is not a message a ${device.role} unit sends (device ${device.id})`);
+      }
       if (verdict !== "fresh") {
         this.emit("ack", { device, envelope, origin, result: verdict === "replay" ? AckResult.duplicate : AckResult.rejected });
         throw new ProtocolError("replay", `${verdict} (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id}`);

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encode } from "../../shared/cbor.js";
 import { computeMic, encodeFrame, type AnyEnvelope } from "../../shared/envelope.js";
 import {
-  CommandOp, CommandResultCode, CommandKey, MAX_AIR_FRAME, PROTOCOL_VERSION, MessageType, type CommandBody, type CommandResultBody,
+  CommandOp, CommandResultCode, MAX_AIR_FRAME, PROTOCOL_VERSION, type CommandBody, type CommandResultBody,
 } from "../../shared/messages.js";
+import { CommandKey, MessageType } from "../../shared/roles/catalog.js";
 import { slipEncode } from "../../shared/slip.js";
 import { startXs, type XsSession } from "../xs/harness.js";
 import { ackBytes, envelopesIn, nodeMac, type Received } from "../firmware/fixtures/core-gateway.js";

@@ -11,7 +11,8 @@ import { readFloodConfig } from "../../firmware/roles/flood/config.js";
 import { createFloodRole } from "../../firmware/roles/flood/role.js";
 import { SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ, type AnyEnvelope } from "../../shared/envelope.js";
-import { Fault, MAX_AIR_FRAME, type FloodAlarmBody, type FloodReportBody } from "../../shared/messages.js";
+import { Fault, MAX_AIR_FRAME } from "../../shared/messages.js";
+import type { FloodAlarmBody, FloodReportBody } from "../../shared/roles/flood.js";
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 

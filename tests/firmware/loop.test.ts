@@ -11,7 +11,8 @@ import { loopRole } from "../../firmware/roles/loop/role.js";
 import { LoopTraffic, listTraffic, typicalLoop, type LoopSite, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
 import { SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ } from "../../shared/envelope.js";
-import { Fault, MAX_AIR_FRAME, type LoopIntervalBody } from "../../shared/messages.js";
+import { Fault, MAX_AIR_FRAME } from "../../shared/messages.js";
+import type { LoopIntervalBody } from "../../shared/roles/loop.js";
 
 function config(settings: Record<string, number | string> = {}): LoopConfig {
   const parsed = parseLoopSettings(settings);

@@ -12,7 +12,8 @@ import { readSignConfig } from "../../firmware/roles/sign/config.js";
 import { createSignRole } from "../../firmware/roles/sign/role.js";
 import { SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ, type AnyEnvelope } from "../../shared/envelope.js";
-import { Fault, MAX_AIR_FRAME, type SignStatsBody } from "../../shared/messages.js";
+import { Fault, MAX_AIR_FRAME } from "../../shared/messages.js";
+import type { SignStatsBody } from "../../shared/roles/sign.js";
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 

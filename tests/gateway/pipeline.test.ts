@@ -133,6 +133,27 @@ describe("pipeline: verify -> normalize -> publish", () => {
     expect(sub.messages.length - published).toBe(1);
   });
 
+  it("refuses a message type the device's role does not send: counted, answered rejected, never published", async () => {
+    const acks: number[] = [];
+    const listener = (req: { result: number }) => acks.push(req.result);
+    gateway.pipeline.on("ack", listener);
+    const before = gateway.pipeline.counts.role;
+    const published = sub.messages.length;
+    const loop = new ScriptedDevice(101, KEYS.loop);
+    loop.boot = 8;
+    expect(await gateway.pipeline.handleFrame(loop.frame("floodAlarm", SAMPLE_BODIES.floodAlarm), origin)).toBe("role");
+    expect(await gateway.pipeline.handleFrame(loop.frame("signStats", SAMPLE_BODIES.signStats), origin)).toBe("role");
+    // the same unit's own messages still go through
+    expect(await gateway.pipeline.handleFrame(loop.frame("loopInterval", SAMPLE_BODIES.loopInterval), origin)).toBe("accepted");
+    gateway.pipeline.off("ack", listener);
+    expect(gateway.pipeline.counts.role - before).toBe(2);
+    expect(acks).toEqual([2, 2, 0]);
+    await waitFor("the loop interval", () => sub.messages.length > published);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sub.messages.slice(published).map((m) => m.topic)).toEqual(["pantau/v1/smg-pemuda-01/101/traffic"]);
+    expect(gateway.store.history({ deviceId: 101, kind: "alarm" })).toEqual([]);
+  });
+
   it("accepts a reboot (boot + 1, seq from 0) and out-of-order resends, but never the same frame twice", async () => {
     const flood = new ScriptedDevice(103, KEYS.flood);
     flood.boot = 20;

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Decoder } from "cbor-x";
-import { MAX_AIR_FRAME, PROTOCOL_VERSION, MessageType, type MessageTypeName } from "../../shared/messages.js";
+import { MAX_AIR_FRAME, PROTOCOL_VERSION, type MessageTypeName } from "../../shared/messages.js";
+import { MessageType } from "../../shared/roles/catalog.js";
 import { MIC_BYTES, type AnyEnvelope } from "../../shared/envelope.js";
 import { Registry } from "../../gateway/registry/registry.js";
 import { ReplayWindows } from "../../gateway/pipeline/replay-window.js";

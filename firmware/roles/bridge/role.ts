@@ -13,27 +13,15 @@ import { decodeRelayDown, encodeRelayUp, RELAY_DOWN } from "../../../shared/rela
 import type { CoreContext, CoreRoleFactory } from "../../core/device.js";
 import { DutyBudget } from "../../core/duty-cycle.js";
 import type { Radio, RadioPacket, TimerHandle } from "../../platform/platform.js";
+import { bridge } from "../../../shared/roles/bridge.js";
+import { checkSetting } from "../../../shared/settings.js";
+import { numberSetting } from "../../core/settings.js";
 import type { Role } from "../role.js";
+import { liveKeys } from "../settings-reader.js";
 
-export const BRIDGE_DEFAULTS = {
-  /** held-back downlinks */
-  dlQueue: 16,
-  /** a held downlink older than this is dropped (the device's receive window is 3 s by default) */
-  dlMaxAgeMs: 2500,
-  /** duty-cycle budget in basis points (100 = 1 %) and its sliding window */
-  dutyBp: 100,
-  dutyWindowS: 3600,
-} as const;
+const LIVE_KEYS = liveKeys(bridge.settings);
 
-type BridgeSetting = keyof typeof BRIDGE_DEFAULTS;
-
-const LIMITS: Record<BridgeSetting, [number, number]> = {
-  dlQueue: [1, 64],
-  dlMaxAgeMs: [100, 3_600_000],
-  dutyBp: [1, 10000],
-  dutyWindowS: [60, 86400],
-};
-
+const S = bridge.settings;
 interface Held {
   packet: Uint8Array;
   queuedAtMs: number;
@@ -62,15 +50,12 @@ export class Bridge implements Role {
   private transmitting = false;
   private timer: TimerHandle | undefined;
   private running = false;
-  private readonly limits: Record<BridgeSetting, number>;
+  private readonly limits: Record<keyof typeof S, number>;
 
   constructor(private readonly ctx: CoreContext) {
-    this.limits = { ...BRIDGE_DEFAULTS };
-    for (const name of Object.keys(LIMITS) as BridgeSetting[]) {
-      const value = ctx.settings[name];
-      if (isWithin(name, value)) this.limits[name] = value;
-    }
-    this.budget = new DutyBudget({ dutyCycle: this.limits.dutyBp / 10000, windowMs: this.limits.dutyWindowS * 1000 });
+    const read = (name: keyof typeof S) => (isValid(name, ctx.settings[name]) ? ctx.settings[name] as number : S[name].default);
+    this.limits = { dlQueue: read("dlQueue"), dlMaxAgeMs: read("dlMaxAgeMs"), dutyWindowS: read("dutyWindowS") };
+    this.budget = new DutyBudget({ dutyCycle: numberSetting(ctx.settings, "dutyBp") / 10000, windowMs: this.limits.dutyWindowS * 1000 });
   }
 
   get heldCount(): number {
@@ -97,9 +82,8 @@ export class Bridge implements Role {
   }
 
   applySetting(key: string, value: number | string | boolean): boolean {
-    if (key !== "dlQueue" && key !== "dlMaxAgeMs") return false;
-    if (!isWithin(key, value)) return false;
-    this.limits[key] = value;
+    if (!LIVE_KEYS.includes(key) || !isValid(key as keyof typeof S, value)) return false;
+    this.limits[key as keyof typeof S] = value as number;
     return true;
   }
 
@@ -179,9 +163,8 @@ export class Bridge implements Role {
 
 export const bridgeRole: CoreRoleFactory = (ctx) => new Bridge(ctx);
 
-function isWithin(name: BridgeSetting, value: unknown): value is number {
-  const [min, max] = LIMITS[name];
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+function isValid(name: keyof typeof S, value: unknown): boolean {
+  return value !== undefined && checkSetting(name, S[name], value) === undefined;
 }
 
 function clampInt16(value: number): number {

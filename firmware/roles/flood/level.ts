@@ -1,7 +1,7 @@
 // From a distance to what a flood room acts on: the water level (temperature-compensated),
 // its rate of rise, and a status against thresholds with hysteresis.
 
-import { FloodStatus } from "../../../shared/messages.js";
+import { FloodStatus } from "../../../shared/roles/flood.js";
 
 /** speed of sound in air, m/s, at t °C */
 export function soundSpeed(tC: number): number {

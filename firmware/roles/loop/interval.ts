@@ -5,13 +5,14 @@
 
 import { encode } from "../../../shared/cbor.js";
 import { MIC_BYTES, bodyToWire } from "../../../shared/envelope.js";
-import { MAX_AIR_FRAME, MessageType, PROTOCOL_VERSION, type LoopIntervalBody } from "../../../shared/messages.js";
+import { MAX_AIR_FRAME, PROTOCOL_VERSION } from "../../../shared/messages.js";
+import { loop, type LoopIntervalBody } from "../../../shared/roles/loop.js";
 
 export const MAX_CLASSES = 5;
 
 /** Envelope and MIC bytes with every header field at its widest (deviceId, boot, seq 0xffff, time 2^32−1). */
 const ENVELOPE_BYTES =
-  encode([PROTOCOL_VERSION, 0xffff, 0xffff, 0xffff, MessageType.loopInterval, 0xffffffff, new Map()]).length - 1 + MIC_BYTES;
+  encode([PROTOCOL_VERSION, 0xffff, 0xffff, 0xffff, loop.messages.loopInterval.code, 0xffffffff, new Map()]).length - 1 + MIC_BYTES;
 /** What a record body may take so that its frame fits one LoRa payload whatever the header. */
 export const BODY_BUDGET = MAX_AIR_FRAME - ENVELOPE_BYTES;
 /** Optional fields given up, in this order, should a body not fit (only at flows beyond saturation). */

@@ -1,13 +1,9 @@
-// The loop role's settings: flat provisioned keys (documented in role.ts) read into one
-// checked configuration. A bad value is refused with a reason, never half-applied.
+// The loop role's settings (declared in shared/roles/loop.ts) read into one checked
+// configuration. A bad value is refused with a reason, never half-applied.
 
+import { MAX_LANE, loop } from "../../../shared/roles/loop.js";
+import { brokenRule, checkSetting } from "../../../shared/settings.js";
 import type { Settings } from "../role.js";
-
-/** The sensitivity steps of commercial detectors, in units of 0.01 % ΔL/L (DOMAIN.md). */
-export const SENSITIVITY_STEPS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128];
-export const INTERVALS_S: readonly number[] = [20, 30, 60];
-export const MAX_LOOPS = 4;
-export const MAX_LANE = 7;
 
 export interface LaneConfig {
   lane: number;
@@ -36,46 +32,26 @@ export interface LoopConfig {
   trackTauMs: number;
 }
 
-interface IntSpec {
-  def: number;
-  min: number;
-  max: number;
-  allowed?: readonly number[];
-}
-
-const INTS: Readonly<Record<string, IntSpec>> = {
-  loops: { def: 2, min: 1, max: MAX_LOOPS },
-  spacingCm: { def: 366, min: 100, max: 3000 },
-  loopLengthCm: { def: 180, min: 50, max: 1000 },
-  meanLengthCm: { def: 500, min: 150, max: 2000 },
-  sensitivity: { def: 16, min: 1, max: 128, allowed: SENSITIVITY_STEPS },
-  hysteresisPct: { def: 70, min: 30, max: 95 },
-  gateMs: { def: 20, min: 10, max: 100 },
-  intervalS: { def: 60, min: 20, max: 60, allowed: INTERVALS_S },
-  maxPresenceS: { def: 240, min: 10, max: 3600 },
-  fMinHz: { def: 10_000, min: 1000, max: 500_000 },
-  fMaxHz: { def: 200_000, min: 1000, max: 500_000 },
-  chatterPerS: { def: 4, min: 2, max: 16 },
-  trackTauS: { def: 60, min: 5, max: 3600 },
-};
-
 /** Length bins after TRR 2339 (Weinblatt, Minge, Petersen 2013): motorcycle < 2.1 m (7 ft),
  * short < 6.7 m (22 ft), medium < 11.3 m (37 ft), long < 18.6 m (61 ft), very long beyond. */
-export const DEFAULT_CLASS_EDGES_DM = "21,67,113,186";
+export const DEFAULT_CLASS_EDGES_DM = loop.settings.classEdgesDm.default;
+
+const INT_KEYS = Object.keys(loop.settings).filter((key) => loop.settings[key as keyof typeof loop.settings].type === "int");
 
 export type Parsed = { ok: true; config: LoopConfig } | { ok: false; reason: string };
 
 export function parseLoopSettings(settings: Settings): Parsed {
   const ints: Record<string, number> = {};
-  for (const key of Object.keys(INTS)) {
-    const spec = INTS[key] as IntSpec;
-    const value = settings[key] ?? spec.def;
-    const bad = checkInt(key, value, spec);
+  for (const key of INT_KEYS) {
+    const spec = loop.settings[key as keyof typeof loop.settings];
+    const value = settings[key] ?? spec.default;
+    const bad = checkSetting(key, spec, value);
     if (bad) return { ok: false, reason: bad };
     ints[key] = value as number;
   }
   const n = (key: string): number => ints[key] as number;
-  if (n("fMinHz") >= n("fMaxHz")) return { ok: false, reason: "fMinHz must be below fMaxHz" };
+  const broken = brokenRule(loop.rules, ints);
+  if (broken) return { ok: false, reason: broken.says };
   const lanes = parseLanes(settings["lanes"] ?? defaultLanes(n("loops")), n("loops"));
   if (typeof lanes === "string") return { ok: false, reason: lanes };
   const edges = parseEdges(settings["classEdgesDm"] ?? DEFAULT_CLASS_EDGES_DM);
@@ -100,14 +76,6 @@ export function parseLoopSettings(settings: Settings): Parsed {
       trackTauMs: n("trackTauS") * 1000,
     },
   };
-}
-
-function checkInt(key: string, value: unknown, spec: IntSpec): string | undefined {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < spec.min || value > spec.max) {
-    return `${key} must be an integer in ${spec.min}..${spec.max}`;
-  }
-  if (spec.allowed && !spec.allowed.includes(value)) return `${key} must be one of ${spec.allowed.join(",")}`;
-  return undefined;
 }
 
 /** Loops paired in order into speed traps: 2 -> "00", 3 -> "001", 4 -> "0011". */

@@ -1,9 +1,10 @@
-// The sign's settings: keys, defaults and ranges (docs/firmware.md lists them for technicians).
+// The sign's settings read into one configuration (declared in shared/roles/sign.ts).
 
+import { sign } from "../../../shared/roles/sign.js";
 import type { Settings } from "../role.js";
-import { MAX_MESSAGE, type DisplayConfig } from "./display.js";
+import type { DisplayConfig } from "./display.js";
 import type { Ops243Units } from "./ops243.js";
-import { SettingsReader } from "../settings-reader.js";
+import { liveKeys, SettingsReader } from "../settings-reader.js";
 import type { TrackerConfig } from "./tracker.js";
 
 export type RadarModel = "ops243" | "ld2415";
@@ -24,38 +25,35 @@ export interface SignConfig {
 
 /** Keys a running sign takes without a restart: what is shown and counted over, and the
  * statistics interval (from the end of the interval under way). */
-export const LIVE_KEYS: readonly string[] = [
-  "limitKmh", "flashMarginKmh", "blankAboveKmh", "spyMode", "slowMessage", "statsIntervalS",
-];
+export const LIVE_KEYS: readonly string[] = liveKeys(sign.settings);
+
+const LD2415_BAUD = 9600;
 
 export function readSignConfig(settings: Settings): { config: SignConfig; invalid: string[] } {
-  const r = new SettingsReader(settings);
-  const radarModel = r.choice<RadarModel>("radarModel", "ops243", ["ops243", "ld2415"]);
-  const limitKmh = r.int("limitKmh", 50, 5, 200);
+  const r = new SettingsReader(sign.settings, settings, sign.rules);
+  const radarModel = r.choice<RadarModel>("radarModel");
+  const limitKmh = r.int("limitKmh");
   const display: DisplayConfig = {
     limitKmh,
-    flashMarginKmh: r.int("flashMarginKmh", 5, 0, 50),
-    blankAboveKmh: r.int("blankAboveKmh", 100, 10, 300),
-    spyMode: r.bool("spyMode", false),
-    message: r.text("slowMessage", "PELAN-PELAN", MAX_MESSAGE),
+    flashMarginKmh: r.int("flashMarginKmh"),
+    blankAboveKmh: r.int("blankAboveKmh"),
+    spyMode: r.bool("spyMode"),
+    message: r.text("slowMessage"),
   };
-  if (display.blankAboveKmh <= limitKmh) {
-    r.fail("blankAboveKmh");
-    display.blankAboveKmh = Math.min(300, limitKmh + 50);
-  }
+  if (!r.holds("blankAboveKmh", display)) display.blankAboveKmh = Math.min(sign.settings.blankAboveKmh.max, limitKmh + 50);
   const config: SignConfig = {
     radarModel,
-    radarUnits: r.choice<Ops243Units>("radarUnits", "UM", ["UM", "UK", "US"]),
-    radarBaud: r.int("radarBaud", radarModel === "ld2415" ? 9600 : 19200, 1200, 921600),
-    radarInvert: r.bool("radarInvert", false),
+    radarUnits: r.choice<Ops243Units>("radarUnits"),
+    radarBaud: r.int("radarBaud", radarModel === "ld2415" ? LD2415_BAUD : undefined),
+    radarInvert: r.bool("radarInvert"),
     display,
     tracker: {
-      gapMs: r.int("gapMs", 1500, 200, 10000),
-      minReports: r.int("minReports", 3, 1, 50),
-      minSpeedDkmh: r.int("minSpeedKmh", 5, 1, 100) * 10,
+      gapMs: r.int("gapMs"),
+      minReports: r.int("minReports"),
+      minSpeedDkmh: r.int("minSpeedKmh") * 10,
     },
-    statsIntervalS: r.int("statsIntervalS", 300, 10, 3600),
-    radarSilentS: r.int("radarSilentS", 3600, 0, 86400),
+    statsIntervalS: r.int("statsIntervalS"),
+    radarSilentS: r.int("radarSilentS"),
   };
   return { config, invalid: r.invalid };
 }

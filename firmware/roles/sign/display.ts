@@ -31,7 +31,7 @@ export interface DisplayState {
   message: string;
 }
 
-export const MAX_MESSAGE = 16;
+export { MAX_MESSAGE } from "../../../shared/roles/sign.js";
 
 const LF = 0x0a;
 

@@ -2,7 +2,7 @@
 // gives the exact 85th percentile at the resolution the wire carries (whole km/h), and a
 // 5 km/h histogram is what the data users asked for. Speeds arrive in tenths of km/h.
 
-import type { SignHistogramBody, SignStatsBody } from "../../../shared/messages.js";
+import type { SignHistogramBody, SignStatsBody } from "../../../shared/roles/sign.js";
 
 export const BIN_WIDTH_KMH = 5;
 /** 5 km/h bins 0..60 (the wire's firstBin range); the last also holds everything faster */
