@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { addSchema, compileSchema, describeErrors } from "./schema.js";
+import { addSchema, derivedValidator, describeErrors } from "./schema.js";
 import { resolveSecurityConfig, type SecurityConfig, type SecurityFileConfig } from "./security/config.js";
 import registrySchema from "./registry/registry.schema.json" with { type: "json" };
 import securitySchema from "./security/security.schema.json" with { type: "json" };
 import type { LimitOptions } from "./store/retention.js";
 import type { Synchronous } from "./store/store.js";
 import type { HealthPolicyOverrides } from "./health/device-health.js";
+import { withRolePolicies } from "./health/policy-schema.js";
 import type { HttpOptions } from "./http/server.js";
 import type { LinkKind } from "./ingest/link.js";
 import { SENDER_KINDS, type UpstreamConfig } from "./upstream/senders.js";
@@ -54,13 +55,15 @@ export class ConfigError extends Error {
 addSchema(registrySchema);
 addSchema(securitySchema);
 for (const kind of Object.values(SENDER_KINDS)) addSchema(kind.schema);
-// each sender kind's options are checked by its own schema, under its key
-const schema = structuredClone(configSchema);
-schema.properties.upstream = {
-  ...schema.properties.upstream,
-  ...{ properties: Object.fromEntries(Object.entries(SENDER_KINDS).map(([name, kind]) => [name, { $ref: kind.schema.$id }])) },
-};
-const validate = compileSchema<FileConfig>(schema);
+
+/** The file's schema: each sender kind's options checked by its own schema under its key, each role's health under its name. */
+function fileSchema(): object {
+  const schema = withRolePolicies(configSchema) as typeof configSchema;
+  const upstream = { ...schema.properties.upstream, properties: Object.fromEntries(Object.entries(SENDER_KINDS).map(([name, kind]) => [name, { $ref: kind.schema.$id }])) };
+  return { ...schema, properties: { ...schema.properties, upstream } };
+}
+
+const validate = derivedValidator<FileConfig>(fileSchema);
 
 /** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data, durable commits. */
 export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {

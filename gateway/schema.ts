@@ -24,26 +24,26 @@ export interface Validator<T> {
   (data: unknown): data is T;
   readonly errors: ValidateFunction["errors"];
   /** the schema it checks against now */
-  schema(): object;
+  readonly schema: object;
 }
 
 /**
  * A validator for a schema derived from the role catalog: built on first use, and built again
  * when a role is registered later (a test's fixture role), so no role is ever missing from it.
  */
-export function derivedValidator<T>(build: () => object & { $id?: string }): Validator<T> {
+export function derivedValidator<T>(build: () => object & { $id?: string }, version: () => number = catalogVersion): Validator<T> {
   let built: { version: number; schema: object & { $id?: string }; validate: ValidateFunction<T> } | undefined;
   const current = () => {
-    if (built?.version !== catalogVersion()) {
+    if (built?.version !== version()) {
       const schema = build();
       if (schema.$id !== undefined) ajv.removeSchema(schema.$id);
-      built = { version: catalogVersion(), schema, validate: ajv.compile<T>(schema) };
+      built = { version: version(), schema, validate: ajv.compile<T>(schema) };
     }
     return built;
   };
   const validator = ((data: unknown) => current().validate(data)) as Validator<T>;
   Object.defineProperty(validator, "errors", { get: () => current().validate.errors });
-  validator.schema = () => current().schema;
+  Object.defineProperty(validator, "schema", { get: () => current().schema });
   return validator;
 }
 

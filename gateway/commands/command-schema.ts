@@ -1,13 +1,13 @@
-// The command schema (command.schema.json) with its role parts derived from the role catalog:
-// one op per group of settings, each setting with its own range. The file holds the parts that
-// are no role's (ttlS, ref, the bare ops) and is rewritten from this by `npm run schemas`.
+// The command schema: command.schema.json holds the parts that are no role's (ttlS, ref, the ops
+// without settings); the ops that set settings are derived from the role catalog, one op per
+// group of settings, each setting with its own range and unit.
 
 import { CORE_COMMAND_OPS } from "../../shared/core-settings.js";
 import { commandSettingList, roleNamed, settingOps, type CommandSettingInfo } from "../../shared/roles/catalog.js";
 import base from "./command.schema.json" with { type: "json" };
 
-/** Ops that carry no settings, and the $defs entry that describes each. */
-const OTHER_OPS: Readonly<Record<string, string>> = { requestStatus: "bare", reboot: "bare", setTime: "setTime" };
+/** Ops that carry no settings, as the file lists them. */
+const OTHER_OPS: readonly string[] = base.allOf.map((entry) => entry.if.properties.op.const);
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +37,6 @@ export function commandSchema(): Json {
   const ops = opsWithSettings();
   const declared = settingOps();
   const defs: Json = { ...(base.$defs as Json) };
-  for (const op of Object.keys(defs)) if (!Object.values(OTHER_OPS).includes(op) && op !== "ttlS" && op !== "ref") delete defs[op];
   for (const [op, settings] of ops) {
     defs[op] = {
       description: declared[op]?.doc,
@@ -52,12 +51,14 @@ export function commandSchema(): Json {
       anyOf: settings.map((s) => ({ required: [s.name] })),
     };
   }
-  const allOps = [...ops.keys(), ...Object.keys(OTHER_OPS)];
-  const target = (op: string) => OTHER_OPS[op] ?? op;
+  const settingOpNames = [...ops.keys()];
   return {
     ...base,
-    properties: { op: { enum: allOps } },
-    allOf: allOps.map((op) => ({ if: { properties: { op: { const: op } } }, then: { $ref: `#/$defs/${target(op)}` } })),
+    properties: { op: { ...base.properties.op, enum: [...settingOpNames, ...OTHER_OPS] } },
+    allOf: [
+      ...settingOpNames.map((op) => ({ if: { properties: { op: { const: op } } }, then: { $ref: `#/$defs/${op}` } })),
+      ...base.allOf,
+    ],
     $defs: defs,
   };
 }

@@ -5,6 +5,7 @@ import type { DeviceHealth } from "../health/device-health.js";
 import type { Logger } from "../log.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
+import { roleKinds } from "../roles/index.js";
 import type { Store } from "../store/store.js";
 import { requireCommander } from "./auth.js";
 import { commandForm } from "./command-form.js";
@@ -21,8 +22,6 @@ export interface ApiDeps {
   log: Logger;
 }
 
-/** The kinds of reading the page shows live, newest of each first. */
-const LIVE_KINDS = ["traffic", "speed", "flood"] as const;
 const LATEST_SCAN = 12;
 
 type WithId = { Params: { id: string } };
@@ -52,7 +51,8 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get("/api/readings/latest", async () => ({
-    readings: deps.registry.all().flatMap((d) => LIVE_KINDS.flatMap((kind) => {
+    // the roles' own kinds of reading (not alarms or status), newest of each first
+    readings: deps.registry.all().flatMap((d) => roleKinds().flatMap((kind) => {
       const seen = new Set<string>();
       return deps.store.history({ deviceId: d.id, kind, order: "desc", limit: LATEST_SCAN }).filter((r) => {
         const p = JSON.parse(r.payload) as { type?: string; laneId?: number };

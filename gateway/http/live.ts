@@ -3,10 +3,11 @@ import type { FastifyInstance } from "fastify";
 import type { ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
+import { outputKinds } from "../roles/index.js";
 
 /** What the page follows: readings, alarms, status and command results, never the commands themselves. */
 const LIVE_FILTER = `${TOPIC_ROOT}/#`;
-const SHOWN = /^pantau\/v1\/[^/]+\/\d+\/(traffic|speed|flood|alarm|status|command\/result)$/;
+const SHOWN = /^pantau\/v1\/[^/]+\/\d+\/([a-z]+|command\/result)$/;
 /** a comment line now and then keeps proxies and phones from closing a quiet stream */
 const KEEPALIVE_MS = 20_000;
 /** a reader that does not keep up is dropped rather than buffered without end */
@@ -20,7 +21,8 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 export async function registerLive(app: FastifyInstance, aedes: Aedes, log: Logger): Promise<void> {
   const streams = new Set<ServerResponse>();
   const deliver = (packet: AedesPublishPacket, done: () => void): void => {
-    if (SHOWN.test(packet.topic)) {
+    const level = SHOWN.exec(packet.topic)?.[1];
+    if (level !== undefined && (level === "command/result" || outputKinds().includes(level))) {
       const data = `data: ${JSON.stringify({ topic: packet.topic, payload: JSON.parse(packet.payload.toString()) as unknown })}\n\n`;
       for (const res of streams) {
         if (res.writableLength > MAX_BUFFERED_BYTES) {

@@ -1,4 +1,4 @@
-import type { Kind } from "../normalize/index.js";
+import { outputKinds } from "../roles/index.js";
 import type { HistoryQuery } from "../store/store.js";
 import { HISTORY_LIMIT } from "../store/store.js";
 
@@ -10,8 +10,6 @@ export class HttpError extends Error {
     super(message);
   }
 }
-
-export const KINDS: readonly Kind[] = ["traffic", "speed", "flood", "alarm", "status"];
 
 const READINGS_PARAMS = ["from", "to", "kind", "limit", "order"] as const;
 
@@ -45,7 +43,8 @@ export function parseReadingsQuery(params: URLSearchParams): Omit<HistoryQuery, 
   }
   const kind = params.get("kind");
   if (kind !== null) {
-    if (!(KINDS as readonly string[]).includes(kind)) throw new HttpError(400, `"kind" must be one of ${KINDS.join(", ")}, got "${kind}"`);
+    const kinds = outputKinds();
+    if (!kinds.includes(kind)) throw new HttpError(400, `"kind" must be one of ${kinds.join(", ")}, got "${kind}"`);
     q.kind = kind;
   }
   const limit = params.get("limit");

@@ -1,5 +1,6 @@
 import type { HealthSnapshot } from "../health/device-health.js";
 import type { Device } from "../registry/registry.js";
+import { roleSections } from "../roles/index.js";
 import type { StoredCommand, StoredReading } from "../store/store.js";
 
 /** A registry entry for the API: fields listed one by one, so key material can never slip in. */
@@ -12,10 +13,8 @@ export function deviceView(d: Device, health: HealthSnapshot | null, firmware: s
     location: d.location,
     road: d.road,
     direction: d.direction,
-    lanes: d.lanes,
     reportIntervalS: d.reportIntervalS,
-    flood: d.flood,
-    sign: d.sign,
+    ...roleSections(d),
     health,
     firmware,
   };

@@ -2,7 +2,8 @@ import type { Envelope } from "../../shared/envelope.js";
 import type { MessageTypeName } from "../../shared/messages.js";
 import type { Device } from "../registry/registry.js";
 
-export type Kind = "traffic" | "speed" | "flood" | "alarm" | "status";
+/** An output kind: a role's own (gateway/roles/<role>/) or a core one (alarm, status); also a topic level. */
+export type Kind = string;
 
 export interface Normalized {
   kind: Kind;

@@ -1,14 +1,17 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import type { RoleName } from "../../shared/messages.js";
-import { compileSchema, describeErrors } from "../schema.js";
-import schema from "./registry.schema.json" with { type: "json" };
+import { roleNames } from "../../shared/roles/catalog.js";
+import { gatewayRoles, rolesVersion } from "../roles/index.js";
+import { derivedValidator, describeErrors } from "../schema.js";
+import base from "./registry.schema.json" with { type: "json" };
 
-export interface LaneInfo {
-  lane: number;
-  direction?: "forward" | "backward";
-}
+/**
+ * The properties a role adds to its units' registry entries; each role's gateway plug-in
+ * declares its own (`declare module`), e.g. a flood unit's levels.
+ */
+export interface RoleSections {}
 
-export interface DeviceEntry {
+export interface DeviceEntry extends RoleSections {
   id: number;
   role: RoleName;
   /** absent when the key comes from the keys file */
@@ -18,10 +21,7 @@ export interface DeviceEntry {
   location: { lat: number; lon: number };
   road?: string;
   direction?: string;
-  lanes?: LaneInfo[];
   reportIntervalS?: number;
-  flood?: { referenceLevelM: number; alertLevelM: number; dangerLevelM: number };
-  sign?: { speedLimitKmh: number };
 }
 
 export interface Device extends Omit<DeviceEntry, "key"> {
@@ -33,7 +33,22 @@ export class RegistryError extends Error {
   override name = "RegistryError";
 }
 
-const validate = compileSchema<{ devices: DeviceEntry[] }>(schema);
+type Json = Record<string, unknown>;
+
+/** The registry schema with the registered roles and the properties each adds to an entry. */
+export function registrySchema(): Json {
+  const device = base.$defs.device;
+  const extra = gatewayRoles().map((p) => p.registry?.properties ?? {});
+  return {
+    ...base,
+    $defs: {
+      ...base.$defs,
+      device: { ...device, properties: { ...device.properties, role: { enum: roleNames() }, ...Object.assign({}, ...extra) } },
+    },
+  };
+}
+
+const validate = derivedValidator<{ devices: DeviceEntry[] }>(registrySchema, rolesVersion);
 
 /** The fleet registry: who may talk to the gateway, with which key, and where each unit stands. */
 export class Registry {
@@ -43,13 +58,10 @@ export class Registry {
     for (const [index, entry] of entries.entries()) {
       const where = `devices[${index}] (id ${entry.id}, "${entry.name}")`;
       if (this.byId.has(entry.id)) throw new RegistryError(`${where}: duplicate device id ${entry.id}`);
-      if (entry.flood && !(entry.flood.alertLevelM < entry.flood.dangerLevelM)) {
-        throw new RegistryError(`${where}: flood.alertLevelM must be below flood.dangerLevelM`);
+      for (const plugin of gatewayRoles()) {
+        const problem = plugin.registry?.check?.(entry);
+        if (problem !== undefined) throw new RegistryError(`${where}: ${problem}`);
       }
-      if (entry.flood && entry.flood.dangerLevelM > entry.flood.referenceLevelM) {
-        throw new RegistryError(`${where}: flood.dangerLevelM cannot exceed referenceLevelM (the sensor height)`);
-      }
-      if (entry.role === "flood" && !entry.flood) throw new RegistryError(`${where}: a flood device needs a "flood" section`);
       const { key, ...rest } = entry;
       const keyBytes = keys?.get(entry.id) ?? (key === undefined ? undefined : Uint8Array.from(Buffer.from(key, "hex")));
       if (!keyBytes) throw new RegistryError(`${where}: no key, neither in the registry nor in the keys file`);

@@ -6,7 +6,6 @@ import { Decoder } from "cbor-x";
 import {
   checkForDevice, commandFrame, describeAnswer, describeCommandErrors, validateCommand, wireBody, type Command,
 } from "../../gateway/commands/translate.js";
-import commandSchema from "../../gateway/commands/command.schema.json" with { type: "json" };
 import { Registry } from "../../gateway/registry/registry.js";
 import { CommandOp, CommandResultCode, MAX_AIR_FRAME } from "../../shared/messages.js";
 import { BODY_SPECS, COMMAND_SETTINGS } from "../../shared/roles/catalog.js";
@@ -18,7 +17,7 @@ const registry = new Registry([
   { id: 65535, role: "bridge", key: "00".repeat(16), site: "s", name: "bridge", location: { lat: 0, lon: 0 } },
 ]);
 const device = (id: number) => registry.get(id)!;
-const defs = commandSchema.$defs as unknown as Record<string, { properties: Record<string, { minimum?: number; maximum?: number; enum?: number[] }> }>;
+const defs = (validateCommand.schema as { $defs: unknown }).$defs as unknown as Record<string, { properties: Record<string, { minimum?: number; maximum?: number; enum?: number[] }> }>;
 
 function schemaRange(name: string): [number, number] {
   for (const def of Object.values(defs)) {

@@ -3,7 +3,7 @@
 // matches the published JSON Schemas.
 
 import { afterAll, describe, expect, it } from "vitest";
-import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
+import { outputValidator } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
 import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
@@ -32,7 +32,7 @@ describe("pantau demo", () => {
 
       for (const m of sub.messages) {
         const kind = m.topic.split("/").pop() as Kind;
-        const validate = OUTPUT_SCHEMAS[kind];
+        const validate = outputValidator(kind);
         expect(validate(m.payload), `${m.topic}: ${JSON.stringify(validate.errors)}`).toBe(true);
       }
       const official = expectOfficialModels("demo", sub.messages);

@@ -5,7 +5,7 @@ import { computeMic, encodeFrame, MIC_BYTES } from "../../shared/envelope.js";
 import { PROTOCOL_VERSION } from "../../shared/messages.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { startTestGateway } from "../support/gateway.js";
-import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
+import { outputValidator } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function expectValid(message: Received, kind: Kind): void {
-  const validate = OUTPUT_SCHEMAS[kind];
+  const validate = outputValidator(kind);
   expect(validate(message.payload), JSON.stringify(validate.errors)).toBe(true);
 }
 

@@ -5,7 +5,7 @@ import { decode } from "../../shared/cbor.js";
 import { slipEncode, SlipDecoder } from "../../shared/slip.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import { startTestGateway } from "../support/gateway.js";
-import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
+import { outputValidator } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
 import type { SerialLink } from "../../gateway/ingest/serial-link.js";
 import { KEYS, keyBytes } from "../support/fleet.js";
@@ -85,7 +85,7 @@ describe.skipIf(!hasSocat)("serial end to end over a socat PTY pair", () => {
     ]);
     for (const m of readings) {
       const kind = m.topic.split("/").pop() as Kind;
-      expect(OUTPUT_SCHEMAS[kind](m.payload), JSON.stringify(OUTPUT_SCHEMAS[kind].errors)).toBe(true);
+      expect(outputValidator(kind)(m.payload), JSON.stringify(outputValidator(kind).errors)).toBe(true);
     }
     const delta = (k: keyof typeof before) => gateway.pipeline.counts[k] - before[k];
     expect(delta("accepted")).toBe(3);

@@ -1,7 +1,7 @@
-import type { Envelope } from "../../shared/envelope.js";
-import { FloodStatus, type FloodStatusName } from "../../shared/roles/flood.js";
-import type { Device } from "../registry/registry.js";
-import { commonFields, round, type Normalized } from "./common.js";
+import type { Envelope } from "../../../shared/envelope.js";
+import { FloodStatus, type FloodStatusName } from "../../../shared/roles/flood.js";
+import type { Device } from "../../registry/registry.js";
+import { commonFields, round, type Normalized } from "../../normalize/common.js";
 
 const STATUS_NAMES = Object.keys(FloodStatus) as FloodStatusName[];
 /** Jakarta water-gate stages: Siaga 4 is normal, Siaga 1 the most severe. */

@@ -1,6 +1,6 @@
-import type { Envelope } from "../../shared/envelope.js";
-import type { Device } from "../registry/registry.js";
-import { commonFields, observedAt, round, type Normalized } from "./common.js";
+import type { Envelope } from "../../../shared/envelope.js";
+import type { Device } from "../../registry/registry.js";
+import { commonFields, observedAt, round, type Normalized } from "../../normalize/common.js";
 
 export const LENGTH_CLASSES = ["motorcycle", "short", "medium", "long", "veryLong"] as const;
 

@@ -1,0 +1,6 @@
+// The bridge role on the gateway: it sends only status frames, so it adds nothing to normalize.
+
+import { bridge } from "../../../shared/roles/bridge.js";
+import type { GatewayRole } from "../plugin.js";
+
+export const bridgeGateway: GatewayRole = { role: bridge, normalizers: {}, outputs: {} };

@@ -1,0 +1,30 @@
+// What the gateway adds to a role's descriptor: how its messages become normalized output, the
+// output kinds it publishes with their JSON Schemas, the fields its alarms add, and its own
+// sections of a registry entry. Each role's plug-in lives in gateway/roles/<role>/.
+
+import type { Envelope } from "../../shared/envelope.js";
+import type { MessageTypeName } from "../../shared/messages.js";
+import type { RoleDescriptor } from "../../shared/roles/descriptor.js";
+import type { Normalized } from "../normalize/common.js";
+import type { Device, DeviceEntry } from "../registry/registry.js";
+
+export type Normalizer<T extends MessageTypeName = MessageTypeName> = (env: Envelope<T>, device: Device, receivedAt: Date) => Normalized;
+
+/** A JSON Schema object. */
+export type Schema = Record<string, unknown>;
+
+export interface GatewayRole {
+  role: RoleDescriptor;
+  /** one per message type the role sends */
+  normalizers: { readonly [T in MessageTypeName]?: Normalizer<T> };
+  /** the output kinds (topic levels) it publishes, each with the schema of its payload (which $refs common.json) */
+  outputs: Readonly<Record<string, Schema>>;
+  /** what its messages add to the `alarm` kind: alarm types and their fields */
+  alarms?: { types: readonly string[]; properties: Readonly<Record<string, Schema>> };
+  /** its own properties of a registry entry, and the rules between them */
+  registry?: {
+    properties: Readonly<Record<string, Schema>>;
+    /** what is wrong with an entry of any role (a section may appear on others), or undefined */
+    check?(entry: DeviceEntry): string | undefined;
+  };
+}

@@ -1,0 +1,30 @@
+// The sign role on the gateway: statistics and histograms become the `speed` topic.
+
+import { sign } from "../../../shared/roles/sign.js";
+import type { GatewayRole } from "../plugin.js";
+import { normalizeSignHistogram, normalizeSignStats } from "./normalize.js";
+import speed from "./speed.schema.json" with { type: "json" };
+
+declare module "../../registry/registry.js" {
+  interface RoleSections {
+    sign?: { speedLimitKmh: number };
+  }
+}
+
+export const signGateway: GatewayRole = {
+  role: sign,
+  normalizers: { signStats: normalizeSignStats, signHistogram: normalizeSignHistogram },
+  outputs: { speed },
+  registry: {
+    properties: {
+      sign: {
+        type: "object",
+        required: ["speedLimitKmh"],
+        additionalProperties: false,
+        properties: {
+          speedLimitKmh: { type: "integer", minimum: sign.settings.limitKmh.min, maximum: sign.settings.limitKmh.max },
+        },
+      },
+    },
+  },
+};
