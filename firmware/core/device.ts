@@ -23,7 +23,7 @@ import { Uplink } from "./uplink.js";
 import { UplinkQueue } from "./uplink-queue.js";
 import { FIRMWARE_VERSION } from "./version.js";
 
-/** What the core offers beyond the role contract: the shared host port (the bridge relays on it). */
+/** What the core offers beyond the role contract: the shared host port (a relaying role uses it). */
 export interface CoreContext extends RoleContext {
   readonly host: HostPort;
 }

@@ -8,7 +8,7 @@
 export interface FrameMeta {
   boot: number;
   seq: number;
-  /** an alarm frame (e.g. a flood status change): evicted only when nothing else is left */
+  /** an alarm frame (a message type its role declares an alarm): evicted only when nothing else is left */
   alarm: boolean;
   /** stamped with seconds since boot, before the clock was set */
   unsynced: boolean;

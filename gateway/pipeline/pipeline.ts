@@ -111,7 +111,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       authentic = device;
       // checked before anything is answered: a gateway's own downlink played back is never acked
       if (DOWNLINK_TYPES.includes(envelope.type)) throw new ProtocolError("type", `${envelope.type} is a downlink; devices do not send it`);
-      // authentic, but not this unit's to say (a loop unit's key raising flood alarms): answered
+      // authentic, but not this unit's to say (one role's key raising another role's alarms): answered
       // "rejected" so the unit stops resending it, never stored or published
       if (!roleSends(device.role, envelope.type)) {
         this.emit("ack", { device, envelope, origin, result: AckResult.rejected });

@@ -7,7 +7,7 @@ import base from "./registry.schema.json" with { type: "json" };
 
 /**
  * The properties a role adds to its units' registry entries; each role's gateway plug-in
- * declares its own (`declare module`), e.g. a flood unit's levels.
+ * declares its own (`declare module`), e.g. the levels of a water gauge.
  */
 export interface RoleSections {}
 

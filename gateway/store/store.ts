@@ -15,7 +15,7 @@ export interface ReadingRecord {
   seq: number;
   /** wire message type name */
   type: string;
-  /** traffic | speed | flood | alarm | status */
+  /** an output kind: a role's own (gateway/roles/) or alarm | status */
   kind: string;
   topic: string;
   /** normalized JSON */
