@@ -11,6 +11,7 @@ import { KEYS, keyBytes } from "../support/fleet.js";
 import { collect, waitFor, type Received } from "../support/mqtt.js";
 import { expectOfficialModels } from "../support/fiware.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
+import { T0 } from "../support/time.js";
 
 let gateway: Gateway;
 let sub: Awaited<ReturnType<typeof collect>>;
@@ -36,7 +37,7 @@ describe("pipeline: verify -> normalize -> publish", () => {
     const loop = new ScriptedDevice(101, KEYS.loop);
     const sign = new ScriptedDevice(102, KEYS.sign);
     const flood = new ScriptedDevice(103, KEYS.flood);
-    const timeS = Date.UTC(2026, 10, 23, 3, 0, 0) / 1000;
+    const timeS = T0 / 1000;
     const frames = [
       loop.frame("loopInterval", SAMPLE_BODIES.loopInterval, timeS),
       loop.frame("status", SAMPLE_BODIES.status, timeS),

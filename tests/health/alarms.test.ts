@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { healthAlarm } from "../../gateway/health/alarms.js";
 import { DeviceHealth } from "../../gateway/health/device-health.js";
+import { T0 } from "../support/time.js";
 
-const T0 = Date.UTC(2026, 10, 23, 3, 0, 0);
 
 describe("health transitions as alarms", () => {
   it("raises and clears each alarm type from real transitions, a silent flood gauge as critical", () => {

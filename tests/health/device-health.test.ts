@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DeviceHealth, type HealthDevice, type HealthTransition, type Observation } from "../../gateway/health/device-health.js";
+import { T0 } from "../support/time.js";
 
-const T0 = Date.UTC(2026, 10, 23, 3, 0, 0);
 const S = 1000;
 
 const FLEET: HealthDevice[] = [

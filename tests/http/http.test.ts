@@ -19,9 +19,9 @@ beforeAll(async () => {
   ({ store, cleanup } = tempStore());
   // device 101: 10 traffic readings a minute apart and one alarm; device 103: flood readings
   store.commit([
-    ...Array.from({ length: 10 }, (_, seq) => reading(101, "smg-pemuda-01", seq)),
-    reading(101, "smg-pemuda-01", 10, "alarm"),
-    ...Array.from({ length: 3 }, (_, seq) => reading(103, "smg-kali-semarang-02", seq, "flood")),
+    ...Array.from({ length: 10 }, (_, seq) => reading(101, seq, { site: "smg-pemuda-01" })),
+    reading(101, 10, { site: "smg-pemuda-01", kind: "alarm" }),
+    ...Array.from({ length: 3 }, (_, seq) => reading(103, seq, { site: "smg-kali-semarang-02", kind: "flood" })),
   ]);
   commandId = store.commandEnqueue({ deviceId: 102, command: JSON.stringify({ set: { speedLimitKmh: 30 } }), createdAt: T0, expiresAt: T0 + 3_600_000 });
   const health = new DeviceHealth(registry.all(), { startedAt: T0 });

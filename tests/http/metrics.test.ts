@@ -141,7 +141,7 @@ describe("GET /metrics", () => {
     expect(value(families, "pantau_outbox_oldest_age_seconds")).toBe(0);
     expect(value(families, "pantau_store_used_bytes")).toBeGreaterThan(0);
 
-    store.commit([reading(101, "smg-pemuda-01", 0), reading(101, "smg-pemuda-01", 1), reading(101, "smg-pemuda-01", 2, "alarm")]);
+    store.commit([reading(101, 0, { site: "smg-pemuda-01" }), reading(101, 1, { site: "smg-pemuda-01" }), reading(101, 2, { site: "smg-pemuda-01", kind: "alarm" })]);
     upstream.forwarded = 40;
     dropped = 5;
     families = await scrape();

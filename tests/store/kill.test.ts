@@ -5,13 +5,13 @@ import Database from "better-sqlite3";
 import { build, type Plugin } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../gateway/store/store.js";
-import { tempDir } from "./helpers.js";
+import { storeFiles } from "./helpers.js";
 
 const FIXTURE = new URL("./fixtures/writer.ts", import.meta.url).pathname;
 const BATCH = 10;
 const ROUNDS = 4;
 
-const tmp = tempDir("pantau-kill-");
+const tmp = storeFiles("pantau-kill-");
 const children = new Set<ChildProcess>();
 afterAll(() => {
   // a writer left running by a failed assertion would otherwise write forever

@@ -3,9 +3,9 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { migrate, MIGRATIONS, SchemaError, type Migration } from "../../gateway/store/migrations.js";
 import { Store, type ReplayWindowRow, type StoreOptions } from "../../gateway/store/store.js";
-import { DAY, MINUTE, reading, T0, tempDir } from "./helpers.js";
+import { DAY, MINUTE, reading, T0, storeFiles } from "./helpers.js";
 
-const tmp = tempDir();
+const tmp = storeFiles();
 afterAll(() => tmp.cleanup());
 
 const open: Store[] = [];
