@@ -3,7 +3,7 @@
 // too and is listed in `invalid`, so a role starts with a bad setting (and says so) while a
 // run-time change to it is refused.
 
-import { checkSetting, type SettingRule, type SettingSpec, type SettingSpecs } from "../../shared/settings.js";
+import { checkSetting, type SettingRule, type SettingSpec, type SettingSpecs, type SettingValue } from "../../shared/settings.js";
 import type { Settings } from "./role.js";
 
 export class SettingsReader {
@@ -65,12 +65,22 @@ export class SettingsReader {
   }
 }
 
-/** The keys a running role takes without a restart. */
-export function liveKeys(specs: SettingSpecs): string[] {
-  return Object.keys(specs).filter((key) => specs[key]?.live === true);
+/** A configuration read from settings, and the keys that were unusable. */
+export interface Read<C> {
+  config: C;
+  invalid: string[];
 }
 
-/** A run-time change is refused if its key is unusable or it breaks a rule that held before. */
-export function introducesProblem(key: string, invalidAfter: readonly string[], invalidBefore: readonly string[]): boolean {
-  return invalidAfter.includes(key) || invalidAfter.some((k) => !invalidBefore.includes(k));
+/**
+ * A run-time change of one key: the settings and configuration it gives, or undefined when it is
+ * refused: the key is not live, its value is unusable, or it breaks a rule that held before.
+ */
+export function changeSetting<C>(
+  specs: SettingSpecs, now: { settings: Settings; invalid: readonly string[] }, key: string, value: SettingValue, read: (settings: Settings) => Read<C>,
+): (Read<C> & { settings: Settings }) | undefined {
+  if (specs[key]?.live !== true) return undefined;
+  const settings = { ...now.settings, [key]: value };
+  const { config, invalid } = read(settings);
+  if (invalid.includes(key) || invalid.some((k) => !now.invalid.includes(k))) return undefined;
+  return { settings, config, invalid };
 }

@@ -14,14 +14,12 @@ import type { CoreContext, CoreRoleFactory } from "../../core/device.js";
 import { DutyBudget } from "../../core/duty-cycle.js";
 import type { Radio, RadioPacket, TimerHandle } from "../../platform/platform.js";
 import { bridge } from "../../../shared/roles/bridge.js";
-import { checkSetting } from "../../../shared/settings.js";
+import { checkSetting, type SettingSpec } from "../../../shared/settings.js";
 import { numberSetting } from "../../core/settings.js";
 import type { Role } from "../role.js";
-import { liveKeys } from "../settings-reader.js";
-
-const LIVE_KEYS = liveKeys(bridge.settings);
 
 const S = bridge.settings;
+
 interface Held {
   packet: Uint8Array;
   queuedAtMs: number;
@@ -82,7 +80,8 @@ export class Bridge implements Role {
   }
 
   applySetting(key: string, value: number | string | boolean): boolean {
-    if (!LIVE_KEYS.includes(key) || !isValid(key as keyof typeof S, value)) return false;
+    const spec: SettingSpec | undefined = S[key as keyof typeof S];
+    if (spec?.live !== true || !isValid(key as keyof typeof S, value)) return false;
     this.limits[key as keyof typeof S] = value as number;
     return true;
   }

@@ -2,7 +2,7 @@
 
 import { flood } from "../../../shared/roles/flood.js";
 import type { Settings } from "../role.js";
-import { liveKeys, SettingsReader } from "../settings-reader.js";
+import { SettingsReader } from "../settings-reader.js";
 import type { Thresholds } from "./level.js";
 import type { PressureConfig } from "./pressure.js";
 
@@ -37,9 +37,6 @@ export interface FloodConfig {
   /** height of the pressure port above the datum, mm */
   pressureOffsetMm: number;
 }
-
-/** Keys a running station takes at once: thresholds and reporting, not the sensor wiring. */
-export const LIVE_KEYS: readonly string[] = liveKeys(flood.settings);
 
 const S = flood.settings;
 

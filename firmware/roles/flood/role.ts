@@ -6,10 +6,11 @@
 // alert or above or while rising fast, and a floodAlarm at once when the status changes.
 
 import { Fault } from "../../../shared/messages.js";
+import { flood } from "../../../shared/roles/flood.js";
 import type { AnalogIn, DigitalOut, SerialPort, TimerHandle } from "../../platform/platform.js";
 import type { Role, RoleContext, RoleFactory, Settings } from "../role.js";
-import { LIVE_KEYS, readFloodConfig, type FloodConfig } from "./config.js";
-import { introducesProblem } from "../settings-reader.js";
+import { readFloodConfig, type FloodConfig } from "./config.js";
+import { changeSetting } from "../settings-reader.js";
 import { BlipFilter, BurstMedian, Verdict } from "./filter.js";
 import { compensatedDistanceMm, FloodStatusMachine, RiseRate } from "./level.js";
 import { Maxbotix, MAXBOTIX_BAUD } from "./maxbotix.js";
@@ -120,12 +121,11 @@ class Flood implements FloodRole {
   }
 
   applySetting(key: string, value: number | string | boolean): boolean {
-    if (!LIVE_KEYS.includes(key)) return false;
-    const settings = { ...this.settings, [key]: value };
-    const { config, invalid } = readFloodConfig(settings);
-    if (introducesProblem(key, invalid, this.invalid)) return false;
-    this.settings = settings;
-    this.invalid = invalid;
+    const change = changeSetting(flood.settings, { settings: this.settings, invalid: this.invalid }, key, value, readFloodConfig);
+    if (!change) return false;
+    const { config } = change;
+    this.settings = change.settings;
+    this.invalid = change.invalid;
     this.config = config;
     this.machine.setThresholds(config.thresholds);
     this.filter.setMinJump(config.blipMm);

@@ -4,7 +4,7 @@ import { sign } from "../../../shared/roles/sign.js";
 import type { Settings } from "../role.js";
 import type { DisplayConfig } from "./display.js";
 import type { Ops243Units } from "./ops243.js";
-import { liveKeys, SettingsReader } from "../settings-reader.js";
+import { SettingsReader } from "../settings-reader.js";
 import type { TrackerConfig } from "./tracker.js";
 
 export type RadarModel = "ops243" | "ld2415";
@@ -22,10 +22,6 @@ export interface SignConfig {
   /** no byte from the radar for this long raises the radarSilent fault (0: never) */
   radarSilentS: number;
 }
-
-/** Keys a running sign takes without a restart: what is shown and counted over, and the
- * statistics interval (from the end of the interval under way). */
-export const LIVE_KEYS: readonly string[] = liveKeys(sign.settings);
 
 const LD2415_BAUD = 9600;
 

@@ -3,15 +3,16 @@
 // board, see display.ts).
 
 import { Fault } from "../../../shared/messages.js";
+import { sign } from "../../../shared/roles/sign.js";
 import type { SerialPort, TimerHandle } from "../../platform/platform.js";
 import type { Role, RoleContext, RoleFactory, Settings } from "../role.js";
 import { fitsAir } from "./air-size.js";
-import { LIVE_KEYS, readSignConfig, type SignConfig } from "./config.js";
+import { readSignConfig, type SignConfig } from "./config.js";
 import { DisplayController, type DisplayState } from "./display.js";
 import { Ld2415 } from "./ld2415.js";
 import { Ops243 } from "./ops243.js";
 import type { RadarCounters, RadarDriver } from "./radar.js";
-import { introducesProblem } from "../settings-reader.js";
+import { changeSetting } from "../settings-reader.js";
 import { SpeedStats } from "./stats.js";
 import { Tracker } from "./tracker.js";
 
@@ -100,12 +101,11 @@ class Sign implements SignRole {
   }
 
   applySetting(key: string, value: number | string | boolean): boolean {
-    if (!LIVE_KEYS.includes(key)) return false;
-    const settings = { ...this.settings, [key]: value };
-    const { config, invalid } = readSignConfig(settings);
-    if (introducesProblem(key, invalid, this.invalid)) return false;
-    this.settings = settings;
-    this.invalid = invalid;
+    const change = changeSetting(sign.settings, { settings: this.settings, invalid: this.invalid }, key, value, readSignConfig);
+    if (!change) return false;
+    const { config } = change;
+    this.settings = change.settings;
+    this.invalid = change.invalid;
     this.config.display = config.display;
     this.config.statsIntervalS = config.statsIntervalS;
     this.screen.reconfigure(config.display);
