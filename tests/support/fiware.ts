@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { expect } from "vitest";
-import type { Kind } from "../../gateway/normalize/index.js";
 
 const OFFICIAL_DIR = fileURLToPath(new URL("../fiware/official/", import.meta.url));
 /** The base of every `$id` and `$ref` in the official files; the folder below it mirrors the repositories. */
@@ -16,6 +15,9 @@ const PUBLISHED_AT = "https://smart-data-models.github.io/";
 export type OfficialModel = "TrafficFlowObserved" | "FloodMonitoring" | "Alert" | "Device";
 
 /** The official model each published kind claims (the sign's interval statistics are traffic flow). */
+/** The kinds the built-in roles and the core publish (a role may add its own: they have no official model here). */
+type Kind = "traffic" | "speed" | "flood" | "alarm" | "status";
+
 export const MODEL_OF_KIND: Record<Kind, OfficialModel> = {
   traffic: "TrafficFlowObserved",
   speed: "TrafficFlowObserved",
