@@ -12,7 +12,10 @@ export const CoreMessageType = { status: 0, ack: 1, command: 7, commandResult: 8
 /** A registered role's name (shared/roles/catalog.ts lists them). */
 export type RoleName = string;
 
-/** Fault flag bits (8 of them, one byte on the air), reported in status frames and flood reports. */
+/**
+ * Fault flag bits (8 of them, one byte on the air), reported in status frames and in role reports
+ * that carry a `faults` field. One table for every role, so that no two roles claim the same bit.
+ */
 export const Fault = {
   loopOpen: 1,
   loopShorted: 2,
@@ -86,7 +89,7 @@ export interface CommandResultBody {
 
 /**
  * Body type per message type. Each role's descriptor adds its messages to this interface
- * (`declare module`), so a role's `send("floodReport", body)` is type-checked.
+ * (`declare module`), so a role's `send(type, body)` is type-checked.
  */
 export interface BodyByType {
   status: StatusBody;
