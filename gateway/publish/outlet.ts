@@ -6,7 +6,7 @@ export interface OutletMessage {
   site: string;
   /** a unit's id, or the device level a command named when no such unit exists */
   device: number | string;
-  /** the topic's last levels: traffic, speed, flood, alarm, status, command/result */
+  /** the topic's last levels: an output kind (a role's own, alarm, status) or command/result */
   kind: string;
   payload: Record<string, unknown>;
   /** epoch ms the message came to be in the gateway: its age in the outbox counts from here */

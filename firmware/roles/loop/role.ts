@@ -1,23 +1,8 @@
 // The loop role: an inductive-loop vehicle detector for 1–4 loops on the pulse counter.
 //
-// Settings (flat keys; integers unless noted; defaults in brackets):
-//   loops          number of loops, read on inputs "loop0".."loop3"            [2]        1..4
-//   lanes          string, one lane digit (0–7) per loop; two loops with the same digit are a
-//                  speed trap, the lower loop index upstream; a lone loop is a single-loop lane
-//                                                   ["00" for 2 loops, "001" for 3, "0011" for 4]
-//   spacingCm      speed trap leading-edge to leading-edge distance             [366]      100..3000
-//   loopLengthCm   loop length along the lane (effective, for length and speed) [180]      50..1000
-//   meanLengthCm   assumed mean vehicle length for single-loop speed            [500]      150..2000
-//   sensitivity    ΔL/L on threshold in 0.01 %: 1,2,4,8,16,32,64,128            [16 = 0.16 %]
-//   hysteresisPct  off threshold as a share of the on threshold                 [70]       30..95
-//   gateMs         pulse-counter read period                                    [20]       10..100
-//   intervalS      record interval: 20, 30 or 60                                [60]
-//   classEdgesDm   string, 3 or 4 ascending length-bin edges in dm (4 or 5 classes)
-//                  ["21,67,113,186": motorcycle, short, medium, long, very long; TRR 2339]
-//   maxPresenceS   presence after which the loop re-tunes and flags stuck presence [240] 10..3600
-//   fMinHz/fMaxHz  oscillator range; outside it for 1 s the loop is open/shorted [10000/200000]
-//   chatterPerS    on-transitions within one second that count as chatter       [4]        2..16
-//   trackTauS      baseline follow time constant while the loop is empty        [60]       5..3600
+// Settings: declared with their defaults, ranges and units in shared/roles/loop.ts; the lanes
+// string pairs loops into speed traps (two loops with the same digit, the lower index upstream;
+// by default "00" for 2 loops, "001" for 3, "0011" for 4) and a lone loop is a single-loop lane.
 // Settings that do not parse are refused by applySetting; provisioned ones that do not parse
 // make the role start on the defaults (with a trace). A change rebuilds the role: it re-tunes
 // (about 1 s blind) and the interval in progress starts over.
