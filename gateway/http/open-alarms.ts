@@ -1,6 +1,7 @@
 import { healthAlarm } from "../health/alarms.js";
 import type { DeviceHealth } from "../health/device-health.js";
 import type { Device } from "../registry/registry.js";
+import { gatewayRole } from "../roles/index.js";
 import type { Store } from "../store/store.js";
 
 /** An alarm still standing, as the page lists it on top. */
@@ -9,26 +10,28 @@ export interface OpenAlarm {
   site: string;
   alarmType: string;
   severity: "warning" | "critical";
-  /** ISO time it was raised (flood) or the unit was last heard (offline) */
+  /** ISO time it was raised (a role's alarm) or the unit was last heard (offline) */
   since: string | null;
   description: string;
-  /** flood: the water level, m */
+  /** the level the alarm is about (a water level), m */
   level?: number;
 }
 
 /**
- * Alarms standing now: a flood station's latest alarm if it is not back to normal (from the
- * store's history), and the health states (offline, battery low, link degraded) from device health.
+ * Alarms standing now: the latest alarm of a unit whose role raises its own (a water level
+ * crossing a threshold), unless it was cleared, from the store's history; and the health states
+ * (offline, battery low, link degraded) from device health.
  */
 export function openAlarms(devices: Device[], store: Pick<Store, "history">, health?: Pick<DeviceHealth, "snapshot">, now = Date.now()): OpenAlarm[] {
   const alarms: OpenAlarm[] = [];
   for (const d of devices) {
-    const [last] = d.role === "flood" ? store.history({ deviceId: d.id, kind: "alarm", order: "desc", limit: 1 }) : [];
+    const own = gatewayRole(d.role)?.alarms?.types ?? [];
+    const [last] = own.length > 0 ? store.history({ deviceId: d.id, kind: "alarm", order: "desc", limit: 1 }) : [];
     if (last) {
-      const p = JSON.parse(last.payload) as { floodLevelStatus?: string; severity?: string; description?: string; currentLevel?: number };
-      if (p.floodLevelStatus && p.floodLevelStatus !== "normal") {
+      const p = JSON.parse(last.payload) as { alarmType?: string; severity?: string; description?: string; currentLevel?: number };
+      if (p.alarmType !== undefined && own.includes(p.alarmType) && p.severity !== "cleared") {
         alarms.push({
-          deviceId: d.id, site: d.site, alarmType: "floodLevelStatus", severity: p.severity === "critical" ? "critical" : "warning",
+          deviceId: d.id, site: d.site, alarmType: p.alarmType, severity: p.severity === "critical" ? "critical" : "warning",
           since: new Date(last.observedAt).toISOString(), description: p.description ?? "", ...(p.currentLevel !== undefined ? { level: p.currentLevel } : {}),
         });
       }

@@ -56,7 +56,7 @@ describe("role catalog", () => {
     expect(device.properties.role.enum).toEqual(roleNames());
     for (const name of COMMAND_SETTINGS) {
       const info = BODY_SPECS.command![name]!;
-      const schema = validateCommand.schema() as { $defs: Record<string, { properties?: Record<string, unknown> }> };
+      const schema = validateCommand.schema as { $defs: Record<string, { properties?: Record<string, unknown> }> };
       expect(Object.values(schema.$defs).some((d) => d.properties?.[name] !== undefined), name).toBe(true);
       expect(info.optional).toBe(true);
     }
