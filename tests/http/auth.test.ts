@@ -150,7 +150,7 @@ describe("a command-center login", () => {
     const ops = body.ops as Array<{ op: string; fields: Array<{ name: string }> }>;
     expect(ops.map((o) => o.op)).toEqual(["setFlood", "setIntervals", "requestStatus", "reboot", "setTime"]);
     expect(ops.find((o) => o.op === "setIntervals")!.fields.map((f) => f.name)).toEqual(["statusS", "reportIntervalS", "fastIntervalS"]);
-    expect(ops[0]!.fields[0]).toEqual({ name: "alertMm", minimum: -20000, maximum: 20000 });
+    expect(ops[0]!.fields.find((f) => f.name === "alertMm")).toEqual({ name: "alertMm", minimum: -20000, maximum: 20000 });
   });
 
   it("is logged out by POST /api/logout", async () => {
