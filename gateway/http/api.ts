@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Commands } from "../commands/commands.js";
 import { checkForDevice, describeCommandErrors, validateCommand } from "../commands/translate.js";
 import type { DeviceHealth } from "../health/device-health.js";
@@ -7,7 +7,7 @@ import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
 import { roleKinds } from "../roles/index.js";
 import type { Store } from "../store/store.js";
-import { requireCommander } from "./auth.js";
+import { maySee, requireCommander } from "./auth.js";
 import { commandForm } from "./command-form.js";
 import { openAlarms } from "./open-alarms.js";
 import { HttpError, parseId, parseReadingsQuery } from "./query.js";
@@ -28,31 +28,33 @@ type WithId = { Params: { id: string } };
 
 /** The query API: the fleet, its readings, alarms and commands. Read-only except sending a command. */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
-  const known = (raw: string): Device => {
+  // a user scoped to sites sees only theirs: other units answer as if they did not exist
+  const known = (req: FastifyRequest, raw: string): Device => {
     const id = parseId("device id", raw);
     const device = deps.registry.get(id);
-    if (!device) throw new HttpError(404, `no device ${id} in the fleet registry`);
+    if (!device || !maySee(req, device.site)) throw new HttpError(404, `no device ${id} in the fleet registry`);
     return device;
   };
+  const visible = (req: FastifyRequest): Device[] => deps.registry.all().filter((d) => maySee(req, d.site));
   const firmware = (d: Device): string | null => {
     const [status] = deps.store.history({ deviceId: d.id, kind: "status", order: "desc", limit: 1 });
     return status ? ((JSON.parse(status.payload) as { firmwareVersion?: string }).firmwareVersion ?? null) : null;
   };
   const view = (d: Device) => deviceView(d, deps.health?.snapshot(d.id) ?? null, firmware(d));
 
-  app.get("/api/devices", async () => ({ devices: deps.registry.all().map(view) }));
-  app.get<WithId>("/api/devices/:id", async (req) => view(known(req.params.id)));
+  app.get("/api/devices", async (req) => ({ devices: visible(req).map(view) }));
+  app.get<WithId>("/api/devices/:id", async (req) => view(known(req, req.params.id)));
 
   app.get<WithId>("/api/devices/:id/readings", async (req) => {
-    const device = known(req.params.id);
+    const device = known(req, req.params.id);
     const q = parseReadingsQuery(new URL(req.url, "http://gateway").searchParams);
     const rows = deps.store.history({ ...q, deviceId: device.id });
     return { deviceId: device.id, count: rows.length, readings: rows.map(readingView) };
   });
 
-  app.get("/api/readings/latest", async () => ({
+  app.get("/api/readings/latest", async (req) => ({
     // the roles' own kinds of reading (not alarms or status), newest of each first
-    readings: deps.registry.all().flatMap((d) => roleKinds().flatMap((kind) => {
+    readings: visible(req).flatMap((d) => roleKinds().flatMap((kind) => {
       const seen = new Set<string>();
       return deps.store.history({ deviceId: d.id, kind, order: "desc", limit: LATEST_SCAN }).filter((r) => {
         const p = JSON.parse(r.payload) as { type?: string; laneId?: number };
@@ -64,25 +66,30 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     })),
   }));
 
-  app.get("/api/alarms", async () => ({ alarms: openAlarms(deps.registry.all(), deps.store, deps.health) }));
+  app.get("/api/alarms", async (req) => ({ alarms: openAlarms(visible(req), deps.store, deps.health) }));
 
   app.get<WithId>("/api/commands/:id", async (req) => {
     const id = parseId("command id", req.params.id);
     const c = deps.store.command(id);
-    if (!c) throw new HttpError(404, `no command ${id}`);
+    const device = c && deps.registry.get(c.deviceId);
+    if (!c || (device && !maySee(req, device.site))) throw new HttpError(404, `no command ${id}`);
     return commandView(c);
   });
 
   app.get<WithId>("/api/devices/:id/commands", async (req) => {
-    const device = known(req.params.id);
+    const device = known(req, req.params.id);
     return { deviceId: device.id, commands: deps.store.commandList({ deviceId: device.id, limit: 20 }).map(commandView) };
   });
 
-  app.get<WithId>("/api/devices/:id/command-form", async (req) => commandForm(known(req.params.id)));
+  app.get<WithId>("/api/devices/:id/command-form", async (req) => {
+    const device = known(req, req.params.id);
+    requireCommander(req, device.site);
+    return commandForm(device);
+  });
 
   app.post<WithId>("/api/devices/:id/commands", { onRequest: app.csrfProtection }, async (req, reply) => {
-    const viewer = requireCommander(req);
-    const device = known(req.params.id);
+    const device = known(req, req.params.id);
+    const viewer = requireCommander(req, device.site);
     // the same checks as a command published on MQTT, answered here with the reason instead of on .../command/result
     const command = req.body;
     if (!validateCommand(command)) throw new HttpError(400, describeCommandErrors(validateCommand.errors));

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "../log.js";
 import { compileAccounts, DEFAULT_LIMITS, type Account, type UserConfig } from "../security/config.js";
 import { LoginBackoff, type LoginBackoffOptions } from "../security/login-backoff.js";
+import { grantsFor, mayCommandSite, mayReadSite, type Grants } from "../security/acl.js";
 import { isLoopback } from "../security/remote.js";
 import { DEFAULT_COST, verifyPassword, type PasswordHash } from "../security/scrypt.js";
 import { HttpError } from "./query.js";
@@ -16,6 +17,8 @@ export type PageRole = "command-center" | "field-crew";
 export interface Viewer {
   user: string | null;
   role: PageRole;
+  /** the same topic grants as the user's MQTT login: they decide which sites it sees and commands */
+  grants: Grants;
 }
 
 export interface AccessOptions {
@@ -59,6 +62,7 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
   const sessions = new Map<string, Session>();
   // unknown users are checked against this, so a wrong username costs the same time as a wrong password
   const decoy: PasswordHash = { ...DEFAULT_COST, salt: randomBytes(16), hash: randomBytes(32) };
+  const demoViewer: Viewer = { user: null, role: "command-center", grants: grantsFor("command-center") };
   const backoff = new LoginBackoff(access.loginBackoff ?? DEFAULT_LIMITS.loginBackoff);
   let pending = 0;
 
@@ -80,8 +84,8 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
   app.addHook("onRequest", async (request) => {
     const session = sessionOf(request);
     request.viewer = session
-      ? { user: session.user, role: session.role }
-      : access.demo && isLoopback(request.socket.remoteAddress) ? { user: null, role: "command-center" } : null;
+      ? session
+      : access.demo && isLoopback(request.socket.remoteAddress) ? demoViewer : null;
     if (request.url.startsWith("/api/") && !request.routeOptions.config.public && !request.viewer) {
       throw new HttpError(401, "log in first: POST /api/login with a username and password of the gateway's users");
     }
@@ -123,7 +127,7 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
     if (account.role === "device") throw new HttpError(403, "a device account cannot log in to the page; use a command-center or field-crew user");
     const token = randomBytes(32).toString("base64url");
     if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    sessions.set(token, { user: username, role: account.role, usedAt: Date.now() });
+    sessions.set(token, { user: username, role: account.role, grants: account.grants, usedAt: Date.now() });
     log.info({ username, role: account.role }, "http login");
     setSessionCookie(reply, request, token);
     return { user: username, role: account.role, mayCommand: account.role === "command-center" };
@@ -137,10 +141,16 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
   });
 }
 
-/** Refuses a viewer who may only look. */
-export function requireCommander(request: FastifyRequest): Viewer {
+/** Whether the viewer may see this site: a user scoped to sites sees only those. */
+export function maySee(request: FastifyRequest, site: string): boolean {
+  return request.viewer !== null && mayReadSite(request.viewer.grants, site);
+}
+
+/** Refuses a viewer who may only look, or may not command this site. */
+export function requireCommander(request: FastifyRequest, site: string): Viewer {
   const viewer = request.viewer;
   if (viewer?.role !== "command-center") throw new HttpError(403, "only a command-center user may send commands; field-crew users can look but not command");
+  if (!mayCommandSite(viewer.grants, site)) throw new HttpError(403, `this user may not command site ${site}`);
   return viewer;
 }
 

@@ -4,6 +4,7 @@ import type { ServerResponse } from "node:http";
 import type { Logger } from "../log.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import { outputKinds } from "../roles/index.js";
+import { mayRead, type Grants } from "../security/acl.js";
 
 /** What the page follows: readings, alarms, status and command results, never the commands themselves. */
 const LIVE_FILTER = `${TOPIC_ROOT}/#`;
@@ -19,12 +20,14 @@ const MAX_BUFFERED_BYTES = 1 << 20;
  * `{topic, payload}`; the page reconnects by itself (EventSource) when the stream breaks.
  */
 export async function registerLive(app: FastifyInstance, aedes: Aedes, log: Logger): Promise<void> {
-  const streams = new Set<ServerResponse>();
+  /** each open stream with the grants of who opened it: a user scoped to sites gets only theirs */
+  const streams = new Map<ServerResponse, Grants>();
   const deliver = (packet: AedesPublishPacket, done: () => void): void => {
     const level = SHOWN.exec(packet.topic)?.[1];
     if (level !== undefined && (level === "command/result" || outputKinds().includes(level))) {
       const data = `data: ${JSON.stringify({ topic: packet.topic, payload: JSON.parse(packet.payload.toString()) as unknown })}\n\n`;
-      for (const res of streams) {
+      for (const [res, grants] of streams) {
+        if (!mayRead(grants, packet.topic)) continue;
         if (res.writableLength > MAX_BUFFERED_BYTES) {
           log.warn("live stream dropped: the reader does not keep up");
           res.destroy();
@@ -37,7 +40,7 @@ export async function registerLive(app: FastifyInstance, aedes: Aedes, log: Logg
   };
   await new Promise<void>((resolve) => aedes.subscribe(LIVE_FILTER, deliver, resolve));
   const keepalive = setInterval(() => {
-    for (const res of streams) res.write(": keepalive\n\n");
+    for (const res of streams.keys()) res.write(": keepalive\n\n");
   }, KEEPALIVE_MS);
   keepalive.unref();
 
@@ -46,14 +49,14 @@ export async function registerLive(app: FastifyInstance, aedes: Aedes, log: Logg
     const res = reply.raw;
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" });
     res.write("retry: 3000\n\n");
-    streams.add(res);
+    streams.set(res, request.viewer!.grants);
     request.raw.once("close", () => streams.delete(res));
   });
 
   // before the server closes: an open stream would hold its close forever
   app.addHook("preClose", async () => {
     clearInterval(keepalive);
-    for (const res of streams) res.end();
+    for (const res of streams.keys()) res.end();
     streams.clear();
     await new Promise<void>((resolve) => aedes.unsubscribe(LIVE_FILTER, deliver, resolve));
   });

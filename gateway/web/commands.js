@@ -44,7 +44,12 @@ export class CommandPanel {
         h("thead", {}, h("tr", {}, [t("created"), t("op"), t("col:state"), t("outcome")].map((c) => h("th", { scope: "col" }, c)))),
         this.list)));
     fill(this.outcome);
-    if (session.mayCommand) void get(`/api/devices/${device.id}/command-form`).then((form) => fill(formSlot, this.form(device, form.ops)));
+    // a command center scoped to other sites sees this unit but may not command it (403)
+    if (session.mayCommand) {
+      get(`/api/devices/${device.id}/command-form`)
+        .then((form) => fill(formSlot, this.form(device, form.ops)))
+        .catch(() => fill(formSlot, h("p", { class: "note look-only" }, t("lookOnly"))));
+    }
     void this.reload();
     return section;
   }
