@@ -7,6 +7,7 @@ import { answerUplink } from "./downlink/answer.js";
 import { DeviceHealth } from "./health/device-health.js";
 import { HealthReporter } from "./health/health-reporter.js";
 import { linkQualityOf, observationOf } from "./health/observation.js";
+import { RecentRejections } from "./health/recent-rejections.js";
 import { HttpService } from "./http/http-service.js";
 import type { FrameOrigin, FrameSink, Link } from "./ingest/link.js";
 import { Links } from "./ingest/links.js";
@@ -42,6 +43,7 @@ export class Gateway implements FrameSink {
   readonly outlet: Outlet;
   readonly metrics = new GatewayMetrics();
   readonly health: DeviceHealth;
+  readonly rejections = new RecentRejections();
   readonly senders: OutboxConsumer[];
   readonly commands: Commands;
   readonly http: HttpService;
@@ -95,6 +97,7 @@ export class Gateway implements FrameSink {
     registerSecurityMetrics(this.metrics.registry, broker.security);
     this.http = new HttpService(config.http, {
       registry, store, health: this.health, metrics: this.metrics, log,
+      rejections: this.rejections,
       access: { users: config.security.users, demo: mode.demo, loginBackoff: config.security.limits.loginBackoff }, aedes: broker.aedes, commands: this.commands,
       checks: {
         broker: () => ({ ok: !broker.aedes.closed, clients: broker.aedes.connectedClients }),
@@ -171,9 +174,11 @@ export class Gateway implements FrameSink {
   }
 
   /** Counted by reason; an authentic unit's refused frames also count in its health (and so its status). */
-  private rejected({ reason, deviceId }: Rejection): void {
+  private rejected(rejection: Rejection): void {
+    const { reason, deviceId } = rejection;
     this.metrics.frame(reason);
     if (deviceId !== undefined) this.health.rejected(deviceId);
+    this.rejections.add(rejection);
   }
 
   /** Retention and outbox limits, so an outage fills a bounded amount of disk. */

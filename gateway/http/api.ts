@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Commands } from "../commands/commands.js";
 import { checkForDevice, describeCommandErrors, validateCommand } from "../commands/translate.js";
 import type { DeviceHealth } from "../health/device-health.js";
+import type { RecentRejections } from "../health/recent-rejections.js";
 import type { Logger } from "../log.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
@@ -17,6 +18,8 @@ export interface ApiDeps {
   registry: Pick<Registry, "all" | "get">;
   store: Pick<Store, "history" | "command" | "commandList">;
   health?: Pick<DeviceHealth, "snapshot">;
+  /** absent: a unit's refused frames are not shown */
+  rejections?: Pick<RecentRejections, "of">;
   /** absent: the API cannot send commands */
   commands?: Pick<Commands, "submit">;
   log: Logger;
@@ -50,6 +53,11 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     const q = parseReadingsQuery(new URL(req.url, "http://gateway").searchParams);
     const rows = deps.store.history({ ...q, deviceId: device.id });
     return { deviceId: device.id, count: rows.length, readings: rows.map(readingView) };
+  });
+
+  app.get<WithId>("/api/devices/:id/rejections", async (req) => {
+    const device = known(req, req.params.id);
+    return { deviceId: device.id, ...(deps.rejections?.of(device.id) ?? { byReason: {}, recent: [] }) };
   });
 
   app.get("/api/readings/latest", async (req) => ({

@@ -26,6 +26,8 @@ export class UnitView {
     this.statusBody = h("tbody");
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.pendingRedraw = undefined;
+    /** @type {HTMLElement | undefined} */
+    this.rejectedEl = undefined;
   }
 
   /**
@@ -47,9 +49,11 @@ export class UnitView {
         h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-labelledby": "status-title" }, h("table", { class: "history" },
           h("thead", {}, h("tr", {}, [t("time"), t("col:battery"), t("col:signal"), t("col:queue"), t("col:firmware"), t("uptime"), t("faults")].map((c) => h("th", { scope: "col" }, c)))),
           this.statusBody))),
-      this.commands.build(device, session));
+      this.commands.build(device, session),
+      this.rejectedEl = h("section", { "aria-labelledby": "rejected-title" }));
     this.summary();
     void this.history(device);
+    void this.rejections(device);
   }
 
   summary() {
@@ -87,6 +91,21 @@ export class UnitView {
     fill(this.statusBody, statuses.slice(-STATUS_ROWS).reverse().map((r) => statusRow(r.payload)));
     fill(this.chartsEl);
     await drawCharts(this.chartsEl, chartsFor(d, byKind));
+  }
+
+  /** @param {Device} d */
+  async rejections(d) {
+    const { byReason, recent } = await get(`/api/devices/${d.id}/rejections`);
+    if (this.device?.id !== d.id || !this.rejectedEl) return;
+    const reasons = Object.entries(/** @type {Record<string, number>} */ (byReason));
+    fill(this.rejectedEl, h("h3", { id: "rejected-title" }, t("rejected")), h("p", { class: "note" }, t("rejectedNote")),
+      reasons.length === 0 ? h("p", {}, t("noRejected")) : [
+        h("ul", { class: "reasons" }, reasons.map(([reason, n]) => h("li", {}, h("strong", {}, num(n)), " ", t(`reason:${reason}`)))),
+        h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-labelledby": "rejected-title" }, h("table", { class: "history" },
+          h("thead", {}, h("tr", {}, [t("time"), t("reason"), t("link")].map((c) => h("th", { scope: "col" }, c)))),
+          h("tbody", {}, /** @type {Array<{ at: string, reason: string, source: string }>} */ (recent).map((r) => h("tr", {},
+            h("td", {}, localTime(r.at)), h("td", {}, t(`reason:${r.reason}`)), h("td", {}, r.source)))))),
+      ]);
   }
 
   /**

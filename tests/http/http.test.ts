@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceHealth } from "../../gateway/health/device-health.js";
+import { RecentRejections } from "../../gateway/health/recent-rejections.js";
 import { startHttp, type RunningHttp } from "../../gateway/http/server.js";
 import { createLogger } from "../../gateway/log.js";
 import { Registry } from "../../gateway/registry/registry.js";
@@ -14,6 +15,7 @@ let cleanup: () => void;
 let storeOk = true;
 let commandId: number;
 const registry = new Registry(TEST_DEVICES);
+const rejections = new RecentRejections();
 
 beforeAll(async () => {
   ({ store, cleanup } = tempStore());
@@ -30,6 +32,7 @@ beforeAll(async () => {
     registry,
     store,
     health,
+    rejections,
     checks: {
       broker: () => ({ ok: true, port: 1883, clients: 2 }),
       store: () => {
@@ -151,6 +154,24 @@ describe("GET /api/devices/:id/readings", () => {
 
   it("is 404 for a device not in the registry", async () => {
     expect((await getJson(base, "/api/devices/404/readings")).status).toBe(404);
+  });
+});
+
+describe("GET /api/devices/:id/rejections", () => {
+  it("shows an authentic unit's refused frames by reason, newest first", async () => {
+    rejections.add({ reason: "replay", source: "/dev/ttyUSB0", deviceId: 101 }, T0);
+    rejections.add({ reason: "range", source: "/dev/ttyUSB0", deviceId: 101 }, T0 + MINUTE);
+    const { status, body } = await getJson(base, "/api/devices/101/rejections");
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      deviceId: 101,
+      byReason: { replay: 1, range: 1 },
+      recent: [
+        { at: "2026-11-23T03:01:00.000Z", reason: "range", source: "/dev/ttyUSB0" },
+        { at: "2026-11-23T03:00:00.000Z", reason: "replay", source: "/dev/ttyUSB0" },
+      ],
+    });
+    expect(await getJson(base, "/api/devices/102/rejections")).toMatchObject({ status: 200, body: { byReason: {}, recent: [] } });
   });
 });
 
