@@ -104,7 +104,7 @@ export async function drawCharts(root, charts) {
       width,
       height: 220,
       legend: { live: false },
-      series: [{ label: t("time") }, ...c.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2.5, dash: s.dash, spanGaps: true }))],
+      series: [{ label: t("time") }, ...c.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2.5, dash: s.dash, spanGaps: true, points: { show: !s.dash } }))],
       axes: [{ stroke: "#111", grid: { stroke: "#ccc" } }, { stroke: "#111", grid: { stroke: "#ccc" } }],
     }, c.data, figure);
   }
