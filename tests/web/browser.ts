@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -36,6 +36,12 @@ export async function openBrowser(viewport = PHONE): Promise<{ context: BrowserC
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };
+}
+
+/** Measured figures next to the screenshots. */
+export function writeFigures(name: string, figures: unknown): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(`${ARTIFACTS}${name}.json`, JSON.stringify(figures, null, 2));
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -2,7 +2,7 @@
 // every unit listed, live values moving, a flood alarm when the simulated river rises, and
 // commands for the command center only. Screenshots and figures land in tests/artifacts/.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { startCli, type RunningCli } from "../support/cli.js";
 import { freePort } from "../support/mosquitto.js";
 import { waitFor } from "../support/mqtt.js";
 import { tempDir } from "../support/temp.js";
-import { ARTIFACTS, chromiumMissing, DESKTOP, openBrowser, PHONE, screenshot, seriousViolations } from "./browser.js";
+import { chromiumMissing, DESKTOP, openBrowser, PHONE, screenshot, seriousViolations, writeFigures } from "./browser.js";
 
 const UNITS = [2001, 2002, 2003, 2004, 2005];
 const USERS = { crew: "lapangan-1", center: "pusat-1" } as const;
@@ -107,8 +107,7 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     const warmFirstView = await page.evaluate(() => performance.getEntriesByName("pantau:first-view")[0]?.startTime);
     const script = sizes.filter((s) => s.type === "script").reduce((sum, s) => sum + s.bytes, 0);
     const total = sizes.filter((s) => !s.url.endsWith("/api/live")).reduce((sum, s) => sum + s.bytes, 0);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(`${ARTIFACTS}fleet-page-figures.json`, JSON.stringify({ ...nav, warmFirstView, waitedMs, scriptBytes: script, transferredBytes: total, requests: sizes }, null, 2));
+    writeFigures("fleet-page-figures", { ...nav, warmFirstView, waitedMs, scriptBytes: script, transferredBytes: total, requests: sizes });
     expect(script).toBeLessThan(150 * 1024);
     // the one-second target is measured and reported (figures file), not asserted on a loaded machine
     expect(nav.firstView).toBeGreaterThan(0);
@@ -168,7 +167,7 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     await page.locator("figure.chart canvas").first().waitFor();
     await page.waitForLoadState("networkidle").catch(() => undefined);
     const bytes = scripts.reduce((a, b) => a + b, 0);
-    writeFileSync(`${ARTIFACTS}unit-page-figures.json`, JSON.stringify({ scriptBytes: bytes, scripts: scripts.length }, null, 2));
+    writeFigures("unit-page-figures", { scriptBytes: bytes, scripts: scripts.length });
     expect(bytes).toBeLessThan(150 * 1024);
     expect(await page.locator("figure.chart").count()).toBe(2); // water level with its lines, and the battery
     await screenshot(page, "unit-desktop-1366");
