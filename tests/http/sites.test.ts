@@ -22,7 +22,7 @@ let cleanup: () => void;
 
 beforeAll(async () => {
   ({ store, cleanup } = tempStore());
-  store.commit([reading(101, PEMUDA, 0), reading(103, KALI, 0, "flood")]);
+  store.commit([reading(101, 0, { site: PEMUDA }), reading(103, 0, { site: KALI, kind: "flood" })]);
   aedes = await Aedes.createBroker({ id: "pantau-http-test" });
   const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
   http = await startHttp({ port: 0 }, {
