@@ -8,6 +8,7 @@ import { MAX_AIR_FRAME, Fault } from "../../shared/messages.js";
 import { typicalLoop, type LoopSite, type TrafficProfile, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
 import type { LoopScenario, RunResult } from "./fixtures/loop-entry.js";
 import { accuracy, classDifference, compare, decodeRecords, loopKey, type Compared, type LoopRecord } from "./fixtures/loop-analysis.js";
+import { runScenario as runOn, type Collected } from "./fixtures/loop-run.js";
 
 const ENTRY = "tests/firmware/fixtures/loop-entry.ts";
 const EDGES_M = [2.1, 6.7, 11.3, 18.6];
@@ -38,36 +39,7 @@ afterAll(async () => {
   console.log(`loop XS measurements: ${JSON.stringify(measured, null, 1)}`);
 });
 
-interface Collected {
-  vehicles: Vehicle[];
-  records: LoopRecord[];
-  faults: RunResult["faults"];
-  traces: string[];
-  arrivals: RunResult["arrivals"];
-  meters: XsMeter[];
-}
-
-/** runs for totalMs, or until the end of the interval after the last vehicle (plus settling) */
-async function runScenario(scenario: Omit<LoopScenario, "key">, totalMs?: number, stepMs = 600_000): Promise<Collected> {
-  const { value } = await xs.call<{ vehicles: Vehicle[] }>("setup", { ...scenario, key: loopKey() });
-  const intervalS = Number(scenario.settings["intervalS"] ?? 60);
-  const out: Collected = { vehicles: value.vehicles, records: [], faults: [], traces: [], arrivals: [], meters: [] };
-  const endMs = totalMs ?? endOf(value.vehicles);
-  for (let t = 0; t < endMs; t += stepMs) {
-    const { value: r, meter } = await xs.call<RunResult>("run", Math.min(stepMs, endMs - t));
-    out.records.push(...decodeRecords(r.frames, intervalS));
-    out.faults.push(...r.faults);
-    out.traces.push(...r.traces);
-    out.arrivals.push(...r.arrivals);
-    out.meters.push(meter);
-  }
-  return out;
-}
-
-function endOf(vehicles: Vehicle[]): number {
-  const last = vehicles[vehicles.length - 1] as Vehicle;
-  return Math.ceil((last.arriveMs + 20_000) / 60_000) * 60_000 + 6000;
-}
+const runScenario = (scenario: Omit<LoopScenario, "key">, totalMs?: number): Promise<Collected> => runOn(xs, scenario, totalMs);
 
 function faultBitsBetween(c: Collected, fromMs: number, toMs: number): number {
   let bits = 0;

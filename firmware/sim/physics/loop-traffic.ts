@@ -6,17 +6,24 @@
 
 import type { SimPlatform } from "../sim-platform.js";
 
-export type VehicleKind = "motorcycle" | "car" | "van" | "truck" | "bus" | "semi" | "roadTrain";
+export type VehicleKind = "motorcycle" | "car" | "van" | "truck" | "bus" | "semi" | "truckTrailer" | "roadTrain";
 
 export interface Vehicle {
   lane: number;
   /** when the front crosses the lane's reference line (position 0) */
   arriveMs: number;
+  /** while moving; a queue's stop is stopMs at stopAtM */
   speedMps: number;
   lengthM: number;
   kind: VehicleKind;
   /** ΔL/L magnitude with the loop fully covered, a positive fraction */
   peakShift: number;
+  /** where the front halts in a queue (from the reference line), and for how long */
+  stopAtM?: number;
+  stopMs?: number;
+  /** a stretch with little metal (a trailer's drawbar): from this far behind the front, this long */
+  gapAtM?: number;
+  gapM?: number;
 }
 
 export interface LoopSite {
@@ -62,13 +69,16 @@ export interface LoopEvent {
  * of the undercarriage above the loop, so high-bed trucks and buses change L less than cars
  * despite their size. Each vehicle varies ±20 % around its kind's figure.
  */
-export const KINDS: Readonly<Record<VehicleKind, { minM: number; maxM: number; shift: number }>> = {
+export const KINDS: Readonly<Record<VehicleKind, { minM: number; maxM: number; shift: number; drawbar?: { atM: number; lengthM: number } }>> = {
   motorcycle: { minM: 1.8, maxM: 2.0, shift: 0.001 },
   car: { minM: 3.6, maxM: 4.9, shift: 0.05 },
   van: { minM: 4.9, maxM: 5.8, shift: 0.035 },
   truck: { minM: 7.5, maxM: 10.0, shift: 0.02 },
   bus: { minM: 11.9, maxM: 12.2, shift: 0.02 },
   semi: { minM: 15.0, maxM: 17.0, shift: 0.018 },
+  // a rigid truck towing a trailer (truk gandeng): over 16 m, Indonesia's longest ferry class
+  // (Okezone, 1 April 2025, on the ASDP vehicle classes); the drawbar leaves 1.2 m of little metal
+  truckTrailer: { minM: 16.5, maxM: 18.0, shift: 0.02, drawbar: { atM: 8.0, lengthM: 1.2 } },
   roadTrain: { minM: 20.0, maxM: 22.0, shift: 0.018 },
 };
 
@@ -115,16 +125,32 @@ export interface TrafficProfile {
   extentM: number;
   /** clear time between one vehicle's rear and the next one's front, at every loop */
   minGapS: number;
+  /** share of motorcycles with a second one riding abreast (within 0.1 s of it, same speed) */
+  abreast?: number;
+  /** share of vehicles that follow their leader closely, at a headway drawn from this range */
+  follow?: { share: number; headwayS: Range };
+  /** share of vehicles that halt once in a queue, front at atM, for ms */
+  stops?: { share: number; atM: Range; ms: Range };
 }
 
-/** An arrival-ordered stream of vehicles with random kinds, speeds and gaps (shifted exponential). */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/**
+ * An arrival-ordered stream of vehicles with random kinds, speeds and gaps (shifted exponential
+ * headways, or a close follower's), some stopping in a queue, some motorcycles riding abreast.
+ */
 export function randomTraffic(seed: number, profile: TrafficProfile): () => Vehicle | undefined {
   const random = seededRandom(seed);
   const kinds = Object.keys(profile.mix) as VehicleKind[];
   const total = kinds.reduce((sum, k) => sum + (profile.mix[k] ?? 0), 0);
   const meanHeadwayS = 3600 / profile.flowPerHour;
+  const within = (r: Range): number => r.min + (r.max - r.min) * random();
   let produced = 0;
   let previous: Vehicle | undefined;
+  let companion: Vehicle | undefined;
   const pickKind = (): VehicleKind => {
     let r = random() * total;
     for (const k of kinds) {
@@ -135,31 +161,58 @@ export function randomTraffic(seed: number, profile: TrafficProfile): () => Vehi
   };
   return () => {
     if (profile.count !== undefined && produced >= profile.count) return undefined;
+    produced++;
+    if (companion) {
+      previous = companion;
+      companion = undefined;
+      return previous;
+    }
     const kind = pickKind();
     const spec = KINDS[kind];
     const { mean, sd, min, max } = profile.speedKmh;
     const speedMps = Math.min(max, Math.max(min, mean + sd * normal(random))) / 3.6;
     const lengthM = spec.minM + (spec.maxM - spec.minM) * random();
     const peakShift = spec.shift * (0.8 + 0.4 * random());
-    let arriveMs = profile.startMs ?? 0;
-    if (previous) {
-      const headwayS = -Math.log(1 - random()) * meanHeadwayS * 0.5 + meanHeadwayS * 0.5;
-      arriveMs = Math.max(previous.arriveMs + headwayS * 1000, earliestFollow(previous, speedMps, profile));
+    const v: Vehicle = { lane: profile.lane, arriveMs: profile.startMs ?? 0, speedMps, lengthM, kind, peakShift };
+    if (spec.drawbar) {
+      v.gapAtM = spec.drawbar.atM;
+      v.gapM = spec.drawbar.lengthM;
     }
-    previous = { lane: profile.lane, arriveMs, speedMps, lengthM, kind, peakShift };
-    produced++;
-    return previous;
+    const stops = profile.stops;
+    if (stops && random() < stops.share) {
+      v.stopAtM = within(stops.atM);
+      v.stopMs = within(stops.ms);
+    }
+    if (previous) {
+      const follow = profile.follow;
+      const headwayS = follow && random() < follow.share
+        ? within(follow.headwayS)
+        : -Math.log(1 - random()) * meanHeadwayS * 0.5 + meanHeadwayS * 0.5;
+      v.arriveMs = Math.max(previous.arriveMs + headwayS * 1000, earliestFollow(previous, v, profile));
+    }
+    if (kind === "motorcycle" && profile.abreast && random() < profile.abreast && produced < (profile.count ?? Infinity)) {
+      companion = { ...v, arriveMs: v.arriveMs + 100 * random(), lengthM: spec.minM + (spec.maxM - spec.minM) * random() };
+      companion.peakShift = spec.shift * (0.8 + 0.4 * random());
+    }
+    previous = v;
+    return v;
   };
 }
 
-/** The earliest arrival that keeps minGapS behind the leader over the whole lane extent. */
-function earliestFollow(leader: Vehicle, speedMps: number, profile: TrafficProfile): number {
+/** Checkpoints along the lane where a follower must keep its gap: dense enough to catch a stop between them. */
+const FOLLOW_STEP_M = 0.5;
+
+/** The earliest arrival that keeps minGapS behind the leader all along the lane extent. */
+function earliestFollow(leader: Vehicle, follower: Vehicle, profile: TrafficProfile): number {
   let earliest = 0;
-  for (const x of [0, profile.extentM]) {
-    const rearLeavesS = (x + leader.lengthM) / leader.speedMps;
-    earliest = Math.max(earliest, leader.arriveMs + (rearLeavesS + profile.minGapS - x / speedMps) * 1000);
+  const from = Math.min(0, leader.stopAtM ?? 0, follower.stopAtM ?? 0);
+  for (let x = from; ; x = Math.min(profile.extentM, x + FOLLOW_STEP_M)) {
+    const rearLeavesMs = reachMs(leader, x + leader.lengthM);
+    // the follower's own travel from the reference line to x, its stop included
+    const travelMs = reachMs({ ...follower, arriveMs: 0 }, x);
+    earliest = Math.max(earliest, rearLeavesMs + profile.minGapS * 1000 - travelMs);
+    if (x >= profile.extentM) return earliest;
   }
-  return earliest;
 }
 
 /** A stream over a fixed, arrival-ordered list. */
@@ -192,21 +245,46 @@ export function mergeTraffic(streams: (() => Vehicle | undefined)[]): () => Vehi
   };
 }
 
+/** Where the front is at tMs: it moves at speedMps but for its stop. */
+export function frontM(v: Vehicle, tMs: number): number {
+  const moved = (v.speedMps * (tMs - v.arriveMs)) / 1000;
+  if (v.stopAtM === undefined || moved <= v.stopAtM) return moved;
+  return Math.max(v.stopAtM, moved - (v.speedMps * (v.stopMs ?? 0)) / 1000);
+}
+
+/** When the front reaches position x. */
+export function reachMs(v: Vehicle, x: number): number {
+  const t = v.arriveMs + (x / v.speedMps) * 1000;
+  return v.stopAtM !== undefined && x > v.stopAtM ? t + (v.stopMs ?? 0) : t;
+}
+
+function overlapM(fromM: number, toM: number, loop: LoopSite): number {
+  return Math.max(0, Math.min(toM, loop.positionM + loop.lengthM) - Math.max(fromM, loop.positionM));
+}
+
 /** Fraction of the loop's full change a vehicle causes at an instant (0 when it is off the loop). */
 export function coverage(v: Vehicle, loop: LoopSite, tMs: number): number {
-  const front = (v.speedMps * (tMs - v.arriveMs)) / 1000;
-  const overlap = Math.min(front, loop.positionM + loop.lengthM) - Math.max(front - v.lengthM, loop.positionM);
+  const front = frontM(v, tMs);
+  let overlap = overlapM(front - v.lengthM, front, loop);
+  if (overlap > 0 && v.gapM) overlap -= overlapM(front - (v.gapAtM ?? 0) - v.gapM, front - (v.gapAtM ?? 0), loop);
   return overlap <= 0 ? 0 : Math.min(1, overlap / Math.min(v.lengthM, loop.lengthM));
 }
 
 /** When the vehicle's front reaches the loop. */
 export function zoneStartMs(v: Vehicle, loop: LoopSite): number {
-  return v.arriveMs + (loop.positionM / v.speedMps) * 1000;
+  return reachMs(v, loop.positionM);
 }
 
 /** When its rear leaves the loop: the detection zone is loop + vehicle length. */
 export function zoneEndMs(v: Vehicle, loop: LoopSite): number {
-  return v.arriveMs + ((loop.positionM + loop.lengthM + v.lengthM) / v.speedMps) * 1000;
+  return reachMs(v, loop.positionM + loop.lengthM + v.lengthM);
+}
+
+/** Whether the vehicle moves at some time within the span (a stopped one changes nothing). */
+function movesWithin(v: Vehicle, fromMs: number, toMs: number): boolean {
+  if (v.stopAtM === undefined) return true;
+  const halt = reachMs(v, v.stopAtM);
+  return fromMs < halt || toMs > halt + (v.stopMs ?? 0);
 }
 
 export interface LoopTrafficOptions {
@@ -342,7 +420,8 @@ export class LoopTraffic {
     }
     for (let i = 0; i < this.active.length; i++) {
       const v = this.active[i] as Vehicle;
-      if (v.lane === osc.site.lane && zoneStartMs(v, osc.site) < toMs && zoneEndMs(v, osc.site) > fromMs) return true;
+      if (v.lane !== osc.site.lane || !movesWithin(v, fromMs, toMs)) continue;
+      if (zoneStartMs(v, osc.site) < toMs && zoneEndMs(v, osc.site) > fromMs) return true;
     }
     return false;
   }
@@ -372,6 +451,47 @@ export class LoopTraffic {
     const swing = (d.amplitude ?? 0) * Math.sin((2 * Math.PI * tMs) / (d.periodMs ?? 86_400_000));
     return trend + swing;
   }
+}
+
+/** One thing a loop can see: vehicles it never lies clear between, and the largest ΔL/L they cause together. */
+export interface Detection {
+  startMs: number;
+  endMs: number;
+  vehicles: Vehicle[];
+  peakShift: number;
+}
+
+/** step at which a detection's signal is sampled for its peak */
+const PEAK_STEP_MS = 2;
+
+/**
+ * What a loop can tell apart: vehicles whose zones overlap, or leave the loop clear for less than
+ * clearMs, are one detection (two motorcycles abreast, a follower closer than the loop is long);
+ * a truck's trailer is part of the truck. Whether a detection is seen at all depends on its peak.
+ */
+export function detections(vehicles: readonly Vehicle[], loop: LoopSite, clearMs: number): Detection[] {
+  const lane = vehicles.filter((v) => v.lane === loop.lane).sort((a, b) => zoneStartMs(a, loop) - zoneStartMs(b, loop));
+  const found: Detection[] = [];
+  let current: Detection | undefined;
+  for (const v of lane) {
+    const start = zoneStartMs(v, loop);
+    const end = zoneEndMs(v, loop);
+    if (current && start < current.endMs + clearMs) {
+      current.vehicles.push(v);
+      current.endMs = Math.max(current.endMs, end);
+    } else {
+      current = { startMs: start, endMs: end, vehicles: [v], peakShift: 0 };
+      found.push(current);
+    }
+  }
+  for (const d of found) {
+    for (let t = d.startMs; t <= d.endMs; t += PEAK_STEP_MS) {
+      let shift = 0;
+      for (const v of d.vehicles) shift += v.peakShift * coverage(v, loop, t);
+      d.peakShift = Math.max(d.peakShift, shift);
+    }
+  }
+  return found;
 }
 
 /** What really happened in one lane over one interval, counted at the lead loop. */
