@@ -1,6 +1,6 @@
+/// <reference path="../typings/cycle-timer.d.ts" />
 /// <reference path="../typings/embedded-io-analog.d.ts" />
 /// <reference path="../typings/embedded-io-digital.d.ts" />
-/// <reference path="../typings/embedded-io-pulsecount.d.ts" />
 /// <reference path="../typings/embedded-io-serial.d.ts" />
 /// <reference path="../typings/embedded-io-spi.d.ts" />
 /// <reference path="../typings/preference.d.ts" />
@@ -9,13 +9,14 @@
 /// <reference path="../typings/timer.d.ts" />
 
 // The platform on an ESP32 running Moddable: ECMA-419 IO classes (embedded:io/*), the timer,
-// time and preference modules, and the SDK's SX127x LoRa driver. Which pin serves which platform
+// time and preference modules, the SDK's SX127x LoRa driver, and the project's native cycle timer
+// for the loops (firmware/native/cycle-timer). Which pin serves which platform
 // name ("host", "radar", "loop0", ...) comes from the board map in the manifest's config (see
 // hardware/pins.md); nothing here is specific to a role.
 
 import Analog from "embedded:io/analog";
 import Digital from "embedded:io/digital";
-import PulseCount from "embedded:io/pulsecount";
+import NativeCycleTimer from "cycle-timer";
 import Serial from "embedded:io/serial";
 import SPI from "embedded:io/spi";
 import Preference from "preference";
@@ -23,7 +24,7 @@ import LoRa from "sx127x";
 import Time from "time";
 import Timer, { type TimerID } from "timer";
 import type {
-  AnalogIn, DigitalOut, Platform, PulseCounter, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
+  AnalogIn, CycleTimer, DigitalOut, Platform, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
 } from "./platform.js";
 
 // Moddable globals: `trace` prints to the debug console; `System` (non-standard, from the IO
@@ -149,24 +150,32 @@ class ModdableSerial implements SerialPort {
   }
 }
 
-/** The PCNT counter restarts at 0 when it reaches this value. */
-const PCNT_WRAP = 32767;
+/**
+ * Rising edges per stamp: a stamp every 0.64 ms at 100 kHz (1600 interrupts a second per loop),
+ * several per 10 ms gate down to the 10 kHz the loop role accepts. Equal to STAMP_CYCLES in the
+ * simulator (firmware/sim/physics/loop-traffic.ts).
+ */
+const STAMP_PRESCALE = 64;
 
-class ModdablePulseCounter implements PulseCounter {
-  private readonly io: PulseCount;
-  private last: number;
+/**
+ * A loop oscillator by reciprocal counting. Neither ECMA-419 class can do it in JS: PulseCount
+ * reads a count with no edge time, and PulseWidth's capture runs with prescale 1 (an interrupt
+ * every cycle) and keeps only the latest single period (see firmware/native/cycle-timer/README.md).
+ */
+class ModdableCycleTimer implements CycleTimer {
+  private readonly io: NativeCycleTimer;
+  readonly tickMs: number;
+  spanMs = 0;
 
-  constructor(pins: { signal: number; control?: number }) {
-    this.io = new PulseCount(pins);
-    this.last = this.io.read();
+  constructor(pins: { signal: number }) {
+    this.io = new NativeCycleTimer({ pin: pins.signal, prescale: STAMP_PRESCALE });
+    this.tickMs = 1000 / this.io.hz;
   }
 
-  /** Counts since the previous read: correct as long as reads come within 32 767 counts. */
   read(): number {
-    const now = this.io.read();
-    const delta = (now - this.last + PCNT_WRAP) % PCNT_WRAP;
-    this.last = now;
-    return delta;
+    const cycles = this.io.read();
+    this.spanMs = this.io.span * this.tickMs;
+    return cycles;
   }
 
   close(): void {
@@ -251,8 +260,8 @@ export class ModdablePlatform implements Platform {
     return { write: (value) => io.write(value) };
   }
 
-  pulseCounter(input: string): PulseCounter {
-    return new ModdablePulseCounter(this.pins(this.board.pulse, input));
+  cycleTimer(input: string): CycleTimer {
+    return new ModdableCycleTimer(this.pins(this.board.pulse, input));
   }
 
   analogIn(input: string): AnalogIn {

@@ -19,9 +19,22 @@ export interface DigitalOut {
   write(value: 0 | 1): void;
 }
 
-export interface PulseCounter {
-  /** counts since the previous read; the implementation handles 16-bit hardware overflow */
+/**
+ * An oscillator measured by reciprocal counting: the hardware stamps every Nth cycle's edge
+ * with a fast clock, so a read is a whole number of cycles and the time they took, edge to edge.
+ * Its resolution is the clock's tick over the read's span, whatever the frequency (a gated count
+ * resolves one cycle in the count, 200 ppm in a 50 ms gate at 100 kHz).
+ */
+export interface CycleTimer {
+  /**
+   * cycles from the last stamped edge before the previous read to the last one before now;
+   * 0 when no edge was stamped since (the oscillator stopped)
+   */
   read(): number;
+  /** the time those cycles took by the fast clock, ms (fractional); 0 with no cycles */
+  readonly spanMs: number;
+  /** one tick of the fast clock, ms */
+  readonly tickMs: number;
   close(): void;
 }
 
@@ -60,7 +73,8 @@ export interface Radio {
 export interface Platform {
   serial(options: SerialOptions): SerialPort;
   digitalOut(pin: string): DigitalOut;
-  pulseCounter(input: string): PulseCounter;
+  /** an inductive loop's oscillator, e.g. "loop0" */
+  cycleTimer(input: string): CycleTimer;
   analogIn(input: string): AnalogIn;
   /** repeating when intervalMs is given, otherwise one shot */
   setTimer(callback: () => void, delayMs: number, intervalMs?: number): TimerHandle;
@@ -68,10 +82,7 @@ export interface Platform {
   readonly storage: Storage;
   /** undefined on boards without a LoRa radio */
   readonly radio: Radio | undefined;
-  /**
-   * milliseconds since boot, monotonic, fractional: frequency measurement (counts over elapsed
-   * time) needs microseconds, so the device backs it with a microsecond timer where it has one
-   */
+  /** milliseconds since boot, monotonic; fractional where the port has a microsecond timer */
   uptimeMs(): number;
   /** supply voltage in millivolts */
   batteryMv(): number;

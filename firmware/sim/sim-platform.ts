@@ -2,7 +2,7 @@
 // sensor inputs are functions of that clock supplied by physics scripts. Runs on XS and Node.
 
 import type {
-  AnalogIn, DigitalOut, Platform, PulseCounter, Radio, SerialOptions, SerialPort, Storage, TimerHandle,
+  AnalogIn, CycleTimer, DigitalOut, Platform, Radio, SerialOptions, SerialPort, Storage, TimerHandle,
 } from "../platform/platform.js";
 
 interface Timer {
@@ -10,6 +10,15 @@ interface Timer {
   due: number;
   interval: number | undefined;
   callback: () => void;
+}
+
+/** what a physics script offers for a cycle-timer input (see CycleTimer) */
+export interface CycleSource {
+  /** cycles between the stamped edges, for a read at toMs */
+  read(toMs: number): number;
+  /** their span, ms */
+  spanMs(): number;
+  tickMs: number;
 }
 
 export interface SerialPeer {
@@ -32,7 +41,7 @@ export class SimPlatform implements Platform {
   private timers: Timer[] = [];
   private readonly receivers = new Map<string, (bytes: Uint8Array) => void>();
   private readonly peers = new Map<string, SerialPeer>();
-  private readonly pulseSources = new Map<string, (fromMs: number, toMs: number) => number>();
+  private readonly cycleSources = new Map<string, CycleSource>();
   private readonly analogSources = new Map<string, (tMs: number) => number>();
   readonly outputs = new Map<string, 0 | 1>();
   readonly traces: string[] = [];
@@ -44,9 +53,9 @@ export class SimPlatform implements Platform {
 
   // --- what physics scripts use ---
 
-  /** counts an oscillator produces between two instants (the script integrates its frequency) */
-  setPulseSource(input: string, counts: (fromMs: number, toMs: number) => number): void {
-    this.pulseSources.set(input, counts);
+  /** an oscillator measured by reciprocal counting (the script integrates its frequency) */
+  setCycleSource(input: string, source: CycleSource): void {
+    this.cycleSources.set(input, source);
   }
 
   setAnalogSource(input: string, volts01: (tMs: number) => number): void {
@@ -100,14 +109,16 @@ export class SimPlatform implements Platform {
     return { write: (value) => { this.outputs.set(pin, value); } };
   }
 
-  pulseCounter(input: string): PulseCounter {
-    let last = this.now;
+  cycleTimer(input: string): CycleTimer {
+    const sources = this.cycleSources;
+    const platform = this;
     return {
-      read: () => {
-        const source = this.pulseSources.get(input);
-        const counts = source ? source(last, this.now) : 0;
-        last = this.now;
-        return counts;
+      read: () => sources.get(input)?.read(platform.now) ?? 0,
+      get spanMs() {
+        return sources.get(input)?.spanMs() ?? 0;
+      },
+      get tickMs() {
+        return sources.get(input)?.tickMs ?? 0;
       },
       close: () => undefined,
     };

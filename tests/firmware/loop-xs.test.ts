@@ -187,10 +187,10 @@ describe("loop role on XS: faults", () => {
   it("ignores counter reads of unexpected size", async () => {
     const base = light(9);
     const glitches = [
-      { input: "loop0", atMs: 30_020, counts: 65_536 + 2196 },
-      { input: "loop1", atMs: 45_040, counts: 0 },
-      { input: "loop0", atMs: 75_000, counts: -5 },
-      { input: "loop1", atMs: 95_000, counts: 1e9 },
+      { input: "loop0", atMs: 30_020, cycles: 65_536 + 2176 },
+      { input: "loop1", atMs: 45_040, cycles: 0 },
+      { input: "loop0", atMs: 75_000, cycles: -64 },
+      { input: "loop1", atMs: 95_000, cycles: 1e9 },
     ];
     const c = await runScenario({ ...base, glitches }, 4 * 60_000);
     const rows = compare(c.records, c.vehicles, () => TRAP[0] as LoopSite, 60, EDGES_M);

@@ -8,7 +8,9 @@ import { BODY_BUDGET, bodyBytes, fitBudget, IntervalAggregator } from "../../fir
 import { SpeedTrap } from "../../firmware/roles/loop/speed-trap.js";
 import { TWO_WHEELER_SHIFT, vehicleClass, vehicleLengthM } from "../../firmware/roles/loop/classify.js";
 import { loopRole } from "../../firmware/roles/loop/role.js";
-import { LoopTraffic, listTraffic, typicalLoop, type LoopSite, type Vehicle } from "../../firmware/sim/physics/loop-traffic.js";
+import {
+  LoopTraffic, listTraffic, seededRandom, STAMP_CYCLES, STAMP_TICK_MS, typicalLoop, type LoopSite, type Vehicle,
+} from "../../firmware/sim/physics/loop-traffic.js";
 import { SimPlatform } from "../../firmware/sim/sim-platform.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ } from "../../shared/envelope.js";
 import { Fault, MAX_AIR_FRAME } from "../../shared/messages.js";
@@ -56,34 +58,86 @@ function detector(options: Partial<DetectorOptions> = {}): { d: LoopDetector; ev
   const d = new LoopDetector(0, {
     sensitivity: 0.0016, hysteresis: 0.7, gateMs: 20, maxPresenceMs: 240_000, fMinHz: 10_000, fMaxHz: 200_000,
     chatterPerS: 4, trackTauMs: 60_000, ...options,
-  }, listener, 0);
+  }, listener, 0, TICK_MS);
   return { d, events };
 }
 
-/** feeds an oscillator (counts integrated per ms, the fraction carried over) from fromMs to toMs */
-function feed(d: LoopDetector, hz: (tMs: number) => number, fromMs: number, toMs: number, gateMs = 20, phase = { v: 0 }): void {
+const TICK_MS = 1 / 80_000;
+
+/** an oscillator's cycles so far and its last stamped edge, with white frequency noise per gate */
+interface Oscillator {
+  /** integrated up to here */
+  atMs: number;
+  cycles: number;
+  /** when the latest 64th edge passed */
+  edgeMs: number;
+  stamped: number;
+  stampMs: number;
+  noise: number;
+  random: () => number;
+}
+
+function oscillator(noisePpm = 0): Oscillator {
+  return { atMs: 0, cycles: 0, edgeMs: 0, stamped: 0, stampMs: 0, noise: noisePpm * 1e-6, random: seededRandom(3) };
+}
+
+/** feeds reciprocal-counting reads (a stamp every 64 cycles, at its exact time) from fromMs to toMs */
+function feed(d: LoopDetector, hz: (tMs: number) => number, fromMs: number, toMs: number, gateMs = 20, osc = oscillator()): void {
   for (let t = fromMs + gateMs; t <= toMs; t += gateMs) {
-    for (let ms = t - gateMs; ms < t; ms++) phase.v += hz(ms + 0.5) / 1000;
-    const whole = Math.floor(phase.v);
-    phase.v -= whole;
-    d.sample(whole, t);
+    const u = 1 - osc.random();
+    const scale = 1 + osc.noise * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * osc.random());
+    for (let ms = osc.atMs; ms < t; ms++) {
+      const step = (hz(ms + 0.5) / 1000) * scale;
+      const edge = Math.floor((osc.cycles + step) / 64) * 64;
+      if (edge > osc.cycles) osc.edgeMs = ms + (edge - osc.cycles) / step;
+      osc.cycles += step;
+    }
+    osc.atMs = t;
+    const edge = Math.floor(osc.cycles / 64) * 64;
+    if (edge <= osc.stamped) {
+      d.sample(0, 0, t);
+      continue;
+    }
+    d.sample(edge - osc.stamped, osc.edgeMs - osc.stampMs, t);
+    osc.stamped = edge;
+    osc.stampMs = osc.edgeMs;
   }
 }
 
 describe("loop detector", () => {
-  it("sizes the counting window so that the threshold spans 3 counts", () => {
-    for (const [sensitivity, gates] of [[0.0016, 2], [0.0004, 8], [0.0001, 30]] as const) {
+  it("resolves every step down to 0.01 % in one gate on a sound loop, and sizes the window from the noise it measures", () => {
+    for (const sensitivity of [0.0016, 0.0004, 0.0001]) {
       const { d } = detector({ sensitivity });
-      feed(d, () => 100_000, 0, 1100);
+      feed(d, () => 100_000, 0, 1100, 20, oscillator(3));
       expect(d.tuned).toBe(true);
-      expect(d.neededWindow).toBe(gates);
+      expect(d.noisePerGate * 1e6).toBeGreaterThan(1.5);
+      expect(d.noisePerGate * 1e6).toBeLessThan(6);
+      expect(d.neededWindow).toBe(1);
       expect(d.effectiveSensitivity).toBeCloseTo(sensitivity, 10);
     }
-    const { d } = detector({ sensitivity: 0.0001, gateMs: 10 });
-    feed(d, () => 20_000, 0, 1100, 10);
-    expect(d.neededWindow).toBe(MAX_WINDOW);
-    // 64 gates of 10 ms at 20 kHz hold 12 800 counts: 3 of them are 0.047 % ΔL/L
-    expect(d.effectiveSensitivity).toBeCloseTo((2 * 3) / (20_000 * 0.64), 6);
+    // a loop 40 ppm noisy per read: 0.01 % (35 ppm off threshold in f) needs ⌈(5·40/35)²⌉ = 33 gates
+    const { d } = detector({ sensitivity: 0.0001 });
+    feed(d, () => 100_000, 0, 1100, 20, oscillator(40));
+    expect(d.neededWindow).toBeGreaterThan(20);
+    expect(d.neededWindow).toBeLessThan(50);
+    // ever noisier: the window stops at MAX_WINDOW and the sensitivity coarsens instead
+    const { d: worse } = detector({ sensitivity: 0.0001 });
+    feed(worse, () => 100_000, 0, 1100, 20, oscillator(400));
+    expect(worse.neededWindow).toBe(MAX_WINDOW);
+    expect(worse.effectiveSensitivity).toBeGreaterThan(0.0002);
+  });
+
+  it("sees a motorcycle-sized 0.03 % change at 0.01 % within 50 ms, and nothing on a quiet loop", () => {
+    const { d, events } = detector({ sensitivity: 0.0001 });
+    const osc = oscillator(3);
+    const hz = (t: number) => (t >= 3000 && t < 3250 ? 100_000 / Math.sqrt(1 - 0.0003) : 100_000);
+    feed(d, hz, 0, 3000, 20, osc);
+    expect(events.arrivals).toEqual([]);
+    feed(d, hz, 3000, 3040, 20, osc);
+    expect(events.arrivals).toHaveLength(1);
+    feed(d, hz, 3040, 60_000, 20, osc);
+    expect(events.arrivals).toHaveLength(1);
+    expect(Math.abs((events.departures[0]?.off ?? NaN) - 3250)).toBeLessThan(20);
   });
 
   it("sees a 1 % step as one vehicle with edges within a gate and its peak", () => {
@@ -95,20 +149,20 @@ describe("loop detector", () => {
     expect(Math.abs((v?.on ?? NaN) - 3013)).toBeLessThan(20);
     expect(Math.abs((v?.off ?? NaN) - 3513)).toBeLessThan(20);
     expect(Math.abs((v?.centroid ?? NaN) - 3263)).toBeLessThan(2);
-    expect(Math.abs((v?.peak ?? NaN) - 0.01)).toBeLessThan(0.001); // ±1 count in a 2-gate window
+    expect(Math.abs((v?.peak ?? NaN) - 0.01)).toBeLessThan(0.001);
   });
 
   it("skips reads of unexpected size and late reads without inventing vehicles or faults", () => {
     const { d, events } = detector({ sensitivity: 0.0004 });
-    const phase = { v: 0 };
-    feed(d, () => 100_000, 0, 2000, 20, phase);
-    d.sample(2000 + 65_536, 2020); // a missed 16-bit overflow
-    d.sample(-3, 2040);
-    d.sample(Number.NaN, 2060);
-    d.sample(0, 2080);
-    d.sample(1e9, 2100);
-    d.sample(100_000 * 0.3, 2400); // a read 300 ms late, consistent with f
-    feed(d, () => 100_000, 2400, 4000, 20, phase);
+    const osc = oscillator();
+    feed(d, () => 100_000, 0, 2000, 20, osc);
+    d.sample(2048 + 65_536, 20.48, 2020); // a corrupted read
+    d.sample(-64, 0.64, 2040);
+    d.sample(Number.NaN, 20, 2060);
+    d.sample(0, 0, 2080); // no stamp
+    d.sample(1e9, 20, 2100);
+    d.sample(2048, 0, 2120); // cycles with no span
+    feed(d, () => 100_000, 2400, 4000, 20, osc); // the first read after a 280 ms gap spans it, consistent with f
     expect(events.arrivals).toEqual([]);
     expect(d.faults).toBe(0);
     expect(d.takeEvents()).toBe(0);
@@ -116,29 +170,29 @@ describe("loop detector", () => {
 
   it("raises loopOpen after a second of zero counts and loopShorted above the range; clears them", () => {
     const { d } = detector();
-    const phase = { v: 0 };
-    feed(d, () => 100_000, 0, 2000, 20, phase);
-    feed(d, () => 0, 2000, 2980, 20, phase);
+    const osc = oscillator();
+    feed(d, () => 100_000, 0, 2000, 20, osc);
+    feed(d, () => 0, 2000, 2980, 20, osc);
     expect(d.faults).toBe(0);
-    feed(d, () => 0, 2980, 3000, 20, phase);
+    feed(d, () => 0, 2980, 3000, 20, osc);
     expect(d.faults).toBe(Fault.loopOpen);
-    feed(d, () => 100_000, 3000, 4000, 20, phase);
+    feed(d, () => 100_000, 3000, 4100, 20, osc); // the first read after spans the open time
     expect(d.faults).toBe(0);
-    feed(d, () => 180_000, 4000, 5100, 20, phase); // shorted turns: +80 %
+    feed(d, () => 180_000, 4000, 5100, 20, osc); // shorted turns: +80 %
     expect(d.faults).toBe(Fault.loopShorted);
     expect(d.takeEvents()).toBe(Fault.loopOpen | Fault.loopShorted);
   });
 
   it("follows a steady drift without lag and re-tunes after the maximum presence", () => {
     const { d, events } = detector({ sensitivity: 0.0004, maxPresenceMs: 60_000 });
-    const phase = { v: 0 };
+    const osc = oscillator();
     // f rises 0.5 % an hour for 30 minutes: 2.5 thresholds' worth, never a vehicle
-    feed(d, (t) => 100_000 * (1 + (0.005 * t) / 3_600_000), 0, 1_800_000, 20, phase);
+    feed(d, (t) => 100_000 * (1 + (0.005 * t) / 3_600_000), 0, 1_800_000, 20, osc);
     expect(events.arrivals).toEqual([]);
     expect(Math.abs(d.baselineHz / (100_000 * (1 + 0.0025)) - 1)).toBeLessThan(5e-6);
     // a vehicle parks on the loop
     const parked = (t: number) => 100_000 * (1 + 0.0025) * (t < 1_880_000 ? 1.02 : 1);
-    feed(d, parked, 1_800_000, 1_900_000, 20, phase);
+    feed(d, parked, 1_800_000, 1_900_000, 20, osc);
     expect(events.arrivals.length).toBe(1);
     expect(d.takeEvents() & Fault.stuckPresence).toBe(Fault.stuckPresence);
     expect(events.departures[0]?.off).toBeCloseTo(1_800_000 + 60_020, -2);
@@ -148,9 +202,9 @@ describe("loop detector", () => {
 
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
-    const phase = { v: 0 };
-    feed(d, () => 100_000, 0, 2000, 20, phase);
-    feed(d, (t) => (Math.floor(t / 100) % 2 ? 100_000 * 1.005 : 100_000), 2000, 4000, 20, phase);
+    const osc = oscillator();
+    feed(d, () => 100_000, 0, 2000, 20, osc);
+    feed(d, (t) => (Math.floor(t / 100) % 2 ? 100_000 * 1.005 : 100_000), 2000, 4000, 20, osc);
     expect(d.takeEvents() & Fault.chatter).toBe(Fault.chatter);
   });
 
@@ -248,24 +302,38 @@ describe("loop interval record", () => {
 describe("loop physics", () => {
   const site: LoopSite = { input: "loop0", lane: 0, positionM: 0, lengthM: 1.8, inductanceUH: 100, capacitanceNF: 21 };
 
-  it("oscillates at 1/(2π√(LC)) and its counts telescope exactly", () => {
-    const traffic = new LoopTraffic([site], listTraffic([]));
+  it("oscillates at 1/(2π√(LC)); reads are whole stamps of cycles over clock ticks, and they telescope", () => {
+    const traffic = new LoopTraffic([site], listTraffic([]), { jitterNs: 10 });
     const f = 1 / (2 * Math.PI * Math.sqrt(100e-6 * 21e-9));
     expect(traffic.tunedHz("loop0")).toBeCloseTo(f, 6);
-    let total = 0;
-    for (let t = 0; t < 10_000; t += 7) total += traffic.counts("loop0", t, t + 7);
-    expect(Math.abs(total - (f * 10_003) / 1000)).toBeLessThan(1);
+    let cycles = 0, span = 0, worstPpm = 0;
+    for (let t = 7; t <= 10_003; t += 7) {
+      const n = traffic.read("loop0", t);
+      expect(n % STAMP_CYCLES).toBe(0);
+      cycles += n;
+      span += traffic.spanMs("loop0");
+      if (n) worstPpm = Math.max(worstPpm, Math.abs((n * 1000) / traffic.spanMs("loop0") / f - 1) * 1e6);
+    }
+    // the sum spans stamp to stamp: exact cycles over the time between the first and last stamp
+    expect(Math.abs((cycles * 1000) / span / f - 1)).toBeLessThan(1e-8);
+    expect(cycles).toBeGreaterThan((f * 9.99) - STAMP_CYCLES);
+    // one 7 ms read: a tick (12.5 ns) and 10 ns of jitter at each end, a few ppm
+    expect(worstPpm).toBeGreaterThan(0.1);
+    expect(worstPpm).toBeLessThan(20);
+    expect(Math.abs(span / STAMP_TICK_MS - Math.round(span / STAMP_TICK_MS))).toBeLessThan(1e-3);
   });
 
   it("raises f by half the fall of L while a car covers the loop, over loop + car length", () => {
     const car: Vehicle = { lane: 0, arriveMs: 1000, speedMps: 10, lengthM: 4.2, kind: "car", peakShift: 0.04 };
     const traffic = new LoopTraffic([site], listTraffic([car]), { events: [{ input: "loop0", kind: "open", fromMs: 5000, toMs: 6000 }] });
     const f0 = traffic.tunedHz("loop0");
-    traffic.counts("loop0", 0, 1500);
+    traffic.read("loop0", 1500);
     expect(traffic.frequencyHz("loop0", 1300) / f0).toBeCloseTo(1 / Math.sqrt(0.96), 9);
     expect(traffic.frequencyHz("loop0", 1090) / f0).toBeCloseTo(1 / Math.sqrt(1 - 0.04 * 0.5), 9);
     expect(traffic.frequencyHz("loop0", 1000 + 600 + 1)).toBe(f0);
-    expect(traffic.counts("loop0", 5000, 6000)).toBe(0);
+    traffic.read("loop0", 5000);
+    expect(traffic.read("loop0", 6000)).toBe(0);
+    expect(traffic.spanMs("loop0")).toBe(0);
   });
 });
 
@@ -287,7 +355,7 @@ describe("loop role", () => {
     const { sim, sent } = start({ sensitivity: 3 });
     sim.advance(61_500);
     expect(sim.traces[0]).toMatch(/sensitivity must be one of/);
-    expect(sim.traces).toContain("loop0: 109827 Hz, window 2x20 ms, sensitivity 0.16 %");
+    expect(sim.traces.find((t) => t.startsWith("loop0:"))).toMatch(/^loop0: 109827 Hz, noise \d+(\.\d)? ppm, window 1x20 ms, sensitivity 0\.16 %$/);
     expect(sent).toEqual([{ lane: 0, intervalS: 60, volume: 0, occupancyPermille: 0, classes: [0, 0, 0, 0, 0] }]);
   });
 
@@ -298,7 +366,7 @@ describe("loop role", () => {
     expect(role.applySetting?.("sensitivity", 6)).toBe(false);
     expect(role.applySetting?.("sensitivity", 4)).toBe(true);
     sim.advance(2000);
-    expect(sim.traces).toContain("loop1: 118627 Hz, window 7x20 ms, sensitivity 0.04 %");
+    expect(sim.traces.filter((t) => t.startsWith("loop1:")).pop()).toMatch(/^loop1: 118627 Hz, noise \d+(\.\d)? ppm, window 1x20 ms, sensitivity 0\.04 %$/);
     expect(role.applySetting?.("classEdgesDm", "21,67,113")).toBe(true);
     sim.advance(31_500);
     expect(sent[sent.length - 1]?.classes).toHaveLength(4);

@@ -1,26 +1,29 @@
-// One loop's presence detector. Every gate the role hands it the oscillator counts since the
-// previous read; it keeps the loop's resting frequency (baseline), decides presence from the
-// relative frequency shift, and reports vehicle edges and loop faults.
+// One loop's presence detector. Every gate the role hands it a reciprocal-counting read: whole
+// oscillator cycles and the time they took between two stamped edges (platform CycleTimer). It
+// keeps the loop's resting frequency (baseline), decides presence from the relative frequency
+// shift, and reports vehicle edges and loop faults.
 //
-// Resolution: a read of n counts resolves 1/n in f, i.e. 2/n in ΔL/L (Δf/f ≈ −½·ΔL/L). The
-// quantisation error of consecutive reads telescopes, so a sum over a window of N gates is
-// exact to ±1 count. The window is therefore sized so that the on threshold spans at least
-// MIN_COUNTS counts: N = ceil(MIN_COUNTS / (θ·f·gate)), θ = sensitivity/2 as Δf/f. Example:
-// 0.16 % at 100 kHz with 20 ms gates needs 38 ms (N = 2); 0.04 % needs 150 ms (N = 8);
-// 0.01 % needs 600 ms (N = 30). A vehicle is seen at all only when its passage adds more than
-// MIN_COUNTS counts (a motorcycle at 0.1 % ΔL/L over a 110 kHz loop adds about 6 at 50 km/h).
+// Resolution: a read's frequency is exact but for the stamps' tick and jitter and the
+// oscillator's own noise, so it does not grow with the window as a gated count's does (a count
+// of n cycles resolves 1/n; 0.01 % ΔL/L at 100 kHz needed 600 ms of counting). At tuning the
+// detector measures that noise (σ per gate, robustly, from successive reads) and sizes the
+// window so that the off threshold stands RESOLVE_SIGMAS σ above it: N = ⌈(5σ/θ_off)²⌉ gates,
+// θ_off = hysteresis · sensitivity/2 as Δf/f (Δf/f ≈ −½·ΔL/L). A well-installed loop (a few
+// ppm per 20 ms read) resolves 0.01 % ΔL/L in one gate.
 //
 // Timing does not hang on the threshold: the edges are where the window sum's rise and fall,
-// traced from the threshold down to the counting noise, meet zero (less the window's length for
-// the trailing edge), and the passage's centroid in time is taken over the counts it added.
+// traced from the threshold down to the noise, meet zero (less the window's length for the
+// trailing edge), and the passage's centroid in time is taken over the cycles it added.
 
 import { Fault } from "../../../shared/messages.js";
 import { GateHistory } from "./gate-history.js";
 
-/** counts the on threshold must span within the window (quantisation is ±1 count) */
-export const MIN_COUNTS = 3;
-/** longest window, in gates (1.28 s at the default 20 ms gate) */
+/** how far above the measured noise (in its σ over the window) the off threshold must stand */
+export const RESOLVE_SIGMAS = 5;
+/** longest window, in gates (1.28 s at the default 20 ms gate), for loops far noisier than they should be */
 export const MAX_WINDOW = 64;
+/** reads kept at tuning for the noise estimate */
+const NOISE_READS = 64;
 /** gates remembered: a passage's last window and its tail besides the window itself */
 const HISTORY = 2 * MAX_WINDOW + 2;
 const TUNE_MS = 1000;
@@ -32,9 +35,24 @@ const FAULT_MS = 1000;
 const MAX_DRIFT_PER_H = 0.01;
 /** baseline time constant when f sits below it, which no vehicle causes (e.g. after a re-tune) */
 const FAST_TAU_MS = 500;
+/**
+ * The tracking time constant is held short enough that the steepest believed drift moves the
+ * baseline error by no more than this share of the off threshold while the trend is learnt
+ * (a critically damped loop lags a fresh ramp by about 0.7·rate·τ): 3 s at 0.01 %, 12 s at
+ * 0.04 %, 50 s at 0.16 %, at most the configured trackTauS.
+ */
+const TRACK_MARGIN = 0.25;
+/**
+ * A passage also ends when its shift falls below this share of its peak: after a long stop the
+ * baseline carried along the trend may sit a little off, and the vehicle's departure (a fall of
+ * 98 % or more) must not wait for a threshold the residue keeps it above.
+ */
+const RELEASE_SHARE = 1 / 64;
 const MAX_CHATTER = 16;
-/** a window sum above this many counts is above the counting noise (±1 count) */
-const EDGE_COUNTS = 1.5;
+/** a window sum this many σ above zero is above the noise (the foot of a rise, the end of a tail) */
+const EDGE_SIGMAS = 3;
+/** σ of the median absolute difference of successive reads, for normal noise: 1 / (0.6745·√2) */
+const MAD_TO_SIGMA = 1.0483;
 
 export interface DetectorOptions {
   /** ΔL/L on threshold, a fraction (0.0016 = 0.16 %) */
@@ -55,7 +73,7 @@ export interface DetectorListener {
   /** a vehicle's leading edge (ms of uptime, between gates) */
   arrive(loop: number, tOnMs: number): void;
   /**
-   * its trailing edge (tOffMs − tOnMs is the on-time), the centroid in time of the counts it
+   * its trailing edge (tOffMs − tOnMs is the on-time), the centroid in time of the cycles it
    * added (the same vehicle's centroids at two loops are d/v apart whatever the threshold) and
    * its largest ΔL/L over a window
    */
@@ -74,8 +92,15 @@ export class LoopDetector {
   /** baseline drift, Hz per ms */
   private trend = 0;
   private lastMs: number;
-  private tuneCounts = 0;
+  private tuneCycles = 0;
+  private tuneSpanMs = 0;
   private tuneMs = 0;
+  private readonly tuneHz = new Float64Array(NOISE_READS);
+  private tuneReads = 0;
+  /** relative noise of one gate's read, measured at tuning */
+  private noise = 0;
+  /** a window sum of excess cycles above this is above the noise */
+  private edgeCycles = 0;
   private badMs = 0;
   private goodMs = 0;
   private current = 0;
@@ -85,6 +110,7 @@ export class LoopDetector {
   private needed = 1;
   private onShift: number;
   private offShift: number;
+  private trackTauMs: number;
   private prevSum = 0;
   private prevMs = 0;
   private present = false;
@@ -96,7 +122,7 @@ export class LoopDetector {
   private tailSum = 0;
   private tailMs = 0;
   private leftMs = 0;
-  // the passage's counts above baseline, their first moment about onMs, the next gate to add
+  // the passage's cycles above baseline, their first moment about onMs, the next gate to add
   private area = 0;
   private moment = 0;
   private nextGate = 0;
@@ -109,10 +135,13 @@ export class LoopDetector {
     private readonly options: DetectorOptions,
     private readonly listener: DetectorListener,
     nowMs: number,
+    /** the cycle timer's clock tick, ms: the finest the noise can be */
+    private readonly tickMs: number,
   ) {
     this.lastMs = nowMs;
     this.onShift = options.sensitivity / 2;
     this.offShift = this.onShift * options.hysteresis;
+    this.trackTauMs = options.trackTauMs;
   }
 
   /** the resting frequency in Hz (0 before the first tune) */
@@ -143,17 +172,25 @@ export class LoopDetector {
     return this.window;
   }
 
-  /** the ΔL/L it can resolve: the setting, or coarser when even MAX_WINDOW gates are too few */
+  /** the ΔL/L it can resolve: the setting, or coarser when even MAX_WINDOW gates are too noisy */
   get effectiveSensitivity(): number {
     return this.onShift * 2;
+  }
+
+  /** relative noise (σ) of one gate's read, measured at tuning */
+  get noisePerGate(): number {
+    return this.noise;
   }
 
   /** a trap's two loops share one window, so that both see a vehicle with the same delay */
   setWindow(gates: number): void {
     this.window = Math.max(1, Math.min(MAX_WINDOW, gates));
-    const resolvable = MIN_COUNTS / ((this.baseline * this.window * this.options.gateMs) / 1000);
-    this.onShift = Math.max(this.options.sensitivity / 2, resolvable);
+    const windowSigma = this.noise / Math.sqrt(this.window);
+    this.onShift = Math.max(this.options.sensitivity / 2, (RESOLVE_SIGMAS * windowSigma) / this.options.hysteresis);
     this.offShift = this.onShift * this.options.hysteresis;
+    this.trackTauMs = Math.min(this.options.trackTauMs, (TRACK_MARGIN * this.offShift * 3_600_000) / MAX_DRIFT_PER_H);
+    // the window sum's σ in cycles: σ/√N of the N gates' expected cycles
+    this.edgeCycles = EDGE_SIGMAS * windowSigma * ((this.baseline * this.window * this.options.gateMs) / 1000);
     this.history.clear();
   }
 
@@ -169,24 +206,24 @@ export class LoopDetector {
     return bits;
   }
 
-  /** One gate: the counts since the previous read, taken at tMs of uptime. */
-  sample(counts: number, tMs: number): void {
+  /** One gate: the cycles of a read and the time they took (spanMs), the read taken at tMs of uptime. */
+  sample(cycles: number, spanMs: number, tMs: number): void {
     const dt = tMs - this.lastMs;
     this.lastMs = tMs;
     if (!(dt > 0)) return;
-    const hz = (counts * 1000) / dt;
+    const hz = (cycles * 1000) / spanMs;
     const fault = this.rangeFault(hz);
     if (fault) {
       this.outOfRange(fault, dt, tMs);
       return;
     }
     this.badMs = 0;
-    if (this.mode === TUNING) this.tune(counts, dt);
+    if (this.mode === TUNING) this.tune(cycles, spanMs, dt, hz);
     else if (this.mode === FAULTED) this.recover(dt);
-    else this.detect(counts, dt, tMs, hz);
+    else this.detect(cycles, spanMs, dt, tMs, hz);
   }
 
-  /** Zero counts, a read of impossible size, or a frequency outside the tuned range. */
+  /** No cycles, a read of impossible size, or a frequency outside the tuned range. */
   private rangeFault(hz: number): number {
     if (!(hz >= this.options.fMinHz)) return Fault.loopOpen; // NaN and negatives land here too
     if (hz > this.options.fMaxHz) return Fault.loopShorted;
@@ -217,26 +254,51 @@ export class LoopDetector {
     if (this.goodMs < FAULT_MS) return;
     this.current = 0;
     this.mode = TUNING;
-    this.tuneCounts = 0;
+    this.tuneCycles = 0;
+    this.tuneSpanMs = 0;
     this.tuneMs = 0;
+    this.tuneReads = 0;
   }
 
-  private tune(counts: number, dt: number): void {
-    this.tuneCounts += counts;
+  /** A second of reads: the baseline is their mean frequency, the noise their scatter. */
+  private tune(cycles: number, spanMs: number, dt: number, hz: number): void {
+    this.tuneCycles += cycles;
+    this.tuneSpanMs += spanMs;
     this.tuneMs += dt;
+    if (this.tuneReads < NOISE_READS) this.tuneHz[this.tuneReads++] = hz;
     if (this.tuneMs < TUNE_MS) return;
-    this.baseline = (this.tuneCounts * 1000) / this.tuneMs;
+    this.baseline = (this.tuneCycles * 1000) / this.tuneSpanMs;
     this.trend = 0;
-    const perGate = ((this.options.sensitivity / 2) * this.baseline * this.options.gateMs) / 1000;
-    this.needed = Math.max(1, Math.min(MAX_WINDOW, Math.ceil(MIN_COUNTS / perGate)));
+    this.noise = Math.max(this.tickMs / this.options.gateMs, this.scatter());
+    const off = (this.options.sensitivity / 2) * this.options.hysteresis;
+    this.needed = Math.max(1, Math.min(MAX_WINDOW, Math.ceil(((RESOLVE_SIGMAS * this.noise) / off) ** 2)));
     this.mode = READY;
     this.setWindow(this.needed);
     this.listener.tuned(this.index);
   }
 
-  private detect(counts: number, dt: number, tMs: number, hz: number): void {
-    const expected = (this.baseline * dt) / 1000;
-    const gate = this.history.push(counts - expected, expected, dt, tMs);
+  /**
+   * σ of one read's relative frequency from the median absolute difference of successive reads:
+   * a vehicle or a glitch during tuning moves a few differences, not the median.
+   */
+  private scatter(): number {
+    const n = this.tuneReads - 1;
+    if (n < 1) return 0;
+    const d = this.tuneHz;
+    for (let i = 0; i < n; i++) d[i] = Math.abs((d[i + 1] as number) - (d[i] as number)) / this.baseline;
+    for (let i = 1; i < n; i++) {
+      const v = d[i] as number;
+      let j = i - 1;
+      for (; j >= 0 && (d[j] as number) > v; j--) d[j + 1] = d[j] as number;
+      d[j + 1] = v;
+    }
+    const median = n % 2 ? (d[(n - 1) / 2] as number) : ((d[n / 2 - 1] as number) + (d[n / 2] as number)) / 2;
+    return median * MAD_TO_SIGMA;
+  }
+
+  private detect(cycles: number, spanMs: number, dt: number, tMs: number, hz: number): void {
+    const expected = (this.baseline * spanMs) / 1000;
+    const gate = this.history.push(cycles - expected, expected, dt, tMs);
     if (this.present || this.leaving) this.coast(dt);
     if (gate + 1 < this.window) return; // the window is not full yet
     const h = this.history;
@@ -248,9 +310,9 @@ export class LoopDetector {
       if (m > this.peak) this.peak = m;
       this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
-    if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(gate, span);
+    if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(gate, span, h.windowExpected);
     if (this.present) {
-      if (m < this.offShift) this.startLeaving(sum, tMs);
+      if (m < Math.max(this.offShift, this.peak * RELEASE_SHARE)) this.startLeaving(sum, tMs);
       else if (tMs - this.onMs > this.options.maxPresenceMs) this.retune(m, tMs);
     } else if (!this.leaving) {
       if (m >= this.onShift) this.begin(gate, span, m);
@@ -262,7 +324,7 @@ export class LoopDetector {
 
   /**
    * The leading edge: where the rise of the window sum, traced back from the threshold crossing
-   * to its foot (the first gate above the counting noise), meets zero. The sum of a flank that
+   * to its foot (the first gate above the noise), meets zero. The sum of a flank that
    * grows linearly (metal progressively covering the loop) grows with the square of time, so the
    * line goes through √sum; a step is found within a few ms as well.
    */
@@ -271,7 +333,7 @@ export class LoopDetector {
     let foot = gate;
     for (let g = gate - 1; g >= h.first; g--) {
       const s = h.sumOf(g);
-      if (!(s >= EDGE_COUNTS) || s >= h.sumOf(g + 1)) break;
+      if (!(s >= this.edgeCycles) || s >= h.sumOf(g + 1)) break;
       foot = g;
     }
     if (foot === gate && gate > h.first && !Number.isNaN(h.sumOf(gate - 1))) foot = gate - 1;
@@ -288,7 +350,7 @@ export class LoopDetector {
     this.listener.arrive(this.index, this.onMs);
   }
 
-  /** Below the off threshold: follow the tail of the window sum down to the counting noise. */
+  /** Below the off threshold: follow the tail of the window sum down to the noise. */
   private startLeaving(sum: number, tMs: number): void {
     this.present = false;
     this.leaving = true;
@@ -301,18 +363,27 @@ export class LoopDetector {
 
   /** The tail ends in the noise, when the sum stops falling (the floor, or the next vehicle), or after one window. */
   private tailDone(sum: number, tMs: number, span: number): boolean {
-    if (sum < EDGE_COUNTS || sum >= this.tailSum || tMs - this.leftMs >= span) return true;
+    if (sum < this.edgeCycles || sum >= this.tailSum || tMs - this.leftMs >= span) return true;
     this.tailSum = sum;
     this.tailMs = tMs;
     return false;
   }
 
-  /** The trailing edge: the fall of the window sum traced to zero, less the window's length. */
-  private leave(gate: number, span: number): void {
+  /**
+   * The trailing edge: the fall of the window sum traced to zero, less the window's length. A tail
+   * that settled above the off threshold (released by RELEASE_SHARE) is baseline error left by
+   * the stop: the baseline takes it.
+   */
+  private leave(gate: number, span: number, expected: number): void {
     const zeroMs = zeroOfRoot(this.anchorMs, this.anchorSum, this.tailMs, this.tailSum);
     const offMs = Math.max(this.onMs, Math.min(this.tailMs + span, zeroMs) - span);
     while (this.nextGate <= gate && this.history.startOf(this.nextGate) < offMs) this.add(this.nextGate++);
     this.finish(offMs);
+    const residue = this.tailSum / expected;
+    if (residue >= this.offShift) {
+      this.baseline *= 1 + residue;
+      this.history.clear();
+    }
   }
 
   /** Adds the passage's gates up to gate to its area and moment. */
@@ -335,9 +406,10 @@ export class LoopDetector {
   }
 
   /**
-   * Follows drift while the loop is empty: a critically damped level-and-trend loop with the
-   * configured time constant, so a steady drift (a road warming up) is followed without lag.
-   * Below the baseline, which no vehicle causes (e.g. after a re-tune), it follows quickly.
+   * Follows drift while the loop is empty: a critically damped level-and-trend loop (time
+   * constant trackTauMs, see TRACK_MARGIN), so a steady drift (a road warming up) is followed
+   * without lag and carried through a vehicle's presence. Below the baseline, which no vehicle
+   * causes (e.g. after a re-tune), it follows quickly.
    */
   private track(m: number, hz: number, dt: number): void {
     if (m >= this.offShift) {
@@ -346,10 +418,9 @@ export class LoopDetector {
     }
     if (m < -this.onShift) {
       this.baseline += (hz - this.baseline) * Math.min(1, dt / FAST_TAU_MS);
-      this.trend = 0;
       return;
     }
-    const k = Math.min(1, dt / this.options.trackTauMs);
+    const k = Math.min(1, dt / this.trackTauMs);
     const error = hz - this.baseline;
     this.baseline += this.trend * dt + 2 * k * error;
     this.trend += (k * k * error) / dt;

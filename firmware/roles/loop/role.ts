@@ -1,4 +1,5 @@
-// The loop role: an inductive-loop vehicle detector for 1–4 loops on the pulse counter.
+// The loop role: an inductive-loop vehicle detector for 1–4 loops, each measured by a cycle timer
+// (reciprocal counting, see platform.ts CycleTimer and detector.ts).
 //
 // Settings: declared with their defaults, ranges and units in shared/roles/loop.ts; the lanes
 // string pairs loops into speed traps (two loops with the same digit, the lower index upstream;
@@ -6,14 +7,12 @@
 // Settings that do not parse are refused by applySetting; provisioned ones that do not parse
 // make the role start on the defaults (with a trace). A change rebuilds the role: it re-tunes
 // (about 1 s blind) and the interval in progress starts over.
-// The presence window (the effective counting gate) is derived per loop at tuning so that the
-// chosen sensitivity spans at least MIN_COUNTS counts (see detector.ts); a trace reports it.
+// The presence window is derived per loop at tuning from the noise the loop shows then (see
+// detector.ts): one gate on a sound loop at every sensitivity; a trace reports it.
 //
-// Time base: frequency is counts over elapsed uptime, summed over the window, so the platform's
-// uptimeMs() must resolve far below a millisecond on the device (timestamp error ÷ window must
-// stay well under the threshold: 0.04 % over a 140 ms window needs a few µs). Moddable's
-// Time.ticks counts whole milliseconds, so firmware/platform/moddable.ts reads Time.microseconds
-// (esp_timer on the ESP32) instead.
+// Time base: a read's frequency comes from the cycle timer's own clock (cycles over the span
+// between stamped edges), so it does not depend on when the gate timer fires; vehicle edges are
+// placed on the platform's uptime.
 //
 // Every interval each lane sends one loopInterval record: volume, occupancy (‰), mean speed
 // (km/h), mean length (dm), class counts and mean headway (0.1 s). Loop faults (open, shorted,
@@ -26,7 +25,7 @@ import type { Lane } from "./lane.js";
 import { parseLoopSettings, type LoopConfig } from "./settings.js";
 import { SingleLoopLane } from "./single-loop.js";
 import { SpeedTrap } from "./speed-trap.js";
-import type { PulseCounter, TimerHandle } from "../../platform/platform.js";
+import type { CycleTimer, TimerHandle } from "../../platform/platform.js";
 import type { Role, RoleContext, RoleFactory } from "../role.js";
 
 /** minimum wait after an interval's end before its record is closed, for late trailing edges */
@@ -42,7 +41,7 @@ const DEFAULT_STATUS_S = 300;
 class LoopRole implements Role, DetectorListener {
   private settings: Record<string, number | string | boolean>;
   private config: LoopConfig | undefined;
-  private counters: PulseCounter[] = [];
+  private counters: CycleTimer[] = [];
   private detectors: LoopDetector[] = [];
   private lanes: Lane[] = [];
   /** the lane of each loop */
@@ -99,8 +98,9 @@ class LoopRole implements Role, DetectorListener {
     const platform = this.ctx.platform;
     const now = platform.uptimeMs();
     for (let i = 0; i < config.loops; i++) {
-      this.counters.push(platform.pulseCounter(`loop${i}`));
-      this.detectors.push(new LoopDetector(i, config, this, now));
+      const timer = platform.cycleTimer(`loop${i}`);
+      this.counters.push(timer);
+      this.detectors.push(new LoopDetector(i, config, this, now, timer.tickMs));
     }
     const classCount = config.classEdgesM.length + 1;
     for (const lane of config.lanes) {
@@ -121,7 +121,9 @@ class LoopRole implements Role, DetectorListener {
   private gate(): void {
     const now = this.ctx.platform.uptimeMs();
     for (let i = 0; i < this.detectors.length; i++) {
-      (this.detectors[i] as LoopDetector).sample((this.counters[i] as PulseCounter).read(), now);
+      const timer = this.counters[i] as CycleTimer;
+      const cycles = timer.read();
+      (this.detectors[i] as LoopDetector).sample(cycles, timer.spanMs, now);
     }
     for (let i = 0; i < this.lanes.length; i++) (this.lanes[i] as Lane).tick(now);
     const first = this.lanes[0];
@@ -190,8 +192,8 @@ class LoopRole implements Role, DetectorListener {
     this.settleMs = Math.max(this.settleMs, (gates + 2) * config.gateMs);
     const d = this.detectors[loop] as LoopDetector;
     this.ctx.platform.trace(
-      `loop${loop}: ${Math.round(d.baselineHz)} Hz, window ${gates}x${config.gateMs} ms, ` +
-        `sensitivity ${Math.round(d.effectiveSensitivity * 1e6) / 1e4} %`,
+      `loop${loop}: ${Math.round(d.baselineHz)} Hz, noise ${Math.round(d.noisePerGate * 1e7) / 10} ppm, ` +
+        `window ${gates}x${config.gateMs} ms, sensitivity ${Math.round(d.effectiveSensitivity * 1e6) / 1e4} %`,
     );
   }
 }

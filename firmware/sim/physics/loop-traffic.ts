@@ -1,10 +1,18 @@
 // Inductive-loop physics for the loop role: each loop is an LC oscillator, f = 1/(2π√(LC)),
-// whose inductance falls while a vehicle's metal covers it (DOMAIN.md), and the pulse counter
-// sees the integral of that frequency. Vehicles are scripted (or drawn from a seeded stream)
-// with known lane, speed, length and kind, so a test can compare the firmware with the truth.
-// Runs on XS and Node: no allocation per counter read, bounded state for endless streams.
+// whose inductance falls while a vehicle's metal covers it (DOMAIN.md). The board measures it
+// by reciprocal counting as the device does (firmware/native/cycle-timer): every STAMP_CYCLES-th
+// edge is stamped by an 80 MHz clock, so a read is whole cycles over the time between two
+// stamps, quantised to the clock's tick, with the edges' jitter and the oscillator's noise.
+// Vehicles are scripted (or drawn from a seeded stream) with known lane, speed, length and
+// kind, so a test can compare the firmware with the truth.
+// Runs on XS and Node: no allocation per read, bounded state for endless streams.
 
 import type { SimPlatform } from "../sim-platform.js";
+
+/** cycles between stamped edges: the capture unit's input prescaler on the device */
+export const STAMP_CYCLES = 64;
+/** the stamping clock's tick, ms: the ESP32's 80 MHz APB clock */
+export const STAMP_TICK_MS = 1 / 80_000;
 
 export type VehicleKind = "motorcycle" | "car" | "van" | "truck" | "bus" | "semi" | "truckTrailer" | "roadTrain";
 
@@ -294,6 +302,8 @@ export interface LoopTrafficOptions {
   stepMs?: number;
   /** oscillator frequency noise: rms relative error of each integration span, in ppm */
   noisePpm?: number;
+  /** rms jitter of a stamped edge (the squaring comparator's noise), ns; default 10 (unconfirmed) */
+  jitterNs?: number;
   /** seed of the noise */
   seed?: number;
 }
@@ -301,16 +311,24 @@ export interface LoopTrafficOptions {
 /** how long after leaving its last loop a vehicle is kept, for reads that lag behind others */
 const KEEP_MS = 2000;
 const SHORTED_L = 0.3;
+const DEFAULT_JITTER_NS = 10;
 
-/** Oscillator state of one loop: where its counter's integration has reached. */
+/** Oscillator state of one loop: where its integration has reached and its last stamped edge. */
 interface Oscillator {
   site: LoopSite;
   /** 2π√C, so that f = 1 / (k √L) */
   k: number;
   l0: number;
   cursorMs: number;
-  /** fractional cycle carried between reads, so counts telescope exactly */
+  /** whole cycles since the start, and the fraction of the current one */
+  whole: number;
   phase: number;
+  /** when the latest STAMP_CYCLES-th edge passed */
+  edgeMs: number;
+  /** the cycle number of the last stamped edge, its stamp, and the span of the last read */
+  stamped: number;
+  stampMs: number;
+  spanMs: number;
   events: LoopEvent[];
 }
 
@@ -331,17 +349,19 @@ export class LoopTraffic {
     for (const site of loops) {
       const l0 = site.inductanceUH * 1e-6;
       this.oscillators.push({
-        site, l0, k: 2 * Math.PI * Math.sqrt(site.capacitanceNF * 1e-9), cursorMs: 0, phase: 0,
+        site, l0, k: 2 * Math.PI * Math.sqrt(site.capacitanceNF * 1e-9), cursorMs: 0, whole: 0, phase: 0,
+        edgeMs: 0, stamped: 0, stampMs: 0, spanMs: 0,
         events: (options.events ?? []).filter((e) => e.input === site.input),
       });
     }
     this.pending = next();
   }
 
-  /** Wires every loop's oscillator to the simulated board's pulse-counter inputs. */
+  /** Wires every loop's oscillator to the simulated board's cycle-timer inputs. */
   attach(sim: SimPlatform): void {
     for (const osc of this.oscillators) {
-      sim.setPulseSource(osc.site.input, (from, to) => this.counts(osc.site.input, from, to));
+      const input = osc.site.input;
+      sim.setCycleSource(input, { read: (toMs) => this.read(input, toMs), spanMs: () => osc.spanMs, tickMs: STAMP_TICK_MS });
     }
   }
 
@@ -356,17 +376,31 @@ export class LoopTraffic {
     return this.frequency(this.oscillator(input), tMs);
   }
 
-  /** Whole cycles between two instants; reads must not go back in time. */
-  counts(input: string, fromMs: number, toMs: number): number {
+  /**
+   * A read at toMs: the cycles from the previously stamped edge to the last edge stamped before
+   * toMs (0 if none was), their span by the stamps then in spanMs(). Reads must not go back in time.
+   */
+  read(input: string, toMs: number): number {
     const osc = this.oscillator(input);
     this.admit(toMs);
-    if (fromMs > osc.cursorMs) this.integrate(osc, fromMs); // cycles nobody asked for are lost
-    if (toMs <= osc.cursorMs) return 0;
-    const before = osc.phase;
-    this.integrate(osc, toMs);
-    const whole = Math.floor(osc.phase) - Math.floor(before);
-    osc.phase -= Math.floor(osc.phase);
-    return whole;
+    if (toMs > osc.cursorMs) this.integrate(osc, toMs);
+    const edge = Math.floor(osc.whole / STAMP_CYCLES) * STAMP_CYCLES;
+    if (edge <= osc.stamped) {
+      osc.spanMs = 0;
+      return 0;
+    }
+    const jitterTicks = ((this.options.jitterNs ?? DEFAULT_JITTER_NS) * 1e-6 * normal(this.random)) / STAMP_TICK_MS;
+    const stampMs = Math.floor(osc.edgeMs / STAMP_TICK_MS + jitterTicks) * STAMP_TICK_MS;
+    const cycles = edge - osc.stamped;
+    osc.spanMs = stampMs - osc.stampMs;
+    osc.stamped = edge;
+    osc.stampMs = stampMs;
+    return cycles;
+  }
+
+  /** the span of the latest read, ms */
+  spanMs(input: string): number {
+    return this.oscillator(input).spanMs;
   }
 
   private oscillator(input: string): Oscillator {
@@ -398,18 +432,27 @@ export class LoopTraffic {
 
   private integrate(osc: Oscillator, toMs: number): void {
     const from = osc.cursorMs;
-    let cycles = 0;
+    const scale = 1 + (this.options.noisePpm ? this.options.noisePpm * 1e-6 * normal(this.random) : 0);
     if (this.busy(osc, from, toMs)) {
       for (let t = from; t < toMs; t += this.stepMs) {
         const end = Math.min(toMs, t + this.stepMs);
-        cycles += (this.frequency(osc, (t + end) / 2) * (end - t)) / 1000;
+        this.advance(osc, t, end, ((this.frequency(osc, (t + end) / 2) * (end - t)) / 1000) * scale);
       }
     } else {
-      cycles = (this.frequency(osc, (from + toMs) / 2) * (toMs - from)) / 1000;
+      this.advance(osc, from, toMs, ((this.frequency(osc, (from + toMs) / 2) * (toMs - from)) / 1000) * scale);
     }
-    const noise = this.options.noisePpm ? this.options.noisePpm * 1e-6 * normal(this.random) : 0;
-    osc.phase += cycles * (1 + noise);
     osc.cursorMs = toMs;
+  }
+
+  /** Adds a step's cycles; an edge due for a stamp within it is placed by linear interpolation. */
+  private advance(osc: Oscillator, fromMs: number, toMs: number, cycles: number): void {
+    const before = osc.whole + osc.phase;
+    osc.phase += cycles;
+    const whole = Math.floor(osc.phase);
+    osc.whole += whole;
+    osc.phase -= whole;
+    const edge = Math.floor(osc.whole / STAMP_CYCLES) * STAMP_CYCLES;
+    if (edge > before && cycles > 0) osc.edgeMs = fromMs + ((edge - before) / cycles) * (toMs - fromMs);
   }
 
   /** Whether anything changes the inductance quickly within the span (then it is sub-stepped). */
