@@ -58,11 +58,14 @@ export const loop = {
     spacingCm: { type: "int", default: 366, min: 100, max: 3000, unit: "cm", live: true, doc: "speed trap leading-edge to leading-edge distance" },
     loopLengthCm: { type: "int", default: 180, min: 50, max: 1000, unit: "cm", live: true, doc: "loop length along the lane" },
     meanLengthCm: { type: "int", default: 500, min: 150, max: 2000, unit: "cm", live: true, doc: "assumed mean vehicle length for single-loop speed" },
+    // 0.04 %: a motorcycle changes L by 1–2 % of a car's few percent (DOMAIN.md), about 0.1 % on a
+    // 1.8 m loop, so the common 0.16 % misses it; 0.04 % sees it with margin and is the finest step
+    // adjacent-lane crosstalk leaves safe (DOMAIN.md)
     sensitivity: {
-      type: "int", default: 16, min: 1, max: 128, allowed: SENSITIVITY_STEPS, unit: "0.01 % ΔL/L", live: true, doc: "on threshold",
+      type: "int", default: 4, min: 1, max: 128, allowed: SENSITIVITY_STEPS, unit: "0.01 % ΔL/L", live: true, doc: "on threshold",
     },
     hysteresisPct: { type: "int", default: 70, min: 30, max: 95, unit: "%", live: true, doc: "off threshold as a share of the on threshold" },
-    gateMs: { type: "int", default: 20, min: 10, max: 100, unit: "ms", live: true, doc: "pulse-counter read period" },
+    gateMs: { type: "int", default: 20, min: 10, max: 100, unit: "ms", live: true, doc: "cycle-timer read period" },
     intervalS: {
       type: "int", default: 60, min: 20, max: 60, allowed: INTERVALS_S, unit: "s", live: true, doc: "record interval",
       command: { key: 14, op: "setIntervals" },
@@ -75,7 +78,7 @@ export const loop = {
     fMinHz: { type: "int", default: 10_000, min: 1000, max: 500_000, unit: "Hz", live: true, doc: "oscillator range: outside it for 1 s the loop is open or shorted" },
     fMaxHz: { type: "int", default: 200_000, min: 1000, max: 500_000, unit: "Hz", live: true },
     chatterPerS: { type: "int", default: 4, min: 2, max: 16, live: true, doc: "on-transitions within one second that count as chatter" },
-    trackTauS: { type: "int", default: 60, min: 5, max: 3600, unit: "s", live: true, doc: "baseline follow time constant while the loop is empty" },
+    trackTauS: { type: "int", default: 60, min: 5, max: 3600, unit: "s", live: true, doc: "longest baseline follow time constant while the loop is empty (finer sensitivities use shorter ones)" },
   },
   rules: [
     { keys: ["fMinHz", "fMaxHz"], blame: "fMinHz", says: "fMinHz must be below fMaxHz", holds: (v) => (v.fMinHz as number) < (v.fMaxHz as number) },

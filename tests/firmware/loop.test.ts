@@ -2,7 +2,7 @@
 // classes, the record's byte budget, and the oscillator physics.
 
 import { describe, expect, it } from "vitest";
-import { LoopDetector, MAX_WINDOW, zeroOfRoot, type DetectorListener, type DetectorOptions } from "../../firmware/roles/loop/detector.js";
+import { LoopDetector, MAX_WINDOW, rampStart, type DetectorListener, type DetectorOptions } from "../../firmware/roles/loop/detector.js";
 import { parseLoopSettings, type LoopConfig } from "../../firmware/roles/loop/settings.js";
 import { BODY_BUDGET, bodyBytes, fitBudget, IntervalAggregator } from "../../firmware/roles/loop/interval.js";
 import { SpeedTrap } from "../../firmware/roles/loop/speed-trap.js";
@@ -23,10 +23,10 @@ function config(settings: Record<string, number | string> = {}): LoopConfig {
 }
 
 describe("loop settings", () => {
-  it("defaults to a 2-loop speed trap at 0.16 % with 20 ms gates and 60 s records", () => {
+  it("defaults to a 2-loop speed trap at 0.04 % (motorcycles seen) with 20 ms gates and 60 s records", () => {
     const c = config();
     expect(c.lanes).toEqual([{ lane: 0, loops: [0, 1] }]);
-    expect(c.sensitivity).toBeCloseTo(0.0016, 10);
+    expect(c.sensitivity).toBeCloseTo(0.0004, 10);
     expect(c).toMatchObject({ gateMs: 20, intervalS: 60, spacingM: 3.66, loopLengthM: 1.8, maxPresenceMs: 240_000 });
     expect(c.classEdgesM).toEqual([2.1, 6.7, 11.3, 18.6]);
     expect(config({ loops: 4 }).lanes).toEqual([{ lane: 0, loops: [0, 1] }, { lane: 1, loops: [2, 3] }]);
@@ -208,10 +208,13 @@ describe("loop detector", () => {
     expect(d.takeEvents() & Fault.chatter).toBe(Fault.chatter);
   });
 
-  it("extrapolates a square-root rise to its start", () => {
-    // s = (t − 100)² from t = 100: the line through the roots meets zero at 100
-    expect(zeroOfRoot(110, 100, 130, 900)).toBeCloseTo(100, 9);
-    expect(zeroOfRoot(170, 900, 190, 100)).toBeCloseTo(200, 9);
+  it("finds where a ramp started from two window sums on its rise, in either regime", () => {
+    // coverage a·(t − 100) summed over the 20 ms window before t
+    const sum = (t: number, w = 20) => (t - 100 <= w ? (t - 100) ** 2 / 2 : w * (t - 100 - w / 2));
+    expect(rampStart(110, sum(110), 118, sum(118), 20)).toBeCloseTo(100, 9); // both in the square regime
+    expect(rampStart(140, sum(140), 160, sum(160), 20)).toBeCloseTo(100, 9); // both linear
+    expect(rampStart(112, sum(112), 140, sum(140), 20)).toBeCloseTo(100, 9); // one of each
+    expect(rampStart(140, 0, 160, 50, 20)).toBe(140);
   });
 });
 
@@ -355,7 +358,7 @@ describe("loop role", () => {
     const { sim, sent } = start({ sensitivity: 3 });
     sim.advance(61_500);
     expect(sim.traces[0]).toMatch(/sensitivity must be one of/);
-    expect(sim.traces.find((t) => t.startsWith("loop0:"))).toMatch(/^loop0: 109827 Hz, noise \d+(\.\d)? ppm, window 1x20 ms, sensitivity 0\.16 %$/);
+    expect(sim.traces.find((t) => t.startsWith("loop0:"))).toMatch(/^loop0: 109827 Hz, noise \d+(\.\d)? ppm, window 1x20 ms, sensitivity 0\.04 %$/);
     expect(sent).toEqual([{ lane: 0, intervalS: 60, volume: 0, occupancyPermille: 0, classes: [0, 0, 0, 0, 0] }]);
   });
 

@@ -42,10 +42,12 @@ const FAST_TAU_MS = 500;
  * 0.04 %, 50 s at 0.16 %, at most the configured trackTauS.
  */
 const TRACK_MARGIN = 0.25;
+/** the trend follows the level loop's corrections this slowly, so a weak vehicle left on the loop edge does not become a drift */
+const TREND_TAU_MS = 300_000;
 /**
- * A passage also ends when its shift falls below this share of its peak: after a long stop the
- * baseline carried along the trend may sit a little off, and the vehicle's departure (a fall of
- * 98 % or more) must not wait for a threshold the residue keeps it above.
+ * A passage also ends when its shift falls below this share of its peak (see releaseShift): after
+ * a long stop the baseline carried along the trend may sit a little off, and the vehicle's
+ * departure (a fall of 98 % or more) must not wait for a threshold the residue keeps it above.
  */
 const RELEASE_SHARE = 1 / 64;
 const MAX_CHATTER = 16;
@@ -115,8 +117,12 @@ export class LoopDetector {
   private prevMs = 0;
   private present = false;
   private onMs = 0;
+  /** a rise first seen in this gate alone: its start is placed with the next gate (-1: none) */
+  private placing = -1;
   // after the off threshold: the last gate above it and the lowest point of the tail so far
   private leaving = false;
+  /** the passage ended above the off threshold (see releaseShift) */
+  private released = false;
   private anchorSum = 0;
   private anchorMs = 0;
   private tailSum = 0;
@@ -307,12 +313,17 @@ export class LoopDetector {
     const span = h.windowSpan;
     const m = sum / h.windowExpected;
     if (this.present) {
+      if (this.placing >= 0) this.place(this.placing, gate, span);
       if (m > this.peak) this.peak = m;
       this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
     if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(gate, span, h.windowExpected);
     if (this.present) {
-      if (m < Math.max(this.offShift, this.peak * RELEASE_SHARE)) this.startLeaving(sum, tMs);
+      const release = this.releaseShift(tMs);
+      if (m < release) {
+        this.released = m >= this.offShift;
+        this.startLeaving(sum, tMs);
+      }
       else if (tMs - this.onMs > this.options.maxPresenceMs) this.retune(m, tMs);
     } else if (!this.leaving) {
       if (m >= this.onShift) this.begin(gate, span, m);
@@ -324,9 +335,7 @@ export class LoopDetector {
 
   /**
    * The leading edge: where the rise of the window sum, traced back from the threshold crossing
-   * to its foot (the first gate above the noise), meets zero. The sum of a flank that
-   * grows linearly (metal progressively covering the loop) grows with the square of time, so the
-   * line goes through √sum; a step is found within a few ms as well.
+   * to its foot (the first gate above the noise), started (see rampStart).
    */
   private begin(gate: number, span: number, m: number): void {
     const h = this.history;
@@ -336,18 +345,43 @@ export class LoopDetector {
       if (!(s >= this.edgeCycles) || s >= h.sumOf(g + 1)) break;
       foot = g;
     }
-    if (foot === gate && gate > h.first && !Number.isNaN(h.sumOf(gate - 1))) foot = gate - 1;
-    const tMs = h.endOf(gate);
-    const onMs = zeroOfRoot(h.endOf(foot), h.sumOf(foot), tMs, h.sumOf(gate));
     this.present = true;
-    this.onMs = Math.min(tMs, Math.max(tMs - 2 * span, onMs));
     this.peak = m;
+    if (foot === gate) {
+      this.placing = gate; // a strong vehicle crosses the threshold in its first gate
+      return;
+    }
+    const onMs = rampStart(h.endOf(foot), h.sumOf(foot), h.endOf(gate), h.sumOf(gate), span);
+    this.arrive(Math.min(h.endOf(gate), Math.max(h.endOf(foot) - 2 * span, onMs)));
+  }
+
+  /** The start of a rise first seen in one gate, from that gate and the next. */
+  private place(first: number, gate: number, span: number): void {
+    const h = this.history;
+    const onMs = rampStart(h.endOf(first), h.sumOf(first), h.endOf(gate), h.sumOf(gate), span);
+    this.placing = -1;
+    this.arrive(Math.min(h.endOf(first), Math.max(h.endOf(first) - span, onMs)));
+  }
+
+  private arrive(onMs: number): void {
+    const h = this.history;
+    this.onMs = onMs;
     this.area = this.moment = 0;
-    let from = gate;
-    while (from > h.first && h.endOf(from - 1) > this.onMs) from--;
+    let from = h.count - 1;
+    while (from > h.first && h.endOf(from - 1) > onMs) from--;
     this.nextGate = from;
-    this.noteChatter(this.onMs);
-    this.listener.arrive(this.index, this.onMs);
+    this.noteChatter(onMs);
+    this.listener.arrive(this.index, onMs);
+  }
+
+  /**
+   * The shift below which a passage ends: the off threshold, or lower after a long stop when the
+   * baseline's error may have grown beyond it (RELEASE_SHARE of the peak, but no more than the
+   * steepest drift could have moved it meanwhile).
+   */
+  private releaseShift(tMs: number): number {
+    const drifted = (MAX_DRIFT_PER_H * (tMs - this.onMs)) / 3_600_000;
+    return Math.max(this.offShift, Math.min(this.peak * RELEASE_SHARE, drifted));
   }
 
   /** Below the off threshold: follow the tail of the window sum down to the noise. */
@@ -370,17 +404,17 @@ export class LoopDetector {
   }
 
   /**
-   * The trailing edge: the fall of the window sum traced to zero, less the window's length. A tail
-   * that settled above the off threshold (released by RELEASE_SHARE) is baseline error left by
-   * the stop: the baseline takes it.
+   * The trailing edge: the fall of the window sum traced to where the metal left the loop (the
+   * mirror image of a rise, see rampStart). A tail that settled above the off threshold
+   * (released by RELEASE_SHARE) is baseline error left by the stop: the baseline takes it.
    */
   private leave(gate: number, span: number, expected: number): void {
-    const zeroMs = zeroOfRoot(this.anchorMs, this.anchorSum, this.tailMs, this.tailSum);
-    const offMs = Math.max(this.onMs, Math.min(this.tailMs + span, zeroMs) - span);
+    const endMs = -rampStart(-this.tailMs, Math.max(0, this.tailSum), -this.anchorMs, this.anchorSum, span) - span;
+    const offMs = Math.max(this.onMs, Math.min(this.tailMs, endMs));
     while (this.nextGate <= gate && this.history.startOf(this.nextGate) < offMs) this.add(this.nextGate++);
     this.finish(offMs);
     const residue = this.tailSum / expected;
-    if (residue >= this.offShift) {
+    if (this.released && residue >= this.offShift) {
       this.baseline *= 1 + residue;
       this.history.clear();
     }
@@ -399,6 +433,10 @@ export class LoopDetector {
   }
 
   private finish(tOffMs: number): void {
+    if (this.placing >= 0) {
+      this.placing = -1;
+      this.arrive(Math.min(tOffMs, this.history.endOf(this.history.count - 1)));
+    }
     this.present = false;
     this.leaving = false;
     const centroid = this.area > 0 ? this.onMs + this.moment / this.area : (this.onMs + tOffMs) / 2;
@@ -406,9 +444,10 @@ export class LoopDetector {
   }
 
   /**
-   * Follows drift while the loop is empty: a critically damped level-and-trend loop (time
-   * constant trackTauMs, see TRACK_MARGIN), so a steady drift (a road warming up) is followed
-   * without lag and carried through a vehicle's presence. Below the baseline, which no vehicle
+   * Follows drift while the loop is empty: the level with time constant trackTauMs (see
+   * TRACK_MARGIN), the trend integrating its corrections over TREND_TAU_MS, so that a steady
+   * drift (a road warming up) is followed without lasting lag and carried through a vehicle's
+   * presence. Below the baseline, which no vehicle
    * causes (e.g. after a re-tune), it follows quickly.
    */
   private track(m: number, hz: number, dt: number): void {
@@ -422,8 +461,8 @@ export class LoopDetector {
     }
     const k = Math.min(1, dt / this.trackTauMs);
     const error = hz - this.baseline;
-    this.baseline += this.trend * dt + 2 * k * error;
-    this.trend += (k * k * error) / dt;
+    this.baseline += this.trend * dt + k * error;
+    this.trend += (k * error) / TREND_TAU_MS;
     const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
     this.trend = Math.max(-limit, Math.min(limit, this.trend));
   }
@@ -451,11 +490,21 @@ export class LoopDetector {
 }
 
 /**
- * Where the line through (t1, √s1) and (t2, √s2) reaches zero: the start (or end) of a sum that
- * grows (or shrinks) with the square of time. Equal roots give t2.
+ * Where a linear ramp of coverage (metal moving onto the loop) started, from two window sums on
+ * its rise, s1 at t1 before s2 at t2, each the sum over the w ms before its time. While the window
+ * still reaches back before the ramp the sum grows with the square of the time into it (√s is
+ * linear), afterwards linearly (it is zero w/2 after the start); t1 may sit in the first regime
+ * and t2 in the second. A sum at t1 of zero or less puts the start at t1.
  */
-export function zeroOfRoot(t1: number, s1: number, t2: number, s2: number): number {
-  const r1 = Math.sqrt(Math.max(0, s1));
-  const r2 = Math.sqrt(Math.max(0, s2));
-  return r1 === r2 ? t2 : t1 - (r1 * (t2 - t1)) / (r2 - r1);
+export function rampStart(t1: number, s1: number, t2: number, s2: number, w: number): number {
+  if (!(s1 > 0) || !(s2 > s1)) return t1;
+  const d = t2 - t1;
+  const linear = t1 - (s1 * d) / (s2 - s1) - w / 2;
+  if (t1 - linear >= w) return linear;
+  const r1 = Math.sqrt(s1);
+  const square = t1 - (r1 * d) / (Math.sqrt(s2) - r1);
+  if (t2 - square <= w) return square;
+  // s1 = a·x²/2 and s2 = a·w·(x + d − w/2) with x = t1 − start
+  const r = s2 / s1;
+  return t1 - (w + Math.sqrt(w * w + 2 * r * w * (d - w / 2))) / r;
 }

@@ -56,10 +56,17 @@ class Passage {
   }
 }
 
-/** Travel time between the loops: centroid to centroid, or leading edge to leading edge without them. */
+/**
+ * on-times at the two loops further apart than this share mean the vehicle stopped on one of them
+ * (a queue): its centroids then say when it stood, not when it passed
+ */
+const ON_TIME_AGREEMENT = 0.25;
+
+/** Travel time between the loops: centroid to centroid, or leading edge to leading edge without them or after a stop. */
 function travelMs(p: Passage): number {
   const centroids = p.centroidB - p.centroidA;
-  return centroids > 0 ? centroids : p.tB - p.tA;
+  const agree = Math.abs(p.onA - p.onB) <= ON_TIME_AGREEMENT * Math.max(p.onA, p.onB);
+  return centroids > 0 && agree ? centroids : p.tB - p.tA;
 }
 
 export class SpeedTrap implements Lane {

@@ -496,42 +496,93 @@ export class LoopTraffic {
   }
 }
 
-/** One thing a loop can see: vehicles it never lies clear between, and the largest ΔL/L they cause together. */
+/** One thing a loop can see: vehicles its signal never falls below the off threshold between. */
 export interface Detection {
+  /**
+   * the loop's occupied time as a detector can place it: the signal's rise through the on
+   * threshold and its fall through the off threshold, each followed along its slope to zero
+   * (the zone's start and end for a vehicle that moves on and off; a vehicle standing barely on
+   * the loop's edge, below the threshold, is no part of it)
+   */
   startMs: number;
   endMs: number;
+  /** the vehicle whose arrival started it (its zone start nearest before startMs) */
+  leader: Vehicle | undefined;
   vehicles: Vehicle[];
+  /** the largest ΔL/L they cause together */
   peakShift: number;
+  /**
+   * seen or told apart by a hair: a peak within NEAR of the threshold, or a split from the one
+   * before by a dip below the off threshold shorter than NEAR_MS; a detector may go either way
+   */
+  marginal: boolean;
 }
 
-/** step at which a detection's signal is sampled for its peak */
-const PEAK_STEP_MS = 2;
+/** step at which the loop's signal is sampled */
+const SIGNAL_STEP_MS = 2;
+const NEAR = 1.25;
+const NEAR_MS = 40;
 
 /**
- * What a loop can tell apart: vehicles whose zones overlap, or leave the loop clear for less than
- * clearMs, are one detection (two motorcycles abreast, a follower closer than the loop is long);
- * a truck's trailer is part of the truck. Whether a detection is seen at all depends on its peak.
+ * What a loop can separate at a sensitivity: the lane's noiseless ΔL/L at the loop (the sum over
+ * the vehicles on it) through an ideal detector with the given on and off thresholds. Vehicles
+ * whose signal never falls below the off threshold between them are one detection (two
+ * motorcycles abreast, a truck and its trailer, a close follower); a vehicle whose signal never
+ * reaches the on threshold is not seen at all (then it is in no detection).
  */
-export function detections(vehicles: readonly Vehicle[], loop: LoopSite, clearMs: number): Detection[] {
+export function detections(vehicles: readonly Vehicle[], loop: LoopSite, onShift: number, offShift: number): Detection[] {
   const lane = vehicles.filter((v) => v.lane === loop.lane).sort((a, b) => zoneStartMs(a, loop) - zoneStartMs(b, loop));
   const found: Detection[] = [];
-  let current: Detection | undefined;
-  for (const v of lane) {
-    const start = zoneStartMs(v, loop);
-    const end = zoneEndMs(v, loop);
-    if (current && start < current.endMs + clearMs) {
-      current.vehicles.push(v);
-      current.endMs = Math.max(current.endMs, end);
-    } else {
-      current = { startMs: start, endMs: end, vehicles: [v], peakShift: 0 };
-      found.push(current);
+  for (let i = 0; i < lane.length;) {
+    // a cluster of overlapping zones: between clusters the loop is empty
+    const cluster = [lane[i] as Vehicle];
+    let endMs = zoneEndMs(lane[i] as Vehicle, loop);
+    for (i++; i < lane.length && zoneStartMs(lane[i] as Vehicle, loop) < endMs; i++) {
+      cluster.push(lane[i] as Vehicle);
+      endMs = Math.max(endMs, zoneEndMs(lane[i] as Vehicle, loop));
     }
+    const seen: Detection[] = [];
+    let current: Detection | undefined;
+    let previousEnd = Number.NEGATIVE_INFINITY;
+    let last = 0;
+    for (let t = zoneStartMs(cluster[0] as Vehicle, loop); t <= endMs + SIGNAL_STEP_MS; t += SIGNAL_STEP_MS) {
+      let shift = 0;
+      for (const v of cluster) shift += v.peakShift * coverage(v, loop, t);
+      const slope = (shift - last) / SIGNAL_STEP_MS;
+      if (current) {
+        current.peakShift = Math.max(current.peakShift, shift);
+        if (shift < offShift) {
+          current.endMs = slope < 0 ? t - SIGNAL_STEP_MS - last / slope : t;
+          previousEnd = t;
+          current = undefined;
+        }
+      } else if (shift >= onShift) {
+        const startMs = slope > 0 ? t - shift / slope : t;
+        current = { startMs, endMs: endMs, leader: undefined, vehicles: [], peakShift: shift, marginal: t - previousEnd < NEAR_MS };
+        seen.push(current);
+      }
+      last = shift;
+    }
+    // each vehicle belongs to the detection its zone overlaps most; one that overlaps none is unseen
+    for (const v of cluster) {
+      const from = zoneStartMs(v, loop);
+      const to = zoneEndMs(v, loop);
+      let best: Detection | undefined;
+      let bestMs = 0;
+      for (const d of seen) {
+        const ms = Math.min(to, d.endMs) - Math.max(from, d.startMs);
+        if (ms > bestMs) [best, bestMs] = [d, ms];
+      }
+      best?.vehicles.push(v);
+    }
+    found.push(...seen);
   }
   for (const d of found) {
-    for (let t = d.startMs; t <= d.endMs; t += PEAK_STEP_MS) {
-      let shift = 0;
-      for (const v of d.vehicles) shift += v.peakShift * coverage(v, loop, t);
-      d.peakShift = Math.max(d.peakShift, shift);
+    if (d.peakShift < onShift * NEAR || d.vehicles.length === 0) d.marginal = true;
+    let nearest = Number.POSITIVE_INFINITY;
+    for (const v of d.vehicles) {
+      const before = d.startMs + SIGNAL_STEP_MS - zoneStartMs(v, loop);
+      if (before >= 0 && before < nearest) [nearest, d.leader] = [before, v];
     }
   }
   return found;
