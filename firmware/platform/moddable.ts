@@ -10,8 +10,8 @@
 
 // The platform on an ESP32 running Moddable: ECMA-419 IO classes (embedded:io/*), the timer,
 // time and preference modules, the SDK's SX127x LoRa driver, and the project's native cycle timer
-// for the loops (firmware/native/cycle-timer). Which pin serves which platform
-// name ("host", "radar", "loop0", ...) comes from the board map in the manifest's config (see
+// for the loops (firmware/native/cycle-timer). Which pin serves which platform name ("host",
+// "radar", "loop0", ...) comes from the board map in the manifest's config (see
 // hardware/pins.md); nothing here is specific to a role.
 
 import Analog from "embedded:io/analog";
@@ -289,7 +289,7 @@ export class ModdablePlatform implements Platform {
     this.timers.delete(handle.id);
   }
 
-  /** fractional, to the microsecond where the port has the timer: the loop detector divides counts by it */
+  /** fractional, to the microsecond where the port has the timer (vehicle edges are placed on it) */
   uptimeMs(): number {
     const us = Time.microseconds;
     return us === undefined ? Time.ticks : us / 1000;
