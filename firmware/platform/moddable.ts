@@ -1,6 +1,7 @@
 /// <reference path="../typings/cycle-timer.d.ts" />
 /// <reference path="../typings/embedded-io-analog.d.ts" />
 /// <reference path="../typings/embedded-io-digital.d.ts" />
+/// <reference path="../typings/embedded-io-pulsecount.d.ts" />
 /// <reference path="../typings/embedded-io-serial.d.ts" />
 /// <reference path="../typings/embedded-io-spi.d.ts" />
 /// <reference path="../typings/preference.d.ts" />
@@ -17,6 +18,7 @@
 import Analog from "embedded:io/analog";
 import Digital from "embedded:io/digital";
 import NativeCycleTimer from "cycle-timer";
+import PulseCount from "embedded:io/pulsecount";
 import Serial from "embedded:io/serial";
 import SPI from "embedded:io/spi";
 import Preference from "preference";
@@ -24,7 +26,7 @@ import LoRa from "sx127x";
 import Time from "time";
 import Timer, { type TimerID } from "timer";
 import type {
-  AnalogIn, CycleTimer, DigitalOut, Platform, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
+  AnalogIn, CycleTimer, DigitalOut, Platform, PulseCounter, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
 } from "./platform.js";
 
 // Moddable globals: `trace` prints to the debug console; `System` (non-standard, from the IO
@@ -150,6 +152,28 @@ class ModdableSerial implements SerialPort {
   }
 }
 
+class ModdablePulseCounter implements PulseCounter {
+  private readonly io: PulseCount;
+  private last: number;
+
+  constructor(pins: { signal: number; control?: number }) {
+    this.io = new PulseCount(pins);
+    this.last = this.io.read();
+  }
+
+  /** read() is a running total on the ESP32 (the PCNT unit is cleared at each read) */
+  read(): number {
+    const now = this.io.read();
+    const delta = now - this.last;
+    this.last = now;
+    return delta;
+  }
+
+  close(): void {
+    this.io.close();
+  }
+}
+
 /**
  * Rising edges per stamp: a stamp every 0.64 ms at 100 kHz (1600 interrupts a second per loop),
  * several per 10 ms gate down to the 10 kHz the loop role accepts. Equal to STAMP_CYCLES in the
@@ -258,6 +282,10 @@ export class ModdablePlatform implements Platform {
   digitalOut(pin: string): DigitalOut {
     const io = new Digital({ pin: this.pins(this.board.digital, pin), mode: Digital.Output });
     return { write: (value) => io.write(value) };
+  }
+
+  pulseCounter(input: string): PulseCounter {
+    return new ModdablePulseCounter(this.pins(this.board.pulse, input));
   }
 
   cycleTimer(input: string): CycleTimer {

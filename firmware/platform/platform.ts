@@ -19,6 +19,12 @@ export interface DigitalOut {
   write(value: 0 | 1): void;
 }
 
+export interface PulseCounter {
+  /** counts since the previous read */
+  read(): number;
+  close(): void;
+}
+
 /**
  * An oscillator measured by reciprocal counting: the hardware stamps every Nth cycle's edge
  * with a fast clock, so a read is a whole number of cycles and the time they took, edge to edge.
@@ -73,6 +79,7 @@ export interface Radio {
 export interface Platform {
   serial(options: SerialOptions): SerialPort;
   digitalOut(pin: string): DigitalOut;
+  pulseCounter(input: string): PulseCounter;
   /** an inductive loop's oscillator, e.g. "loop0" */
   cycleTimer(input: string): CycleTimer;
   analogIn(input: string): AnalogIn;

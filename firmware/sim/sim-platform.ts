@@ -2,7 +2,7 @@
 // sensor inputs are functions of that clock supplied by physics scripts. Runs on XS and Node.
 
 import type {
-  AnalogIn, CycleTimer, DigitalOut, Platform, Radio, SerialOptions, SerialPort, Storage, TimerHandle,
+  AnalogIn, CycleTimer, DigitalOut, Platform, PulseCounter, Radio, SerialOptions, SerialPort, Storage, TimerHandle,
 } from "../platform/platform.js";
 
 interface Timer {
@@ -41,6 +41,7 @@ export class SimPlatform implements Platform {
   private timers: Timer[] = [];
   private readonly receivers = new Map<string, (bytes: Uint8Array) => void>();
   private readonly peers = new Map<string, SerialPeer>();
+  private readonly pulseSources = new Map<string, (fromMs: number, toMs: number) => number>();
   private readonly cycleSources = new Map<string, CycleSource>();
   private readonly analogSources = new Map<string, (tMs: number) => number>();
   readonly outputs = new Map<string, 0 | 1>();
@@ -52,6 +53,11 @@ export class SimPlatform implements Platform {
   constructor(readonly storage: Storage = new MemoryStorage()) {}
 
   // --- what physics scripts use ---
+
+  /** counts a pulse source produces between two instants */
+  setPulseSource(input: string, counts: (fromMs: number, toMs: number) => number): void {
+    this.pulseSources.set(input, counts);
+  }
 
   /** an oscillator measured by reciprocal counting (the script integrates its frequency) */
   setCycleSource(input: string, source: CycleSource): void {
@@ -107,6 +113,19 @@ export class SimPlatform implements Platform {
 
   digitalOut(pin: string): DigitalOut {
     return { write: (value) => { this.outputs.set(pin, value); } };
+  }
+
+  pulseCounter(input: string): PulseCounter {
+    let last = this.now;
+    return {
+      read: () => {
+        const source = this.pulseSources.get(input);
+        const counts = source ? source(last, this.now) : 0;
+        last = this.now;
+        return counts;
+      },
+      close: () => undefined,
+    };
   }
 
   cycleTimer(input: string): CycleTimer {
