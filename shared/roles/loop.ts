@@ -64,6 +64,10 @@ export const loop = {
     sensitivity: {
       type: "int", default: 4, min: 1, max: 128, allowed: SENSITIVITY_STEPS, unit: "0.01 % ΔL/L", live: true, doc: "on threshold",
     },
+    laneSensitivity: {
+      type: "text", default: "", maxLength: 31, live: true,
+      doc: "per-lane sensitivity as lane:step pairs, e.g. \"0:4,1:1\"; below 0.04 % a lane is held at 0.04 % unless its loops lie 5 % or more in frequency from every other loop",
+    },
     hysteresisPct: { type: "int", default: 70, min: 30, max: 95, unit: "%", live: true, doc: "off threshold as a share of the on threshold" },
     gateMs: { type: "int", default: 20, min: 10, max: 100, unit: "ms", live: true, doc: "cycle-timer read period" },
     intervalS: {

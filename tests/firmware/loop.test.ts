@@ -25,12 +25,24 @@ function config(settings: Record<string, number | string> = {}): LoopConfig {
 describe("loop settings", () => {
   it("defaults to a 2-loop speed trap at 0.04 % (motorcycles seen) with 20 ms gates and 60 s records", () => {
     const c = config();
-    expect(c.lanes).toEqual([{ lane: 0, loops: [0, 1] }]);
+    expect(c.lanes).toEqual([{ lane: 0, loops: [0, 1], sensitivity: 0.0004 }]);
     expect(c.sensitivity).toBeCloseTo(0.0004, 10);
     expect(c).toMatchObject({ gateMs: 20, intervalS: 60, spacingM: 3.66, loopLengthM: 1.8, maxPresenceMs: 240_000 });
     expect(c.classEdgesM).toEqual([2.1, 6.7, 11.3, 18.6]);
-    expect(config({ loops: 4 }).lanes).toEqual([{ lane: 0, loops: [0, 1] }, { lane: 1, loops: [2, 3] }]);
+    expect(config({ loops: 4 }).lanes.map((l) => l.loops)).toEqual([[0, 1], [2, 3]]);
     expect(config({ loops: 3, lanes: "012" }).lanes.map((l) => l.loops)).toEqual([[0], [1], [2]]);
+  });
+
+  it("takes a sensitivity per lane, lane:step pairs over the station's", () => {
+    const lanes = config({ loops: 4, lanes: "0011", sensitivity: 8, laneSensitivity: "1:1" }).lanes;
+    expect(lanes.map((l) => l.sensitivity)).toEqual([0.0008, 0.0001]);
+    expect(config({ loops: 3, lanes: "012", laneSensitivity: "2:16,0:2" }).lanes.map((l) => l.sensitivity)).toEqual([0.0002, 0.0004, 0.0016]);
+    for (const bad of ["2:4", "0:3", "0:4,0:2", "0", "x:4"]) {
+      const parsed = parseLoopSettings({ laneSensitivity: bad });
+      expect(parsed.ok, bad).toBe(false);
+      expect(parsed.ok ? "" : parsed.reason).toMatch(/^laneSensitivity/);
+    }
+    expect(parseLoopSettings({ laneSensitivity: 4 }).ok).toBe(false);
   });
 
   it("refuses values the detector or the wire cannot honour", () => {
@@ -326,6 +338,16 @@ describe("loop physics", () => {
     expect(Math.abs(span / STAMP_TICK_MS - Math.round(span / STAMP_TICK_MS))).toBeLessThan(1e-3);
   });
 
+  it("couples loops close in frequency when crosstalk is modelled", () => {
+    const car: Vehicle = { lane: 1, arriveMs: 1000, speedMps: 10, lengthM: 4.2, kind: "car", peakShift: 0.05 };
+    const loops: LoopSite[] = [site, { ...site, input: "loop1", lane: 1, capacitanceNF: 21.5 }, { ...site, input: "loop2", lane: 2, capacitanceNF: 25 }];
+    const traffic = new LoopTraffic(loops, listTraffic([car]), { crosstalk: 0.004 });
+    traffic.read("loop0", 1300);
+    // a car on loop1 (1.2 % away) moves loop0 by 0.4 % of its 5 %: 0.02 % ΔL/L, between 0.01 and 0.04 %
+    expect(traffic.frequencyHz("loop0", 1300) / traffic.tunedHz("loop0")).toBeCloseTo(1 / Math.sqrt(1 - 0.0002), 9);
+    expect(traffic.frequencyHz("loop2", 1300)).toBe(traffic.tunedHz("loop2"));
+  });
+
   it("raises f by half the fall of L while a car covers the loop, over loop + car length", () => {
     const car: Vehicle = { lane: 0, arriveMs: 1000, speedMps: 10, lengthM: 4.2, kind: "car", peakShift: 0.04 };
     const traffic = new LoopTraffic([site], listTraffic([car]), { events: [{ input: "loop0", kind: "open", fromMs: 5000, toMs: 6000 }] });
@@ -341,9 +363,8 @@ describe("loop physics", () => {
 });
 
 describe("loop role", () => {
-  function start(settings: Record<string, number | string>) {
+  function start(settings: Record<string, number | string>, loops = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, 3.66, 1)]) {
     const sim = new SimPlatform();
-    const loops = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, 3.66, 1)];
     new LoopTraffic(loops, listTraffic([])).attach(sim);
     const sent: LoopIntervalBody[] = [];
     const role = loopRole({
@@ -373,5 +394,22 @@ describe("loop role", () => {
     expect(role.applySetting?.("classEdgesDm", "21,67,113")).toBe(true);
     sim.advance(31_500);
     expect(sent[sent.length - 1]?.classes).toHaveLength(4);
+  });
+
+  it("holds a lane finer than 0.04 % at 0.04 % when another loop lies within 5 % in frequency (crosstalk)", () => {
+    // two single-loop lanes 1.6 % apart in frequency, lane 0 asking for 0.01 %
+    const near: LoopSite[] = [
+      { input: "loop0", lane: 0, positionM: 0, lengthM: 1.8, inductanceUH: 100, capacitanceNF: 21 },
+      { input: "loop1", lane: 1, positionM: 0, lengthM: 1.8, inductanceUH: 100, capacitanceNF: 21.7 },
+    ];
+    const { sim } = start({ loops: 2, lanes: "01", laneSensitivity: "0:1" }, near);
+    sim.advance(2000);
+    expect(sim.traces).toContain("loop0: held at 0.04 %: loop1 is 1.7 % away in frequency");
+    // the same lane with its neighbour 7 % away keeps 0.01 %
+    const apart = [near[0] as LoopSite, typicalLoop("loop1", 1, 0, 2)];
+    const { sim: ok } = start({ loops: 2, lanes: "01", laneSensitivity: "0:1" }, apart);
+    ok.advance(2000);
+    expect(ok.traces.some((t) => t.includes("held"))).toBe(false);
+    expect(ok.traces.find((t) => t.startsWith("loop0:"))).toMatch(/sensitivity 0\.01 %$/);
   });
 });

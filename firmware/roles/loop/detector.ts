@@ -50,6 +50,10 @@ const TREND_TAU_MS = 300_000;
  * departure (a fall of 98 % or more) must not wait for a threshold the residue keeps it above.
  */
 const RELEASE_SHARE = 1 / 64;
+/** two gates' sums this close (relative) are a level top: what falls from it within a gate is a step */
+const PLATEAU = 0.05;
+/** the longest a tail is followed down (a motorcycle leaving at 5 km/h takes 1.3 s) */
+const MAX_TAIL_MS = 2000;
 const MAX_CHATTER = 16;
 /** a window sum this many σ above zero is above the noise (the foot of a rise, the end of a tail) */
 const EDGE_SIGMAS = 3;
@@ -110,23 +114,21 @@ export class LoopDetector {
   private readonly history = new GateHistory(HISTORY);
   private window = 1;
   private needed = 1;
+  /** the on threshold asked for, ΔL/L: the lane's setting, or held coarser against crosstalk */
+  private sensitivity: number;
   private onShift: number;
   private offShift: number;
   private trackTauMs: number;
-  private prevSum = 0;
-  private prevMs = 0;
   private present = false;
   private onMs = 0;
   /** a rise first seen in this gate alone: its start is placed with the next gate (-1: none) */
   private placing = -1;
-  // after the off threshold: the last gate above it and the lowest point of the tail so far
+  // after the off threshold: the tail's lowest gate so far and its sum, and when it began
   private leaving = false;
   /** the passage ended above the off threshold (see releaseShift) */
   private released = false;
-  private anchorSum = 0;
-  private anchorMs = 0;
+  private tailGate = 0;
   private tailSum = 0;
-  private tailMs = 0;
   private leftMs = 0;
   // the passage's cycles above baseline, their first moment about onMs, the next gate to add
   private area = 0;
@@ -145,6 +147,7 @@ export class LoopDetector {
     private readonly tickMs: number,
   ) {
     this.lastMs = nowMs;
+    this.sensitivity = options.sensitivity;
     this.onShift = options.sensitivity / 2;
     this.offShift = this.onShift * options.hysteresis;
     this.trackTauMs = options.trackTauMs;
@@ -188,11 +191,19 @@ export class LoopDetector {
     return this.noise;
   }
 
+  /** Holds the on threshold at least this coarse (ΔL/L), e.g. against crosstalk; false if it already was. */
+  holdAt(sensitivity: number): boolean {
+    if (this.sensitivity >= sensitivity) return false;
+    this.sensitivity = sensitivity;
+    this.setWindow(this.window);
+    return true;
+  }
+
   /** a trap's two loops share one window, so that both see a vehicle with the same delay */
   setWindow(gates: number): void {
     this.window = Math.max(1, Math.min(MAX_WINDOW, gates));
     const windowSigma = this.noise / Math.sqrt(this.window);
-    this.onShift = Math.max(this.options.sensitivity / 2, (RESOLVE_SIGMAS * windowSigma) / this.options.hysteresis);
+    this.onShift = Math.max(this.sensitivity / 2, (RESOLVE_SIGMAS * windowSigma) / this.options.hysteresis);
     this.offShift = this.onShift * this.options.hysteresis;
     this.trackTauMs = Math.min(this.options.trackTauMs, (TRACK_MARGIN * this.offShift * 3_600_000) / MAX_DRIFT_PER_H);
     // the window sum's σ in cycles: σ/√N of the N gates' expected cycles
@@ -276,7 +287,7 @@ export class LoopDetector {
     this.baseline = (this.tuneCycles * 1000) / this.tuneSpanMs;
     this.trend = 0;
     this.noise = Math.max(this.tickMs / this.options.gateMs, this.scatter());
-    const off = (this.options.sensitivity / 2) * this.options.hysteresis;
+    const off = (this.sensitivity / 2) * this.options.hysteresis;
     this.needed = Math.max(1, Math.min(MAX_WINDOW, Math.ceil(((RESOLVE_SIGMAS * this.noise) / off) ** 2)));
     this.mode = READY;
     this.setWindow(this.needed);
@@ -317,20 +328,18 @@ export class LoopDetector {
       if (m > this.peak) this.peak = m;
       this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
-    if (this.leaving && this.tailDone(sum, tMs, span)) this.leave(gate, span, h.windowExpected);
+    if (this.leaving && this.tailDone(gate, sum, tMs)) this.leave(gate, span, h.windowExpected);
     if (this.present) {
       const release = this.releaseShift(tMs);
       if (m < release) {
         this.released = m >= this.offShift;
-        this.startLeaving(sum, tMs);
+        this.startLeaving(gate, sum, tMs);
       }
       else if (tMs - this.onMs > this.options.maxPresenceMs) this.retune(m, tMs);
     } else if (!this.leaving) {
       if (m >= this.onShift) this.begin(gate, span, m);
       else this.track(m, hz, dt);
     }
-    this.prevSum = sum;
-    this.prevMs = tMs;
   }
 
   /**
@@ -385,32 +394,38 @@ export class LoopDetector {
   }
 
   /** Below the off threshold: follow the tail of the window sum down to the noise. */
-  private startLeaving(sum: number, tMs: number): void {
+  private startLeaving(gate: number, sum: number, tMs: number): void {
     this.present = false;
     this.leaving = true;
-    this.anchorSum = this.prevSum;
-    this.anchorMs = this.prevMs;
+    this.tailGate = gate;
     this.tailSum = sum;
-    this.tailMs = tMs;
     this.leftMs = tMs;
   }
 
-  /** The tail ends in the noise, when the sum stops falling (the floor, or the next vehicle), or after one window. */
-  private tailDone(sum: number, tMs: number, span: number): boolean {
-    if (sum < this.edgeCycles || sum >= this.tailSum || tMs - this.leftMs >= span) return true;
+  /** The tail ends when the sum stops falling (a floor, or the next vehicle), in the noise, or after MAX_TAIL_MS. */
+  private tailDone(gate: number, sum: number, tMs: number): boolean {
+    if (sum >= this.tailSum || sum < this.edgeCycles || tMs - this.leftMs >= MAX_TAIL_MS) return true;
+    this.tailGate = gate;
     this.tailSum = sum;
-    this.tailMs = tMs;
     return false;
   }
 
   /**
-   * The trailing edge: the fall of the window sum traced to where the metal left the loop (the
-   * mirror image of a rise, see rampStart). A tail that settled above the off threshold
-   * (released by RELEASE_SHARE) is baseline error left by the stop: the baseline takes it.
+   * The trailing edge: the fall of the window sum, through its last two gates above the noise,
+   * traced to where the metal left the loop (the mirror image of a rise, see rampStart); the
+   * metal had left by the end of the first window in the noise. A tail that settled above the off
+   * threshold (released by RELEASE_SHARE) is baseline error left by the stop: the baseline takes it.
    */
   private leave(gate: number, span: number, expected: number): void {
-    const endMs = -rampStart(-this.tailMs, Math.max(0, this.tailSum), -this.anchorMs, this.anchorSum, span) - span;
-    const offMs = Math.max(this.onMs, Math.min(this.tailMs, endMs));
+    const h = this.history;
+    let last = this.tailGate;
+    while (last > h.first && !(h.sumOf(last) >= this.edgeCycles)) last--;
+    const before = Math.max(h.first, last - 1);
+    const endMs = this.window === 1 && this.plateau(before)
+      ? h.startOf(last) + (Math.max(0, h.sumOf(last)) / h.sumOf(before)) * span // a fall within one gate: a step
+      : -rampStart(-h.endOf(last), h.sumOf(last), -h.endOf(before), h.sumOf(before), span) - span;
+    const noiseMs = last < gate ? h.endOf(last + 1) : Number.POSITIVE_INFINITY;
+    const offMs = Math.max(this.onMs, Math.min(noiseMs, endMs));
     while (this.nextGate <= gate && this.history.startOf(this.nextGate) < offMs) this.add(this.nextGate++);
     this.finish(offMs);
     const residue = this.tailSum / expected;
@@ -418,6 +433,14 @@ export class LoopDetector {
       this.baseline *= 1 + residue;
       this.history.clear();
     }
+  }
+
+  /** whether the gate's sum is level with the one before it (within PLATEAU), as on a step's top */
+  private plateau(gate: number): boolean {
+    const h = this.history;
+    const s = h.sumOf(gate);
+    const previous = h.sumOf(gate - 1);
+    return gate > h.first && Math.abs(s - previous) <= PLATEAU * s;
   }
 
   /** Adds the passage's gates up to gate to its area and moment. */

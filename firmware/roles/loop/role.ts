@@ -3,7 +3,9 @@
 //
 // Settings: declared with their defaults, ranges and units in shared/roles/loop.ts; the lanes
 // string pairs loops into speed traps (two loops with the same digit, the lower index upstream;
-// by default "00" for 2 loops, "001" for 3, "0011" for 4) and a lone loop is a single-loop lane.
+// by default "00" for 2 loops, "001" for 3, "0011" for 4) and a lone loop is a single-loop lane;
+// laneSensitivity sets a lane's own sensitivity, held at 0.04 % against crosstalk where its loops
+// lie closer than 5 % in frequency to another loop of the station (crosstalk.ts).
 // Settings that do not parse are refused by applySetting; provisioned ones that do not parse
 // make the role start on the defaults (with a trace). A change rebuilds the role: it re-tunes
 // (about 1 s blind) and the interval in progress starts over.
@@ -22,7 +24,8 @@
 import { LoopDetector, type DetectorListener } from "./detector.js";
 import { IntervalAggregator } from "./interval.js";
 import type { Lane } from "./lane.js";
-import { parseLoopSettings, type LoopConfig } from "./settings.js";
+import { crosstalkHold } from "./crosstalk.js";
+import { parseLoopSettings, type LaneConfig, type LoopConfig } from "./settings.js";
 import { SingleLoopLane } from "./single-loop.js";
 import { SpeedTrap } from "./speed-trap.js";
 import type { CycleTimer, TimerHandle } from "../../platform/platform.js";
@@ -99,8 +102,9 @@ class LoopRole implements Role, DetectorListener {
     const now = platform.uptimeMs();
     for (let i = 0; i < config.loops; i++) {
       const timer = platform.cycleTimer(`loop${i}`);
+      const lane = config.lanes.find((l) => l.loops.includes(i)) as LaneConfig;
       this.counters.push(timer);
-      this.detectors.push(new LoopDetector(i, config, this, now, timer.tickMs));
+      this.detectors.push(new LoopDetector(i, { ...config, sensitivity: lane.sensitivity }, this, now, timer.tickMs));
     }
     const classCount = config.classEdgesM.length + 1;
     for (const lane of config.lanes) {
@@ -178,7 +182,10 @@ class LoopRole implements Role, DetectorListener {
     this.laneOf[loop]?.depart(loop, tOnMs, tOffMs, centroidMs, peakShift);
   }
 
-  /** A trap's loops share the longer window; the settling time covers the longest one. */
+  /**
+   * A trap's loops share the longer window; the settling time covers the longest one. Once every
+   * loop is tuned, a loop finer than crosstalk allows next to its neighbours' frequencies is held.
+   */
   tuned(loop: number): void {
     const config = this.config as LoopConfig;
     const lane = this.laneOf[loop];
@@ -190,11 +197,26 @@ class LoopRole implements Role, DetectorListener {
       if (d.tuned) d.setWindow(gates);
     }
     this.settleMs = Math.max(this.settleMs, (gates + 2) * config.gateMs);
+    if (this.detectors.every((d) => d.tuned)) this.holdAgainstCrosstalk();
     const d = this.detectors[loop] as LoopDetector;
     this.ctx.platform.trace(
       `loop${loop}: ${Math.round(d.baselineHz)} Hz, noise ${Math.round(d.noisePerGate * 1e7) / 10} ppm, ` +
         `window ${gates}x${config.gateMs} ms, sensitivity ${Math.round(d.effectiveSensitivity * 1e6) / 1e4} %`,
     );
+  }
+
+  private holdAgainstCrosstalk(): void {
+    const hz = this.detectors.map((d) => d.baselineHz);
+    for (let i = 0; i < this.detectors.length; i++) {
+      const hold = crosstalkHold(hz, i);
+      if (!hold) continue;
+      const d = this.detectors[i] as LoopDetector;
+      if (d.holdAt(hold.sensitivity)) {
+        this.ctx.platform.trace(
+          `loop${i}: held at ${hold.sensitivity * 100} %: loop${hold.neighbour} is ${Math.round(hold.separation * 1000) / 10} % away in frequency`,
+        );
+      }
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // The loop role's settings (declared in shared/roles/loop.ts) read into one checked
 // configuration. A bad value is refused with a reason, never half-applied.
 
-import { MAX_LANE, loop } from "../../../shared/roles/loop.js";
+import { MAX_LANE, SENSITIVITY_STEPS, loop } from "../../../shared/roles/loop.js";
 import { brokenRule, checkSetting } from "../../../shared/settings.js";
 import type { Settings } from "../role.js";
 
@@ -9,6 +9,8 @@ export interface LaneConfig {
   lane: number;
   /** loop indexes in the direction of travel: one (single loop) or two (speed trap) */
   loops: number[];
+  /** on threshold as ΔL/L: laneSensitivity's entry for the lane, or sensitivity */
+  sensitivity: number;
 }
 
 export interface LoopConfig {
@@ -52,8 +54,10 @@ export function parseLoopSettings(settings: Settings): Parsed {
   const n = (key: string): number => ints[key] as number;
   const broken = brokenRule(loop.rules, ints);
   if (broken) return { ok: false, reason: broken.says };
-  const lanes = parseLanes(settings["lanes"] ?? defaultLanes(n("loops")), n("loops"));
+  const lanes = parseLanes(settings["lanes"] ?? defaultLanes(n("loops")), n("loops"), n("sensitivity") / 10_000);
   if (typeof lanes === "string") return { ok: false, reason: lanes };
+  const perLane = parseLaneSensitivity(settings["laneSensitivity"] ?? "", lanes);
+  if (perLane) return { ok: false, reason: perLane };
   const edges = parseEdges(settings["classEdgesDm"] ?? DEFAULT_CLASS_EDGES_DM);
   if (typeof edges === "string") return { ok: false, reason: edges };
   return {
@@ -86,18 +90,35 @@ export function defaultLanes(loops: number): string {
 }
 
 /** One lane digit per loop; loops sharing a digit form a trap, lower loop index first (upstream). */
-function parseLanes(value: unknown, loops: number): LaneConfig[] | string {
+function parseLanes(value: unknown, loops: number, sensitivity: number): LaneConfig[] | string {
   if (typeof value !== "string" || value.length !== loops) return `lanes must be ${loops} lane digits, one per loop`;
   const lanes: LaneConfig[] = [];
   for (let i = 0; i < loops; i++) {
     const lane = value.charCodeAt(i) - 48;
     if (lane < 0 || lane > MAX_LANE) return `lanes: digit ${i} must be 0..${MAX_LANE}`;
     const existing = lanes.find((l) => l.lane === lane);
-    if (!existing) lanes.push({ lane, loops: [i] });
+    if (!existing) lanes.push({ lane, loops: [i], sensitivity });
     else if (existing.loops.length < 2) existing.loops.push(i);
     else return `lanes: lane ${lane} has more than two loops`;
   }
   return lanes;
+}
+
+/** "lane:step" pairs, comma-separated (e.g. "0:4,1:1"); each lane once and configured. Sets each lane's sensitivity. */
+function parseLaneSensitivity(value: unknown, lanes: LaneConfig[]): string | undefined {
+  if (typeof value !== "string") return "laneSensitivity must be lane:step pairs, e.g. \"0:4,1:1\"";
+  if (value === "") return undefined;
+  const seen: number[] = [];
+  for (const pair of value.split(",")) {
+    const [laneText, stepText] = pair.split(":");
+    const lane = lanes.find((l) => String(l.lane) === laneText);
+    const step = Number(stepText);
+    if (!lane || seen.includes(lane.lane)) return `laneSensitivity: "${pair}" names no configured lane, or one twice`;
+    if (!SENSITIVITY_STEPS.includes(step)) return `laneSensitivity: the step in "${pair}" must be one of ${SENSITIVITY_STEPS.join(",")}`;
+    lane.sensitivity = step / 10_000;
+    seen.push(lane.lane);
+  }
+  return undefined;
 }
 
 function parseEdges(value: unknown): number[] | string {

@@ -13,17 +13,18 @@ import type { Lane } from "./lane.js";
 /** vehicles in flight between the loops (a bounded queue; the oldest is given up when full) */
 const MAX_PENDING = 8;
 const MAX_SPEED_MPS = 250 / 3.6;
-const MIN_SPEED_MPS = 1;
+/** a vehicle standing 40 s or more in the trap in a queue still gets its trap speed */
+const MIN_SPEED_MPS = 0.05;
 /** weight of each new speed in the lane's recent speed, used for vehicles without their own */
 const RECENT_WEIGHT = 1 / 16;
 /**
  * A vehicle at least this long, whose lead-loop on-time is t_on, moves at least
  * (L + L_loop) / t_on, so it reaches the trail loop within d·t_on / (L + L_loop); with a margin
- * for the on-time of a weak vehicle (cut short by the threshold), this tells a vehicle the trail
- * loop missed from the next one.
+ * for the on-time's error (edges are placed within a few ms), this tells a vehicle the trail
+ * loop missed, or merged with another, from the next one.
  */
 const SHORTEST_VEHICLE_M = 1.5;
-const ON_TIME_MARGIN = 2.5;
+const ON_TIME_MARGIN = 1.4;
 
 export interface SpeedTrapOptions {
   spacingM: number;
@@ -115,11 +116,11 @@ export class SpeedTrap implements Lane {
     this.drain();
   }
 
-  /** A lead-loop vehicle that the trail loop has not seen within the longest travel time is unpaired. */
+  /** A lead-loop vehicle that the trail loop has not seen within its longest plausible travel time is unpaired. */
   tick(nowMs: number): void {
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
-      if (Number.isNaN(p.tB) && nowMs - p.tA > this.maxTravelMs) p.unpaired = true;
+      if (Number.isNaN(p.tB) && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p))) p.unpaired = true;
     }
     this.drain();
   }

@@ -304,6 +304,11 @@ export interface LoopTrafficOptions {
   noisePpm?: number;
   /** rms jitter of a stamped edge (the squaring comparator's noise), ns; default 10 (unconfirmed) */
   jitterNs?: number;
+  /**
+   * crosstalk: the share of the vehicles' ΔL/L on another loop that a loop sees when their
+   * resting frequencies lie within COUPLING_BAND of each other (a modelled coupling, not measured)
+   */
+  crosstalk?: number;
   /** seed of the noise */
   seed?: number;
 }
@@ -312,6 +317,8 @@ export interface LoopTrafficOptions {
 const KEEP_MS = 2000;
 const SHORTED_L = 0.3;
 const DEFAULT_JITTER_NS = 10;
+/** loops closer than this in resting frequency (relative) couple in the model */
+export const COUPLING_BAND = 0.05;
 
 /** Oscillator state of one loop: where its integration has reached and its last stamped edge. */
 interface Oscillator {
@@ -330,6 +337,8 @@ interface Oscillator {
   stampMs: number;
   spanMs: number;
   events: LoopEvent[];
+  /** the loops it couples with (crosstalk) */
+  coupled: Oscillator[];
 }
 
 export class LoopTraffic {
@@ -351,8 +360,17 @@ export class LoopTraffic {
       this.oscillators.push({
         site, l0, k: 2 * Math.PI * Math.sqrt(site.capacitanceNF * 1e-9), cursorMs: 0, whole: 0, phase: 0,
         edgeMs: 0, stamped: 0, stampMs: 0, spanMs: 0,
-        events: (options.events ?? []).filter((e) => e.input === site.input),
+        events: (options.events ?? []).filter((e) => e.input === site.input), coupled: [],
       });
+    }
+    if (options.crosstalk) {
+      for (const a of this.oscillators) {
+        const fa = 1 / (a.k * Math.sqrt(a.l0));
+        for (const b of this.oscillators) {
+          const fb = 1 / (b.k * Math.sqrt(b.l0));
+          if (a !== b && Math.abs(fa - fb) / Math.min(fa, fb) < COUPLING_BAND) a.coupled.push(b);
+        }
+      }
     }
     this.pending = next();
   }
@@ -461,10 +479,17 @@ export class LoopTraffic {
       const e = osc.events[i] as LoopEvent;
       if (e.fromMs < toMs && e.toMs > fromMs) return true;
     }
+    if (this.moving(osc.site, fromMs, toMs)) return true;
+    for (let i = 0; i < osc.coupled.length; i++) if (this.moving((osc.coupled[i] as Oscillator).site, fromMs, toMs)) return true;
+    return false;
+  }
+
+  /** whether a vehicle moves on the loop within the span */
+  private moving(site: LoopSite, fromMs: number, toMs: number): boolean {
     for (let i = 0; i < this.active.length; i++) {
       const v = this.active[i] as Vehicle;
-      if (v.lane !== osc.site.lane || !movesWithin(v, fromMs, toMs)) continue;
-      if (zoneStartMs(v, osc.site) < toMs && zoneEndMs(v, osc.site) > fromMs) return true;
+      if (v.lane !== site.lane || !movesWithin(v, fromMs, toMs)) continue;
+      if (zoneStartMs(v, site) < toMs && zoneEndMs(v, site) > fromMs) return true;
     }
     return false;
   }
@@ -480,11 +505,21 @@ export class LoopTraffic {
       else if (e.kind === "park") shift -= e.shift ?? 0.04;
       else if (Math.floor((tMs - e.fromMs) / ((e.periodMs ?? 200) / 2)) % 2 === 0) shift -= e.shift ?? 0.01;
     }
-    for (let i = 0; i < this.active.length; i++) {
-      const v = this.active[i] as Vehicle;
-      if (v.lane === osc.site.lane) shift -= v.peakShift * coverage(v, osc.site, tMs);
+    shift -= this.vehicleShift(osc.site, tMs);
+    for (let i = 0; i < osc.coupled.length; i++) {
+      shift -= (this.options.crosstalk ?? 0) * this.vehicleShift((osc.coupled[i] as Oscillator).site, tMs);
     }
     return 1 / (osc.k * Math.sqrt(osc.l0 * scale * (1 + shift)));
+  }
+
+  /** the vehicles' ΔL/L on a loop */
+  private vehicleShift(site: LoopSite, tMs: number): number {
+    let shift = 0;
+    for (let i = 0; i < this.active.length; i++) {
+      const v = this.active[i] as Vehicle;
+      if (v.lane === site.lane) shift += v.peakShift * coverage(v, site, tMs);
+    }
+    return shift;
   }
 
   private drift(tMs: number): number {
