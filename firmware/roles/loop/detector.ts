@@ -418,12 +418,16 @@ export class LoopDetector {
    */
   private leave(gate: number, span: number, expected: number): void {
     const h = this.history;
+    // a tail that stopped falling above the noise stands on a floor (baseline error, or the next
+    // vehicle): the fall is measured above it
+    const floor = this.tailSum >= this.edgeCycles ? this.tailSum : 0;
+    const above = (g: number): number => h.sumOf(g) - floor;
     let last = this.tailGate;
-    while (last > h.first && !(h.sumOf(last) >= this.edgeCycles)) last--;
+    while (last > h.first && !(above(last) >= this.edgeCycles)) last--;
     const before = Math.max(h.first, last - 1);
-    const endMs = this.window === 1 && this.plateau(before)
-      ? h.startOf(last) + (Math.max(0, h.sumOf(last)) / h.sumOf(before)) * span // a fall within one gate: a step
-      : -rampStart(-h.endOf(last), h.sumOf(last), -h.endOf(before), h.sumOf(before), span) - span;
+    const endMs = this.window === 1 && this.plateau(before, floor)
+      ? h.startOf(last) + (Math.max(0, above(last)) / above(before)) * span // a fall within one gate: a step
+      : -rampStart(-h.endOf(last), above(last), -h.endOf(before), above(before), span) - span;
     const noiseMs = last < gate ? h.endOf(last + 1) : Number.POSITIVE_INFINITY;
     const offMs = Math.max(this.onMs, Math.min(noiseMs, endMs));
     while (this.nextGate <= gate && this.history.startOf(this.nextGate) < offMs) this.add(this.nextGate++);
@@ -435,11 +439,11 @@ export class LoopDetector {
     }
   }
 
-  /** whether the gate's sum is level with the one before it (within PLATEAU), as on a step's top */
-  private plateau(gate: number): boolean {
+  /** whether the gate's sum is level with the one before it (within PLATEAU, above floor), as on a step's top */
+  private plateau(gate: number, floor: number): boolean {
     const h = this.history;
-    const s = h.sumOf(gate);
-    const previous = h.sumOf(gate - 1);
+    const s = h.sumOf(gate) - floor;
+    const previous = h.sumOf(gate - 1) - floor;
     return gate > h.first && Math.abs(s - previous) <= PLATEAU * s;
   }
 
