@@ -64,7 +64,10 @@ export class Gateway implements FrameSink {
     this.health = new DeviceHealth(registry.all(), { policy: config.health });
     const reporter = new HealthReporter(registry, this.health, this.outlet, log, HEALTH_TICK_MS);
     this.links = new Links(log, config.serial.map((port) =>
-      new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, this, log, (state) => this.metrics.portState(port.path, state))));
+      new SerialLink({ path: port.path, baudRate: port.baudRate, kind: port.link }, this, log, (state) => {
+        this.metrics.portState(port.path, state);
+        if (state === "open") this.commands.linkOpened(port.path);
+      })));
     this.pipeline = new Pipeline(registry, store, this.outlet, log, {
       batch: { maxDelayMs: config.store.batchMs },
       decorate: (message, a) => {

@@ -152,6 +152,17 @@ export class Commands implements Service {
     this.offer(device, origin, now);
   }
 
+  /**
+   * A serial port (re)opened, at start or after it was away: units last heard on it directly
+   * listen there, so their oldest open command goes now rather than at their next uplink.
+   */
+  linkOpened(source: string, now = Date.now()): void {
+    for (const [deviceId, origin] of this.lastOrigin) {
+      const device = origin.source === source && !origin.radio ? this.deps.registry.get(deviceId) : undefined;
+      if (device) this.offer(device, origin, now);
+    }
+  }
+
   /** The unit's answer to a command. A repeated answer (the command was delivered twice) changes nothing. */
   result(envelope: Envelope<"commandResult">, device: Device, now = Date.now()): void {
     const { id, result, detail } = envelope.body;

@@ -86,4 +86,25 @@ describe.skipIf(!hasSocat)("commands across repeats and restarts, over a serial 
     await center.endAsync();
     await sub.client.endAsync();
   });
+
+  it("sends a command left pending across a restart as soon as the serial port is open again", async () => {
+    // the port goes away: a command published now cannot go and stays queued
+    await (gateway.links.get(pty.gateway) as SerialLink).stop();
+    const away = await mqtt.connectAsync(mqttUrl(gateway), { reconnectPeriod: 0 });
+    await away.publishAsync(TOPIC, JSON.stringify({ op: "setSign", limitKmh: 70, ref: "while-away" }), { qos: 1 });
+    await away.endAsync();
+    await waitFor("queued", () => gateway.store.commandList({ deviceId: 102, limit: 1 })[0]?.command.includes("while-away"));
+    const pending = gateway.store.commandList({ deviceId: 102, limit: 1 })[0]!;
+    expect(pending.state).toBe("queued");
+
+    await gateway.stop();
+    const restartedAt = Date.now();
+    const { sub, center } = await start();
+    await waitFor("delivered once the port opened", () => gateway.store.command(pending.id)?.state !== "queued", 5000);
+    expect(gateway.store.command(pending.id)?.detail).toBe(`sent over ${pty.gateway}`);
+    expect(uplinks.filter((t) => t >= restartedAt && t <= gateway.store.command(pending.id)!.updatedAt)).toEqual([]);
+    await waitFor("applied by the sign", () => sign.unit.device.settings.limitKmh === 70);
+    await center.endAsync();
+    await sub.client.endAsync();
+  });
 });
