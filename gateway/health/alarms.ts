@@ -1,5 +1,6 @@
 import type { RoleName } from "../../shared/messages.js";
 import { roleNamed } from "../../shared/roles/catalog.js";
+import type { AlertSeverity } from "../normalize/common.js";
 import type { HealthTransition } from "./device-health.js";
 
 export type HealthAlarmType = "deviceOffline" | "batteryLow" | "linkDegraded";
@@ -7,7 +8,8 @@ export type HealthAlarmType = "deviceOffline" | "batteryLow" | "linkDegraded";
 /** The alarm-specific fields of a health transition, to go with the common fields of an `alarm` message. */
 export interface HealthAlarm {
   alarmType: HealthAlarmType;
-  severity: "warning" | "critical" | "cleared";
+  /** the Alert model's severity; informational when the condition has cleared */
+  severity: AlertSeverity;
   description: string;
   /** ISO time of the last frame; null when the device was never heard since the gateway started */
   lastSeen?: string | null;
@@ -25,6 +27,9 @@ export interface HealthAlarm {
   snr?: number | null;
 }
 
+/** How grave a unit's silence is, as the role says it, in the Alert model's words. */
+export const OFFLINE_SEVERITY: Record<"critical" | "warning", AlertSeverity> = { critical: "critical", warning: "medium" };
+
 /** A health transition as an alarm for the situation room; how grave silence is, the role says. */
 export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
   const unit = `${role} unit ${t.deviceId}`;
@@ -32,7 +37,7 @@ export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
     case "offline":
       return {
         alarmType: "deviceOffline",
-        severity: roleNamed(role)?.health.offlineSeverity ?? "warning",
+        severity: OFFLINE_SEVERITY[roleNamed(role)?.health.offlineSeverity ?? "warning"],
         description: t.lastSeen === null
           ? `${unit} not heard since the gateway started`
           : `${unit} silent for ${Math.round((t.at - t.lastSeen) / 1000)} s (expected every ${t.expectedIntervalS} s)`,
@@ -40,12 +45,12 @@ export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
         expectedInterval: t.expectedIntervalS,
       };
     case "online":
-      return { alarmType: "deviceOffline", severity: "cleared", description: `${unit} heard again after ${t.silentForS} s`, silentFor: t.silentForS };
+      return { alarmType: "deviceOffline", severity: "informational", description: `${unit} heard again after ${t.silentForS} s`, silentFor: t.silentForS };
     case "battery-low":
     case "battery-ok":
       return {
         alarmType: "batteryLow",
-        severity: t.kind === "battery-low" ? "warning" : "cleared",
+        severity: t.kind === "battery-low" ? "medium" : "informational",
         description: t.kind === "battery-low"
           ? `${unit} battery at ${t.batteryVoltage} V, below ${t.thresholdV} V`
           : `${unit} battery back at ${t.batteryVoltage} V`,
@@ -56,7 +61,7 @@ export function healthAlarm(t: HealthTransition, role: RoleName): HealthAlarm {
     case "link-ok":
       return {
         alarmType: "linkDegraded",
-        severity: t.kind === "link-degraded" ? "warning" : "cleared",
+        severity: t.kind === "link-degraded" ? "low" : "informational",
         description: `${unit} link ${t.kind === "link-degraded" ? "degraded" : "recovered"}: RSSI ${t.rssi ?? "n/a"} dBm, SNR ${t.snr ?? "n/a"} dB`,
         rssi: t.rssi,
         snr: t.snr,

@@ -1,17 +1,20 @@
 import type { Logger } from "../log.js";
-import { deviceFields } from "../normalize/common.js";
+import { alertFields, entityFields } from "../normalize/common.js";
 import type { Normalized } from "../normalize/index.js";
+import { deviceState } from "../normalize/status.js";
 import type { Outlet } from "../publish/outlet.js";
 import type { Registry } from "../registry/registry.js";
+import { gatewayRole } from "../roles/index.js";
 import type { Service } from "../service.js";
 import { healthAlarm } from "./alarms.js";
 import type { DeviceHealth, HealthSnapshot } from "./device-health.js";
 
-/** The health fields the retained status message carries. */
-export function statusHealthFields(s: HealthSnapshot): Record<string, unknown> {
+/** The health fields the retained status message carries; `faults` is the unit's own report. */
+export function statusHealthFields(s: HealthSnapshot, faults: number): Record<string, unknown> {
   return {
     online: s.online,
-    lastSeen: s.lastSeen,
+    deviceState: deviceState(s.online, faults),
+    ...(s.lastSeen !== null ? { dateLastValueReported: s.lastSeen } : {}),
     expectedInterval: s.expectedInterval,
     framesReceived: s.framesReceived,
     framesRejected: s.framesRejected,
@@ -55,7 +58,7 @@ export class HealthReporter implements Service {
   /** Adds health to a status message on its way out, and remembers it for later republishing. */
   decorateStatus(deviceId: number, message: Normalized): void {
     const snapshot = this.health.snapshot(deviceId);
-    if (snapshot) Object.assign(message.payload, statusHealthFields(snapshot));
+    if (snapshot) Object.assign(message.payload, statusHealthFields(snapshot, Number(message.payload.faults ?? 0)));
     this.lastStatus.set(deviceId, message.payload);
   }
 
@@ -64,14 +67,12 @@ export class HealthReporter implements Service {
       const device = this.registry.get(t.deviceId);
       if (!device) continue;
       const alarm = healthAlarm(t, device.role);
-      const at = new Date(t.at).toISOString();
+      const at = new Date(t.at);
+      const messageId = `urn:ngsi-ld:Alert:${device.site}:${device.id}:${alarm.alarmType}:${t.at}`;
+      const category = gatewayRole(device.role)?.fiware.alertCategory ?? "environment";
       const payload: Record<string, unknown> = {
-        id: `urn:ngsi-ld:Alarm:${device.site}:${device.id}:${alarm.alarmType}:${t.at}`,
-        type: "Alarm",
-        ...deviceFields(device),
-        dateObserved: at,
-        timeSource: "gateway",
-        receivedAt: at,
+        ...entityFields(device, "Alert", [alarm.alarmType], { at, timeSource: "gateway", receivedAt: at, messageId }),
+        ...alertFields({ category, severity: alarm.severity, cleared: alarm.severity === "informational" }, at),
         ...alarm,
       };
       this.log.warn({ deviceId: device.id, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
@@ -79,7 +80,8 @@ export class HealthReporter implements Service {
       const last = this.lastStatus.get(device.id);
       const snapshot = this.health.snapshot(device.id);
       if (last && snapshot) {
-        Object.assign(last, statusHealthFields(snapshot));
+        // a new message about the unit: a new id for exactly-once, the same entity
+        Object.assign(last, statusHealthFields(snapshot, Number(last.faults ?? 0)), { messageId: `urn:ngsi-ld:Device:${device.site}:${device.id}:health:${t.at}` });
         await this.emit(device.site, device.id, { kind: "status", payload: last });
       }
     }

@@ -19,30 +19,90 @@ export function observedAt(env: Envelope<MessageTypeName>, receivedAt: Date): { 
   return { at: receivedAt, timeSource: "gateway" };
 }
 
-/** Who sent a message and where it stands: every message about a device carries these, whoever builds it. */
-export function deviceFields(device: Device): Record<string, unknown> {
-  return {
+/** A registry location as GeoJSON, the one location format of the messages and the HTTP API. */
+export const geoPoint = (location: { lat: number; lon: number }): { type: "Point"; coordinates: [number, number] } => ({
+  type: "Point",
+  coordinates: [location.lon, location.lat],
+});
+
+/** The URN of a unit's Device entity (its `status`); its observations and alerts link to it. */
+export const deviceUrn = (device: Pick<Device, "site" | "id">): string => `urn:ngsi-ld:Device:${device.site}:${device.id}`;
+
+/**
+ * How a model names an observation's time and the link to the unit that made it, where it does
+ * not use `dateObserved` and `refDevice` (null: no link, the entity is the unit itself).
+ */
+const MODEL_NAMES: Readonly<Record<string, { time?: string; unit?: string | null }>> = {
+  FloodMonitoring: { time: "observationDateTime" },
+  Alert: { time: "dateIssued", unit: "alertSource" },
+  Device: { unit: null },
+};
+
+/** The attribute that holds the observation time in a message of this model. */
+export const timeAttribute = (type: string): string => MODEL_NAMES[type]?.time ?? "dateObserved";
+
+/** Where the observation came from and when; a message the gateway makes itself has no frame. */
+export interface Provenance {
+  at: Date;
+  timeSource: "device" | "gateway";
+  receivedAt: Date;
+  /** kept for exactly-once delivery: the same for every resend of the message, unique across messages */
+  messageId: string;
+  boot?: number;
+  seq?: number;
+}
+
+/**
+ * The fields every normalized message carries. `id` names the entity the message observes, stable
+ * across messages (one per unit, lane, approach or alarm: `idParts` after the unit's); the
+ * message itself is `messageId`.
+ */
+export function entityFields(device: Device, type: string, idParts: readonly (string | number)[], p: Provenance): Record<string, unknown> {
+  const names = MODEL_NAMES[type];
+  const unitLink = names?.unit === undefined ? "refDevice" : names.unit;
+  const fields: Record<string, unknown> = {
+    id: [`urn:ngsi-ld:${type}`, device.site, device.id, ...idParts].join(":"),
+    type,
+    messageId: p.messageId,
+    ...(unitLink ? { [unitLink]: deviceUrn(device) } : {}),
+    refSite: `urn:ngsi-ld:Site:${device.site}`,
     deviceId: device.id,
     deviceName: device.name,
     siteId: device.site,
-    location: { type: "Point", coordinates: [device.location.lon, device.location.lat] },
-    ...(device.road !== undefined ? { roadName: device.road } : {}),
-    ...(device.direction !== undefined ? { direction: device.direction } : {}),
+    location: geoPoint(device.location),
+    [timeAttribute(type)]: p.at.toISOString(),
+    timeSource: p.timeSource,
+    receivedAt: p.receivedAt.toISOString(),
   };
+  if (p.boot !== undefined) fields.boot = p.boot;
+  if (p.seq !== undefined) fields.seq = p.seq;
+  if (device.road !== undefined) fields.roadName = device.road;
+  // the Device model's `direction` means Inlet/Outlet/Entry/Exit, not the road's direction
+  if (device.direction !== undefined && type !== "Device") fields.direction = device.direction;
+  return fields;
 }
 
-/** Site metadata and provenance that every normalized message carries. */
-export function commonFields(env: Envelope<MessageTypeName>, device: Device, receivedAt: Date, type: string): Record<string, unknown> {
-  const { at, timeSource } = observedAt(env, receivedAt);
-  return {
-    id: `urn:ngsi-ld:${type}:${device.site}:${device.id}:${env.boot}:${env.seq}`,
-    type,
-    ...deviceFields(device),
-    dateObserved: at.toISOString(),
-    timeSource,
-    receivedAt: receivedAt.toISOString(),
+/** The common fields of a message made from a unit's frame. */
+export function commonFields(env: Envelope<MessageTypeName>, device: Device, receivedAt: Date, type: string, ...idParts: (string | number)[]): Record<string, unknown> {
+  return entityFields(device, type, idParts, {
+    ...observedAt(env, receivedAt),
+    receivedAt,
+    messageId: `urn:ngsi-ld:${type}:${device.site}:${device.id}:${env.boot}:${env.seq}`,
     boot: env.boot,
     seq: env.seq,
+  });
+}
+
+/** The Alert model's severities (smart-data-models/dataModel.Alert). */
+export type AlertSeverity = "informational" | "low" | "medium" | "high" | "critical";
+
+/** An Alert's own fields: a raised alert is valid from its time on; a cleared one ends then, at severity informational. */
+export function alertFields(a: { category: string; subCategory?: string; severity: AlertSeverity; cleared: boolean }, at: Date): Record<string, unknown> {
+  return {
+    category: a.category,
+    ...(a.subCategory ? { subCategory: a.subCategory } : {}),
+    severity: a.cleared ? "informational" : a.severity,
+    [a.cleared ? "validTo" : "validFrom"]: at.toISOString(),
   };
 }
 

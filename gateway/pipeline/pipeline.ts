@@ -4,6 +4,7 @@ import { ProtocolError, type RejectReason } from "../../shared/errors.js";
 import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
 import { roleSends } from "../../shared/roles/catalog.js";
 import type { Logger } from "../log.js";
+import { observedAt } from "../normalize/common.js";
 import { normalize, type Normalized } from "../normalize/index.js";
 import type { FrameOrigin } from "../ingest/link.js";
 import type { Outgoing, Outlet } from "../publish/outlet.js";
@@ -206,7 +207,7 @@ function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, ou
     kind: message.kind,
     topic: out.topic,
     payload: out.body,
-    observedAt: Date.parse(String(message.payload.dateObserved)),
+    observedAt: observedAt(envelope, receivedAt).at.getTime(),
     receivedAt: receivedAt.getTime(),
     alarm: out.alarm,
   };

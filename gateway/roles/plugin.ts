@@ -13,8 +13,19 @@ export type Normalizer<T extends MessageTypeName = MessageTypeName> = (env: Enve
 /** A JSON Schema object. */
 export type Schema = Record<string, unknown>;
 
+/** What a unit of the role is in the FIWARE Device model, and where its alerts belong in the Alert model. */
+export interface FiwareDevice {
+  /** Device `controlledProperty`: what the unit senses (the model's list) */
+  controlledProperty: readonly string[];
+  /** Device `deviceCategory`: sensor, actuator, network, ... */
+  deviceCategory: readonly string[];
+  /** Alert `category` of the unit's health alerts: the domain the unit serves (the model has none for equipment) */
+  alertCategory: string;
+}
+
 export interface GatewayRole {
   role: RoleDescriptor;
+  fiware: FiwareDevice;
   /** one per message type the role sends */
   normalizers: { readonly [T in MessageTypeName]?: Normalizer<T> };
   /** the output kinds (topic levels) it publishes, each with the schema of its payload (which $refs common.json) */

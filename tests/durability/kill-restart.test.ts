@@ -74,7 +74,7 @@ describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
     const ids = (seqs: Iterable<number>) => new Set([...seqs].map((s) => `urn:ngsi-ld:TrafficFlowObserved:smg-pemuda-01:101:4:${s}`));
     const expected = ids(device.acked.keys());
     await waitFor("everything upstream", () => {
-      const seen = new Set(center.messages.map((m) => String(m.payload.id)));
+      const seen = new Set(center.messages.map((m) => String(m.payload.messageId)));
       return [...expected].every((id) => seen.has(id));
     }, 30_000);
     await center.client.endAsync();
@@ -91,9 +91,9 @@ describe.skipIf(!hasSocat)("kill -9 while a device streams", () => {
       store.close();
     }
     const traffic = center.messages.filter((m) => m.topic.endsWith("/traffic"));
-    const duplicates = traffic.length - new Set(traffic.map((m) => m.payload.id)).size;
+    const duplicates = traffic.length - new Set(traffic.map((m) => m.payload.messageId)).size;
     // QoS 1 upstream: a message in flight at a kill may be sent again after the restart; the
-    // stable `id` lets the command center drop it. At most the in-flight window per kill.
+    // stable `messageId` lets the command center drop it. At most the in-flight window per kill.
     expect(duplicates).toBeLessThanOrEqual(10 * KILLS);
     expectOfficialModels("kill and restart, upstream", center.messages);
     console.log(`kill -9 x${KILLS}: ${sent} readings acknowledged, all stored once, ${duplicates} upstream redeliveries`);

@@ -83,7 +83,7 @@ describe("loop role on XS: a speed trap under mixed traffic", () => {
     }
     expect(c.faults.every((f) => f.bits === 0)).toBe(true);
     for (const r of c.records) expect(r.length).toBeLessThanOrEqual(MAX_AIR_FRAME);
-    expect(c.records[0]?.normalized).toMatchObject({ type: "TrafficFlowObserved", laneId: 0 });
+    expect(c.records[0]?.normalized).toMatchObject({ type: "TrafficFlowObserved", laneId: 1 });
   }, 120_000);
 
   it("keeps every frame within 51 bytes at saturation flow, with all fields present", async () => {

@@ -38,7 +38,8 @@ describe("pantau demo", () => {
       const official = expectOfficialModels("demo", sub.messages);
       expect(official.map((t) => t.kind)).toEqual(["traffic", "speed", "flood", "alarm", "status"]);
       const traffic = sub.messages.filter((m) => m.topic.endsWith("/2001/traffic"));
-      expect(new Set(traffic.map((m) => m.payload.laneId))).toEqual(new Set([0, 1]));
+      expect(new Set(traffic.map((m) => m.payload.laneId))).toEqual(new Set([1, 2])); // counted from 1, as the model does
+      expect(new Set(traffic.map((m) => m.payload.id)).size).toBe(2); // one entity per lane, each message an observation
       const lora = sub.messages.find((m: Received) => m.topic.endsWith("/2005/status"))!;
       expect(lora.payload.uplinkRssi).toBe(-108); // heard through the bridge, with the bridge's radio metadata
 

@@ -53,7 +53,11 @@ describe("pipeline: verify -> normalize -> publish", () => {
     const traffic = byTopic.get("pantau/v1/smg-pemuda-01/101/traffic")!;
     expectValid(traffic, "traffic");
     expect(traffic.payload).toMatchObject({
-      type: "TrafficFlowObserved", laneId: 0, laneDirection: "forward", intensity: 23, occupancy: 0.142,
+      id: "urn:ngsi-ld:TrafficFlowObserved:smg-pemuda-01:101:lane1",
+      messageId: "urn:ngsi-ld:TrafficFlowObserved:smg-pemuda-01:101:1:0",
+      refDevice: "urn:ngsi-ld:Device:smg-pemuda-01:101",
+      refSite: "urn:ngsi-ld:Site:smg-pemuda-01",
+      type: "TrafficFlowObserved", laneId: 1, laneDirection: "forward", intensity: 23, occupancy: 0.142,
       averageVehicleSpeed: 47, averageVehicleLength: 4.6, averageHeadwayTime: 2.6,
       dateObserved: "2026-11-23T03:00:00.000Z", dateObservedFrom: "2026-11-23T02:59:00.000Z",
       dateObservedTo: "2026-11-23T03:00:00.000Z", roadName: "Jl. Pemuda", timeSource: "device",
@@ -63,12 +67,19 @@ describe("pipeline: verify -> normalize -> publish", () => {
     const status = byTopic.get("pantau/v1/smg-pemuda-01/101/status")!;
     expectValid(status, "status");
     expect(status.retain).toBe(false); // live delivery; the broker keeps it retained for new subscribers
-    expect(status.payload).toMatchObject({ role: "loop", batteryVoltage: 12.48, firmwareVersion: "1.0.0", online: true });
+    expect(status.payload).toMatchObject({
+      id: "urn:ngsi-ld:Device:smg-pemuda-01:101", type: "Device", controlledProperty: ["trafficFlow", "occupancy", "speed"],
+      role: "loop", batteryVoltage: 12.48, firmwareVersion: "1.0.0", online: true, deviceState: "ok",
+    });
+    expect(status.payload).not.toHaveProperty("direction"); // the Device model's direction is Inlet/Outlet/Entry/Exit
 
     const stats = byTopic.get("pantau/v1/smg-pemuda-01/102/speed")!;
     expectValid(stats, "speed");
     const speedMessages = sub.messages.filter((m) => m.topic.endsWith("/102/speed"));
-    expect(speedMessages.map((m) => m.payload.type)).toEqual(["SpeedFeedbackObserved", "SpeedHistogramObserved"]);
+    expect(speedMessages.map((m) => [m.payload.type, m.payload.id])).toEqual([
+      ["TrafficFlowObserved", "urn:ngsi-ld:TrafficFlowObserved:smg-pemuda-01:102:approach"],
+      ["TrafficFlowObserved", "urn:ngsi-ld:TrafficFlowObserved:smg-pemuda-01:102:approach:speedHistogram"],
+    ]);
     expect(speedMessages[0]!.payload).toMatchObject({ intensity: 88, averageVehicleSpeed: 38.2, speedPercentile85: 46, overSpeedLimitShare: 0.239 });
     expect(speedMessages[1]!.payload.bins).toHaveLength(10);
     expectValid(speedMessages[1]!, "speed");
@@ -77,12 +88,19 @@ describe("pipeline: verify -> normalize -> publish", () => {
     const floodMsg = byTopic.get("pantau/v1/smg-kali-semarang-02/103/flood")!;
     expectValid(floodMsg, "flood");
     expect(floodMsg.payload).toMatchObject({
+      id: "urn:ngsi-ld:FloodMonitoring:smg-kali-semarang-02:103", stationID: "103", observationDateTime: "2026-11-23T03:00:00.000Z",
       type: "FloodMonitoring", currentLevel: 1.15, measuredDistance: 3.05, referenceLevel: 4.2,
       alertLevel: 1.5, dangerLevel: 2.5, floodLevelStatus: "normal", alertStage: "Siaga 4", temperature: 29.1,
     });
     const alarm = byTopic.get("pantau/v1/smg-kali-semarang-02/103/alarm")!;
     expectValid(alarm, "alarm");
-    expect(alarm.payload).toMatchObject({ severity: "warning", floodLevelStatus: "alert", previousFloodLevelStatus: "normal" });
+    expect(floodMsg.payload).not.toHaveProperty("dateObserved"); // FloodMonitoring calls it observationDateTime
+    expect(alarm.payload).toMatchObject({
+      id: "urn:ngsi-ld:Alert:smg-kali-semarang-02:103:floodLevelStatus", type: "Alert",
+      category: "naturalDisaster", subCategory: "flood", alertSource: "urn:ngsi-ld:Device:smg-kali-semarang-02:103",
+      dateIssued: "2026-11-23T03:00:00.000Z", validFrom: "2026-11-23T03:00:00.000Z",
+      severity: "high", floodLevelStatus: "alert", previousFloodLevelStatus: "normal",
+    });
   });
 
   it("retains status so a late subscriber sees device health at once", async () => {

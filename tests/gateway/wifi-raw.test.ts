@@ -40,7 +40,7 @@ describe("units on Wi-Fi through the raw topic", () => {
     const loop = new ScriptedDevice(101, KEYS.loop);
     await unit.publishAsync("pantau/raw/101", Buffer.from(loop.frame("loopInterval", SAMPLE_BODIES.loopInterval)), { qos: 1 });
     const reading = await waitFor("traffic", () => sub.messages.find((m) => m.topic === "pantau/v1/smg-pemuda-01/101/traffic"));
-    expect(reading.payload).toMatchObject({ intensity: 23, laneId: 0 });
+    expect(reading.payload).toMatchObject({ intensity: 23, laneId: 1 });
     await waitFor("ack", () => downlinks.find((d) => d.type === "ack"));
     expect(downlinks[0]).toMatchObject({ type: "ack", deviceId: 101, body: { seq: 0, result: 0 } });
     await sub.client.endAsync();

@@ -11,20 +11,20 @@ describe("health transitions as alarms", () => {
     health.observe(101, { boot: 1, seq: 1, type: "status", receivedAt: T0 + 60_000, batteryMv: 12_300, rssiDbm: -100, snrDb10: 60 });
     const early = health.tick(T0 + 60_000).map((t) => healthAlarm(t, "loop"));
     expect(early).toEqual([
-      { alarmType: "batteryLow", severity: "warning", description: "loop unit 101 battery at 11.2 V, below 11.5 V", batteryVoltage: 11.2, thresholdVoltage: 11.5 },
-      { alarmType: "linkDegraded", severity: "warning", description: "loop unit 101 link degraded: RSSI -124 dBm, SNR -4 dB", rssi: -124, snr: -4 },
-      { alarmType: "batteryLow", severity: "cleared", description: "loop unit 101 battery back at 12.3 V", batteryVoltage: 12.3, thresholdVoltage: 11.9 },
-      { alarmType: "linkDegraded", severity: "cleared", description: "loop unit 101 link recovered: RSSI -100 dBm, SNR 6 dB", rssi: -100, snr: 6 },
+      { alarmType: "batteryLow", severity: "medium", description: "loop unit 101 battery at 11.2 V, below 11.5 V", batteryVoltage: 11.2, thresholdVoltage: 11.5 },
+      { alarmType: "linkDegraded", severity: "low", description: "loop unit 101 link degraded: RSSI -124 dBm, SNR -4 dB", rssi: -124, snr: -4 },
+      { alarmType: "batteryLow", severity: "informational", description: "loop unit 101 battery back at 12.3 V", batteryVoltage: 12.3, thresholdVoltage: 11.9 },
+      { alarmType: "linkDegraded", severity: "informational", description: "loop unit 101 link recovered: RSSI -100 dBm, SNR 6 dB", rssi: -100, snr: 6 },
     ]);
 
     const silent = health.tick(T0 + 800_000);
     expect(silent.map((t) => healthAlarm(t, t.deviceId === 103 ? "flood" : "loop"))).toEqual([
-      { alarmType: "deviceOffline", severity: "warning", description: "loop unit 101 silent for 740 s (expected every 60 s)", lastSeen: "2026-11-23T03:01:00.000Z", expectedInterval: 60 },
+      { alarmType: "deviceOffline", severity: "medium", description: "loop unit 101 silent for 740 s (expected every 60 s)", lastSeen: "2026-11-23T03:01:00.000Z", expectedInterval: 60 },
       { alarmType: "deviceOffline", severity: "critical", description: "flood unit 103 not heard since the gateway started", lastSeen: null, expectedInterval: 300 },
     ]);
 
     health.observe(103, { boot: 1, seq: 0, type: "floodReport", receivedAt: T0 + 900_000 });
     const [back] = health.tick(T0 + 900_000);
-    expect(healthAlarm(back!, "flood")).toEqual({ alarmType: "deviceOffline", severity: "cleared", description: "flood unit 103 heard again after 900 s", silentFor: 900 });
+    expect(healthAlarm(back!, "flood")).toEqual({ alarmType: "deviceOffline", severity: "informational", description: "flood unit 103 heard again after 900 s", silentFor: 900 });
   });
 });

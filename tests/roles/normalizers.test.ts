@@ -3,6 +3,7 @@
 // refused.
 
 import { describe, expect, it } from "vitest";
+import { timeAttribute } from "../../gateway/normalize/common.js";
 import { normalize } from "../../gateway/normalize/index.js";
 import { outputValidator } from "../../gateway/normalize/schemas.js";
 import { Registry } from "../../gateway/registry/registry.js";
@@ -27,7 +28,8 @@ describe("normalizers", () => {
         expect(Object.keys(plugin.outputs).concat("alarm")).toContain(out.kind);
         const validate = outputValidator(out.kind);
         expect(validate(out.payload), JSON.stringify(validate.errors)).toBe(true);
-        expect(out.payload).toMatchObject({ deviceId: device.id, siteId: device.site, boot: 3, seq: 7, dateObserved: new Date(T0).toISOString() });
+        // each model names the observation time its own way (dateObserved, observationDateTime, dateIssued)
+        expect(out.payload).toMatchObject({ deviceId: device.id, siteId: device.site, boot: 3, seq: 7, [timeAttribute(String(out.payload.type))]: new Date(T0).toISOString() });
       });
     }
   }
@@ -36,7 +38,7 @@ describe("normalizers", () => {
     const device = byRole("loop");
     const out = gatewayRole("loop")!.normalizers.loopInterval!(envelope("loopInterval", device.id) as never, device, new Date(T0));
     expect(out.payload).toMatchObject({
-      laneId: 0, laneDirection: "forward", intensity: 23, occupancy: 0.142, dateObservedFrom: new Date(T0 - 60_000).toISOString(),
+      laneId: 1, laneDirection: "forward", intensity: 23, occupancy: 0.142, dateObservedFrom: new Date(T0 - 60_000).toISOString(),
       vehicleClassCounts: { motorcycle: 4, short: 15, medium: 3, long: 1 },
     });
   });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkForDevice, commandFrame, describeAnswer, reportIntervalSet, validateCommand, wireBody, type Command } from "../../gateway/commands/translate.js";
 import type { Gateway } from "../../gateway/gateway.js";
-import { healthAlarm } from "../../gateway/health/alarms.js";
+import { healthAlarm, OFFLINE_SEVERITY } from "../../gateway/health/alarms.js";
 import { DeviceHealth } from "../../gateway/health/device-health.js";
 import { outputValidator } from "../../gateway/normalize/schemas.js";
 import type { DeviceEntry } from "../../gateway/registry/registry.js";
@@ -146,7 +146,7 @@ export function roleSuite(c: RoleCase): void {
       expect(watch.snapshot(c.device.id)!.expectedInterval).toBe(health.intervalS);
       const [offline] = watch.tick(T0 + health.intervalS * 2500 + 1);
       expect(offline?.kind).toBe("offline");
-      expect(healthAlarm(offline!, c.role).severity).toBe(health.offlineSeverity);
+      expect(healthAlarm(offline!, c.role).severity).toBe(OFFLINE_SEVERITY[health.offlineSeverity]);
       if (health.intervalSetting) expect(reportIntervalSet({ op: "setIntervals", [health.intervalSetting]: 42 }, c.role)).toBe(42);
     });
   });

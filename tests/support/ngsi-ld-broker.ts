@@ -31,9 +31,9 @@ export class NgsiLdBroker {
   requests = 0;
   /** answer 503 to everything, as a broker restarting */
   unavailable = false;
-  /** entities refused one by one in a 207 answer */
+  /** messages (by messageId) refused one by one in a 207 answer */
   readonly refuse = new Set<string>();
-  /** entities whose presence makes the whole request a 400 */
+  /** messages (by messageId) whose presence makes the whole request a 400 */
   readonly badRequest = new Set<string>();
   private server: Server | undefined;
   private readonly known = new Set<string>();
@@ -73,10 +73,10 @@ export class NgsiLdBroker {
       return answer(res, 400, problem("BadRequestData", problems.join("; ")));
     }
     const entities = JSON.parse(body) as Entity[];
-    if (entities.some((e) => this.badRequest.has(e.id))) {
+    if (entities.some((e) => this.badRequest.has(messageIdOf(e)))) {
       return answer(res, 400, problem("BadRequestData", "an attribute value is out of range"));
     }
-    const refused = entities.filter((e) => this.refuse.has(e.id));
+    const refused = entities.filter((e) => this.refuse.has(messageIdOf(e)));
     const taken = entities.filter((e) => !refused.includes(e));
     const created = taken.filter((e) => !this.known.has(e.id)).map((e) => e.id);
     for (const e of taken) this.known.add(e.id);
@@ -143,6 +143,9 @@ function checkAttribute(attr: unknown): string[] {
   }
   return problems;
 }
+
+/** Which message an entity update carries: its `messageId` Property. */
+export const messageIdOf = (e: Entity): string => String((e.messageId as { value?: unknown } | undefined)?.value);
 
 /** The entity back in key-value form (clause 4.5.4), to check against the Smart Data Models. */
 export function keyValues(entity: Entity): Record<string, unknown> {

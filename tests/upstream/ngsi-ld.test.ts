@@ -19,7 +19,7 @@ import { expectOfficialModels } from "../support/fiware.js";
 import { TEST_DEVICES } from "../support/fleet.js";
 import { freePort } from "../support/mosquitto.js";
 import { waitFor } from "../support/mqtt.js";
-import { keyValues, NgsiLdBroker, type Expectations } from "../support/ngsi-ld-broker.js";
+import { keyValues, messageIdOf, NgsiLdBroker, type Expectations } from "../support/ngsi-ld-broker.js";
 import { tempDir } from "../support/temp.js";
 
 const registry = new Registry(TEST_DEVICES);
@@ -104,8 +104,8 @@ async function rig(count: number): Promise<Rig> {
 
 /** Accepted entities as the Smart Data Models' key-value messages, on the topic each came from. */
 function acceptedMessages(r: Rig) {
-  const topicOf = new Map(r.sent.map((m) => [m.payload.id as string, m.topic]));
-  return r.broker.accepted.map((e) => ({ topic: topicOf.get(e.id)!, payload: keyValues(e) }));
+  const topicOf = new Map(r.sent.map((m) => [m.payload.messageId as string, m.topic]));
+  return r.broker.accepted.map((e) => ({ topic: topicOf.get(messageIdOf(e))!, payload: keyValues(e) }));
 }
 
 describe("NGSI-LD sender", () => {
@@ -118,7 +118,7 @@ describe("NGSI-LD sender", () => {
     await waitFor("outbox settled", () => r.store.outboxDepth().rows === 0);
 
     expect(r.broker.violations).toEqual([]);
-    expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
+    expect(r.broker.accepted.map(messageIdOf)).toEqual(r.sent.map((m) => m.payload.messageId));
     // nothing lost on the way: the entity reads back as the message, in the model's own form
     expect(acceptedMessages(r).map((m) => m.payload)).toEqual(r.sent.map((m) => m.payload));
     expect(sender.stats()).toMatchObject({ reachable: true, delivered: 60, rejected: 0, skipped: 1, retries: 0 });
@@ -156,7 +156,7 @@ describe("NGSI-LD sender", () => {
     await r.broker.start();
     await waitFor("all delivered", () => sender.stats().delivered === 45, 15_000);
     expect(r.broker.violations).toEqual([]);
-    expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
+    expect(r.broker.accepted.map(messageIdOf)).toEqual(r.sent.map((m) => m.payload.messageId));
     expect(store.outboxDepth().rows).toBe(0);
     // an outage is logged when it starts or changes, not once per retry: 503, refused, refused after the restart
     expect(r.logs.filter((l) => l.level === 40 && /upsert failed/.test(String(l.msg))).map((l) => l.err)).toEqual([
@@ -167,18 +167,18 @@ describe("NGSI-LD sender", () => {
 
   it("counts and logs the entities the broker refuses, and delivers the rest in order", async () => {
     const r = await rig(30);
-    const inBatch = r.sent[4]!.payload.id as string;
-    const badAlone = r.sent[17]!.payload.id as string;
+    const inBatch = r.sent[4]!.payload.messageId as string;
+    const badAlone = r.sent[17]!.payload.messageId as string;
     r.broker.refuse.add(inBatch);
     r.broker.badRequest.add(badAlone);
     const sender = r.sender();
     sender.start();
     await waitFor("settled", () => r.store.outboxDepth().rows === 0);
 
-    const others = r.sent.map((m) => m.payload.id).filter((id) => id !== inBatch && id !== badAlone);
-    expect(r.broker.accepted.map((e) => e.id)).toEqual(others);
+    const others = r.sent.map((m) => m.payload.messageId).filter((id) => id !== inBatch && id !== badAlone);
+    expect(r.broker.accepted.map(messageIdOf)).toEqual(others);
     expect(sender.stats()).toMatchObject({ delivered: 28, rejected: 2, retries: 0 });
-    const refusals = r.logs.filter((l) => l.entityId === inBatch || (typeof l.reason === "string" && l.reason.startsWith("400")));
+    const refusals = r.logs.filter((l) => l.entityId === r.sent[4]!.payload.id || (typeof l.reason === "string" && l.reason.startsWith("400")));
     expect(refusals).toHaveLength(2);
     expect(refusals.map((l) => l.msg)).toEqual([
       "ngsi-ld: the broker refused an entity update; it stays in the gateway's history",
@@ -195,7 +195,7 @@ describe("NGSI-LD sender", () => {
     const sender = r.sender();
     sender.start();
     await waitFor("settled", () => r.store.outboxDepth().rows === 0);
-    expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
+    expect(r.broker.accepted.map(messageIdOf)).toEqual(r.sent.map((m) => m.payload.messageId));
     expect(sender.stats()).toMatchObject({ delivered: 4, rejected: 2 });
     expect(r.logs.filter((l) => l.level === 50).map((l) => l.reason)).toEqual(["the outbox row is not JSON", 'id must be a URI, got "no uri"']);
   });
@@ -210,7 +210,7 @@ describe("NGSI-LD sender", () => {
     await waitFor("retried", () => sender.stats().retries >= 4);
     r.broker.unavailable = false;
     await waitFor("settled", () => r.store.outboxDepth().rows === 0);
-    expect(r.broker.accepted.map((e) => e.id)).toEqual(r.sent.map((m) => m.payload.id));
+    expect(r.broker.accepted.map(messageIdOf)).toEqual(r.sent.map((m) => m.payload.messageId));
     expect(sender.stats()).toMatchObject({ delivered: 3, rejected: 1, skipped: 1 });
     expect(r.logs.filter((l) => l.reason === "the outbox row is not JSON")).toHaveLength(1);
   });

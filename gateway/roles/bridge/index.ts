@@ -3,4 +3,10 @@
 import { bridge } from "../../../shared/roles/bridge.js";
 import type { GatewayRole } from "../plugin.js";
 
-export const bridgeGateway: GatewayRole = { role: bridge, normalizers: {}, outputs: {} };
+export const bridgeGateway: GatewayRole = {
+  role: bridge,
+  normalizers: {},
+  outputs: {},
+  // it relays other units' packets and senses nothing itself
+  fiware: { controlledProperty: [], deviceCategory: ["network"], alertCategory: "environment" },
+};

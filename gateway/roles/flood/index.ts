@@ -23,6 +23,7 @@ const STAGE = { enum: ["Siaga 4", "Siaga 3", "Siaga 2", "Siaga 1"] };
 
 export const floodGateway: GatewayRole = {
   role: flood,
+  fiware: { controlledProperty: ["waterLevel", "temperature"], deviceCategory: ["sensor"], alertCategory: "naturalDisaster" },
   normalizers: { floodReport: normalizeFloodReport, floodAlarm: normalizeFloodAlarm },
   outputs: { flood: floodSchema },
   alarms: {

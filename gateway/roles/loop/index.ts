@@ -19,6 +19,7 @@ declare module "../../registry/registry.js" {
 
 export const loopGateway: GatewayRole = {
   role: loop,
+  fiware: { controlledProperty: ["trafficFlow", "occupancy", "speed"], deviceCategory: ["sensor"], alertCategory: "traffic" },
   normalizers: { loopInterval: normalizeLoopInterval },
   outputs: { traffic },
   registry: {

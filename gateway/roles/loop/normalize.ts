@@ -4,15 +4,18 @@ import { commonFields, observedAt, round, type Normalized } from "../../normaliz
 
 export const LENGTH_CLASSES = ["motorcycle", "short", "medium", "long", "veryLong"] as const;
 
-/** A loop interval record as FIWARE TrafficFlowObserved (occupancy as a 0–1 fraction). */
+/**
+ * A loop interval record as FIWARE TrafficFlowObserved (occupancy as a 0–1 fraction): an
+ * observation of the lane's entity. The model counts lanes from 1; the wire and the registry from 0.
+ */
 export function normalizeLoopInterval(env: Envelope<"loopInterval">, device: Device, receivedAt: Date): Normalized {
   const b = env.body;
   const { at } = observedAt(env, receivedAt);
   const from = new Date(at.getTime() - b.intervalS * 1000);
   const lane = device.lanes?.find((l) => l.lane === b.lane);
   const payload: Record<string, unknown> = {
-    ...commonFields(env, device, receivedAt, "TrafficFlowObserved"),
-    laneId: b.lane,
+    ...commonFields(env, device, receivedAt, "TrafficFlowObserved", `lane${b.lane + 1}`),
+    laneId: b.lane + 1,
     dateObservedFrom: from.toISOString(),
     dateObservedTo: at.toISOString(),
     intensity: b.volume,

@@ -13,6 +13,8 @@ declare module "../../registry/registry.js" {
 
 export const signGateway: GatewayRole = {
   role: sign,
+  // a radar that counts and times vehicles, and a display that shows drivers their speed
+  fiware: { controlledProperty: ["speed", "trafficFlow"], deviceCategory: ["sensor", "actuator"], alertCategory: "traffic" },
   normalizers: { signStats: normalizeSignStats, signHistogram: normalizeSignHistogram },
   outputs: { speed },
   registry: {

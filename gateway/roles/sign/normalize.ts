@@ -7,11 +7,14 @@ function interval(env: Envelope<"signStats" | "signHistogram">, receivedAt: Date
   return { dateObservedFrom: new Date(at.getTime() - intervalS * 1000).toISOString(), dateObservedTo: at.toISOString() };
 }
 
-/** Speed-feedback sign statistics for one interval; speeds in km/h as FIWARE and DATEX II use. */
+/**
+ * Speed-feedback sign statistics for one interval as FIWARE TrafficFlowObserved, an observation
+ * of the approach the sign watches; speeds in km/h as FIWARE and DATEX II use.
+ */
 export function normalizeSignStats(env: Envelope<"signStats">, device: Device, receivedAt: Date): Normalized {
   const b = env.body;
   const payload: Record<string, unknown> = {
-    ...commonFields(env, device, receivedAt, "SpeedFeedbackObserved"),
+    ...commonFields(env, device, receivedAt, "TrafficFlowObserved", "approach"),
     ...interval(env, receivedAt, b.intervalS),
     intensity: b.count,
     speedLimit: b.limitKmh,
@@ -24,13 +27,17 @@ export function normalizeSignStats(env: Envelope<"signStats">, device: Device, r
   return { kind: "speed", payload };
 }
 
-/** One slice of the interval's speed histogram; bins are [lower, lower + width) km/h. */
+/**
+ * One slice of the interval's speed histogram, an observation of the approach's histogram entity
+ * (TrafficFlowObserved has no histogram: `binWidth` and `bins` are Pantau's); bins are
+ * [lower, lower + width) km/h.
+ */
 export function normalizeSignHistogram(env: Envelope<"signHistogram">, device: Device, receivedAt: Date): Normalized {
   const b = env.body;
   return {
     kind: "speed",
     payload: {
-      ...commonFields(env, device, receivedAt, "SpeedHistogramObserved"),
+      ...commonFields(env, device, receivedAt, "TrafficFlowObserved", "approach", "speedHistogram"),
       ...interval(env, receivedAt, b.intervalS),
       binWidth: b.binWidthKmh,
       bins: b.counts.map((count, i) => ({ from: (b.firstBin + i) * b.binWidthKmh, count })),
