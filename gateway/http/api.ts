@@ -61,14 +61,13 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   });
 
   app.get("/api/readings/latest", async (req) => ({
-    // the roles' own kinds of reading (not alarms or status), newest of each first
+    // the roles' own kinds of reading (not alarms or status): the newest observation of each entity
     readings: visible(req).flatMap((d) => roleKinds().flatMap((kind) => {
       const seen = new Set<string>();
       return deps.store.history({ deviceId: d.id, kind, order: "desc", limit: LATEST_SCAN }).filter((r) => {
-        const p = JSON.parse(r.payload) as { type?: string; laneId?: number };
-        const key = `${p.type}/${p.laneId}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
+        const { id } = JSON.parse(r.payload) as { id?: string };
+        if (seen.has(String(id))) return false;
+        seen.add(String(id));
         return true;
       }).map(readingView);
     })),

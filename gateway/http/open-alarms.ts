@@ -29,7 +29,7 @@ export function openAlarms(devices: Device[], store: Pick<Store, "history">, hea
     const [last] = own.length > 0 ? store.history({ deviceId: d.id, kind: "alarm", order: "desc", limit: 1 }) : [];
     if (last) {
       const p = JSON.parse(last.payload) as { alarmType?: string; severity?: string; description?: string; currentLevel?: number };
-      if (p.alarmType !== undefined && own.includes(p.alarmType) && p.severity !== "cleared") {
+      if (p.alarmType !== undefined && own.includes(p.alarmType) && p.severity !== "informational") { // informational: it has cleared
         alarms.push({
           deviceId: d.id, site: d.site, alarmType: p.alarmType, severity: p.severity === "critical" ? "critical" : "warning",
           since: new Date(last.observedAt).toISOString(), description: p.description ?? "", ...(p.currentLevel !== undefined ? { level: p.currentLevel } : {}),

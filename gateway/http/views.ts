@@ -2,6 +2,7 @@ import type { HealthSnapshot } from "../health/device-health.js";
 import type { Device } from "../registry/registry.js";
 import { roleSections } from "../roles/index.js";
 import type { StoredCommand, StoredReading } from "../store/store.js";
+import { geoPoint } from "../normalize/common.js";
 
 /** A registry entry for the API: fields listed one by one, so key material can never slip in. */
 export function deviceView(d: Device, health: HealthSnapshot | null, firmware: string | null): Record<string, unknown> {
@@ -10,7 +11,7 @@ export function deviceView(d: Device, health: HealthSnapshot | null, firmware: s
     role: d.role,
     site: d.site,
     name: d.name,
-    location: d.location,
+    location: geoPoint(d.location),
     road: d.road,
     direction: d.direction,
     reportIntervalS: d.reportIntervalS,

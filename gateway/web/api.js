@@ -4,7 +4,7 @@
  * @typedef {{ online: boolean, state: "online" | "offline" | "unknown", lastSeen: string | null, batteryVoltage: number | null,
  *   batteryLow: boolean, rssi: number | null, snr: number | null, linkDegraded: boolean, queueDepth: number | null,
  *   lostFrames: number, framesReceived: number, framesRejected: number, expectedInterval: number }} Health
- * @typedef {{ id: number, role: string, site: string, name: string, location: { lat: number, lon: number }, road?: string,
+ * @typedef {{ id: number, role: string, site: string, name: string, location: { type: "Point", coordinates: [number, number] }, road?: string,
  *   direction?: string, lanes?: Array<{ lane: number, direction?: string }>, flood?: { referenceLevelM: number, alertLevelM: number,
  *   dangerLevelM: number }, sign?: { speedLimitKmh: number }, health: Health | null, firmware: string | null }} Device
  * @typedef {{ kind: string, type: string, observedAt: string, receivedAt: string, payload: Record<string, any> }} Reading

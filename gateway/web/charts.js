@@ -1,6 +1,7 @@
 // @ts-check
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
+import { isSpeedStats } from "./readings.js";
 
 /** @typedef {import("./api.js").Device} Device */
 /** @typedef {import("./api.js").Reading} Reading */
@@ -66,12 +67,13 @@ export function chartsFor(d, byKind) {
     });
   }
   if (d.role === "loop") {
-    const lanes = d.lanes?.map((l) => l.lane) ?? [0];
+    // readings count lanes from 1, as the FIWARE model does; the registry from 0, as the wire does
+    const lanes = (d.lanes?.map((l) => l.lane) ?? [0]).map((lane) => lane + 1);
     const data = align((byKind.traffic ?? []).filter((r) => lanes.includes(r.payload.laneId)), (r) => lanes.indexOf(r.payload.laneId), lanes.length, (r) => r.payload.intensity);
     charts.push({ title: t("col:lanes"), series: lanes.map((lane, i) => ({ label: t("series:lane", { lane }), stroke: STROKES[i % STROKES.length] ?? "" })), data });
   }
   if (d.role === "sign") {
-    const stats = (byKind.speed ?? []).filter((r) => r.payload.type === "SpeedFeedbackObserved");
+    const stats = (byKind.speed ?? []).filter((r) => isSpeedStats(r.payload));
     const [xs = [], mean = []] = align(stats, () => 0, 1, (r) => r.payload.averageVehicleSpeed);
     const [, p85 = []] = align(stats, () => 0, 1, (r) => r.payload.speedPercentile85);
     const [, limit = []] = align(stats, () => 0, 1, (r) => r.payload.speedLimit);

@@ -24,8 +24,8 @@ export function renderMap(root, devices, onSite) {
   const points = [...sites].map(([site, units]) => ({
     site,
     units,
-    lat: units.reduce((s, u) => s + u.location.lat, 0) / units.length,
-    lon: units.reduce((s, u) => s + u.location.lon, 0) / units.length,
+    lat: units.reduce((s, u) => s + u.location.coordinates[1], 0) / units.length,
+    lon: units.reduce((s, u) => s + u.location.coordinates[0], 0) / units.length,
     state: WORST.find((w) => units.some((u) => (u.health?.state ?? "unknown") === w)) ?? "unknown",
   }));
   if (points.length === 0) return fill(root);

@@ -6,13 +6,13 @@ import { localTime, num, t } from "./i18n.js";
 /** @typedef {import("./api.js").Reading} Reading */
 
 /**
- * The key a reading replaces: one per unit, kind, message type and lane.
+ * The key a reading replaces: its entity (one per lane, sign approach and histogram, station).
  * @param {number} deviceId
  * @param {string} kind
  * @param {Record<string, any>} payload
  */
 export function readingKey(deviceId, kind, payload) {
-  return `${deviceId}/${kind}/${payload.type}/${payload.laneId ?? ""}`;
+  return `${deviceId}/${kind}/${payload.id}`;
 }
 
 /**
@@ -24,10 +24,10 @@ export function readingKey(deviceId, kind, payload) {
  */
 export function renderReadings(root, devices, latest) {
   const cards = devices.flatMap((d) => {
-    const of = (/** @type {string} */ kind, /** @type {string} */ type) => [...latest].filter(([k]) => k.startsWith(`${d.id}/${kind}/${type}/`)).map(([, p]) => p);
-    const body = d.role === "loop" ? traffic(of("traffic", "TrafficFlowObserved"))
-      : d.role === "sign" ? speed(of("speed", "SpeedFeedbackObserved")[0])
-      : d.role === "flood" ? flood(d, of("flood", "FloodMonitoring")[0])
+    const of = (/** @type {string} */ kind) => [...latest].filter(([k]) => k.startsWith(`${d.id}/${kind}/`)).map(([, p]) => p);
+    const body = d.role === "loop" ? traffic(of("traffic"))
+      : d.role === "sign" ? speed(of("speed").find(isSpeedStats))
+      : d.role === "flood" ? flood(d, of("flood")[0])
       : null;
     if (!body) return [];
     return [h("article", { class: `reading ${d.role}`, "data-unit": d.id },
@@ -35,6 +35,14 @@ export function renderReadings(root, devices, latest) {
       body)];
   });
   fill(root, h("h2", {}, t("live")), h("div", { class: "cards" }, cards));
+}
+
+/**
+ * A sign's interval statistics rather than a slice of its speed histogram (both are traffic flow).
+ * @param {Record<string, any>} payload
+ */
+export function isSpeedStats(payload) {
+  return payload.bins === undefined;
 }
 
 /** @param {Record<string, any>[]} lanes */

@@ -92,7 +92,7 @@ describe("GET /api/devices", () => {
     expect(devices.map((d) => d.id)).toEqual([101, 102, 103]);
     expect(devices[0]).toMatchObject({
       role: "loop", site: "smg-pemuda-01", name: "Jl. Pemuda loop station", road: "Jl. Pemuda",
-      location: { lat: -6.9812, lon: 110.4145 }, lanes: [{ lane: 0, direction: "forward" }, { lane: 1, direction: "forward" }],
+      location: { type: "Point", coordinates: [110.4145, -6.9812] }, lanes: [{ lane: 0, direction: "forward" }, { lane: 1, direction: "forward" }],
       health: { online: true, batteryVoltage: 12.48, rssi: -97, snr: 5.5, queueDepth: 2, framesReceived: 1, expectedInterval: 60 },
     });
     expect(devices[2]).toMatchObject({ flood: { referenceLevelM: 4.2 }, health: { state: "unknown", lastSeen: null } });
@@ -117,7 +117,7 @@ describe("GET /api/devices/:id/readings", () => {
     expect(readings[0]).toEqual({
       boot: 1, seq: 2, type: "loopInterval", kind: "traffic", topic: "pantau/v1/smg-pemuda-01/101/traffic", alarm: false,
       observedAt: "2026-11-23T03:02:00.000Z", receivedAt: "2026-11-23T03:02:00.250Z",
-      payload: { id: "urn:test:101:1:2", deviceId: 101, seq: 2 },
+      payload: { id: "urn:test:101:traffic", messageId: "urn:test:101:1:2", deviceId: 101, seq: 2 },
     });
   });
 

@@ -315,7 +315,7 @@ describe("outbox", () => {
       const rows = db.prepare<[], { reading_id: number | null; payload: string | null }>("SELECT reading_id, payload FROM messages ORDER BY id").all();
       expect(rows.map((r) => [r.reading_id !== null, r.payload])).toEqual([[true, null], [true, null], [false, '{"alarmType":"deviceOffline"}']]);
     });
-    expect(store.outboxPeek(10).map((o) => o.payload)).toEqual([reading(1, 1).payload, reading(1, 2).payload, '{"alarmType":"deviceOffline"}']);
+    expect(store.outboxPeek(10).map((o) => o.payload)).toEqual([reading(1, 1).payload, reading(1, 2, { kind: "alarm" }).payload, '{"alarmType":"deviceOffline"}']);
   });
 
   it("upgrades a version-2 file: what its outbox held goes on, same order, ids and payloads", () => {

@@ -12,7 +12,8 @@ export function reading(deviceId: number, seq: number, over: Partial<ReadingReco
     type: kind === "flood" ? "floodReport" : "loopInterval",
     kind,
     topic: `pantau/v1/${site}/${deviceId}/${kind}`,
-    payload: JSON.stringify({ id: `urn:test:${deviceId}:1:${seq}`, deviceId, seq }),
+    // one entity per unit and kind, each reading an observation of it
+    payload: JSON.stringify({ id: `urn:test:${deviceId}:${kind}`, messageId: `urn:test:${deviceId}:1:${seq}`, deviceId, seq }),
     observedAt: T0 + seq * MINUTE,
     receivedAt: T0 + seq * MINUTE + 250,
     alarm: kind === "alarm",
