@@ -7,6 +7,7 @@ import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
 import type { Service } from "../service.js";
 import type { StoredCommand, Store } from "../store/store.js";
+import { OpenCounts } from "./open-counts.js";
 import {
   checkForDevice, commandFrame, describeAnswer, describeCommandErrors, validateCommand,
   type Command, type CommandResult, type ResultState,
@@ -36,7 +37,7 @@ export interface CommandDeps {
   registry: Registry;
   store: Pick<
     Store,
-    "commandEnqueue" | "commandsPending" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard" | "setLastHeard"
+    "commandEnqueue" | "commandsPending" | "commandsOpenCounts" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard" | "setLastHeard"
   >;
   /** commands arrive by an internal subscription on the embedded broker */
   aedes: Aedes;
@@ -66,6 +67,7 @@ export class Commands implements Service {
   /** where each device was last heard: its next downlink goes the same way */
   private readonly lastOrigin = new Map<number, FrameOrigin>();
   private readonly lastSent = new Map<number, number>();
+  private open = new OpenCounts();
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly deliver = (packet: AedesPublishPacket, done: () => void): void => {
     try {
@@ -85,6 +87,7 @@ export class Commands implements Service {
    * not bound by client ACLs) and starts the expiry sweep.
    */
   async start(): Promise<void> {
+    this.open = new OpenCounts(this.deps.store.commandsOpenCounts());
     for (const { deviceId, origin } of this.deps.store.lastHeard()) this.lastOrigin.set(deviceId, JSON.parse(origin) as FrameOrigin);
     await new Promise<void>((resolve) => this.deps.aedes.subscribe(COMMAND_FILTER, this.deliver, resolve));
     this.sweepTimer = setInterval(() => this.expire(), this.options.sweepMs);
@@ -130,6 +133,7 @@ export class Commands implements Service {
     }
     const ttlS = command.ttlS ?? this.options.defaultTtlS;
     const id = this.deps.store.commandEnqueue({ deviceId: device.id, command: JSON.stringify(command), createdAt: now, expiresAt: now + ttlS * 1000 });
+    this.open.opened(device.id);
     this.deps.log.info({ commandId: id, deviceId: device.id, op: command.op, ttlS }, "command queued");
     const origin = this.lastOrigin.get(device.id);
     if (origin && !origin.radio) this.offer(device, origin, now);
@@ -173,6 +177,7 @@ export class Commands implements Service {
     }
     const answer = describeAnswer(result, detail);
     if (!this.deps.store.commandSetState(id, answer.state, answer.detail, now)) return;
+    this.open.settled(device.id);
     this.lastSent.delete(id);
     const command = JSON.parse(stored.command) as Command;
     this.deps.log.info({ commandId: id, deviceId: device.id, state: answer.state, detail: answer.detail }, "command answered");
@@ -184,6 +189,7 @@ export class Commands implements Service {
   expire(now = Date.now()): void {
     for (const stored of this.deps.store.commandsExpire(now)) {
       const delivered = this.lastSent.delete(stored.id);
+      this.open.settled(stored.deviceId);
       const ttlS = Math.round((stored.expiresAt - stored.createdAt) / 1000);
       const detail = delivered
         ? `delivered but not answered within ${ttlS} s; the unit may have applied it`
@@ -210,6 +216,7 @@ export class Commands implements Service {
   }
 
   private offer(device: Device, origin: FrameOrigin, now: number): void {
+    if (!this.open.has(device.id)) return;
     const [next] = this.deps.store.commandsPending(device.id, now);
     if (!next) return;
     const sentAt = this.lastSent.get(next.id);

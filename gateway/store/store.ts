@@ -287,6 +287,11 @@ export class Store {
     return this.s.commandsPending.all(deviceId, now).map(toCommand);
   }
 
+  /** How many open commands (queued or delivered, expired or not yet swept) each device has. */
+  commandsOpenCounts(): Array<{ deviceId: number; open: number }> {
+    return this.s.commandsOpenCounts.all().map((r) => ({ deviceId: r.device_id, open: r.open }));
+  }
+
   /**
    * Moves an open command to a new state; `detail` (a reject reason, say) replaces the old one
    * when given. A final command (applied, rejected, expired) never changes again: returns false
@@ -393,6 +398,9 @@ function prepare(db: Db) {
     ),
     commandsPending: db.prepare<[number, number], CommandRow>(
       `SELECT * FROM commands WHERE device_id = ? AND state IN ${OPEN_STATES} AND expires_at > ? ORDER BY id`,
+    ),
+    commandsOpenCounts: db.prepare<[], { device_id: number; open: number }>(
+      `SELECT device_id, count(*) AS open FROM commands WHERE state IN ${OPEN_STATES} GROUP BY device_id`,
     ),
     commandSetState: db.prepare<[{ state: CommandState; detail: string | null; at: number; id: number }]>(
       `UPDATE commands SET state = @state, detail = coalesce(@detail, detail), updated_at = @at
