@@ -1,10 +1,36 @@
-// `npm run bench`: throughput figures for the gateway, printed as tables with the machine they ran on.
-import { cpus, totalmem, type as osType, release } from "node:os";
+// `npm run bench`: what a user gets (full path beside the aedes-alone ceiling, latency), then the
+// store, pipeline and disk figures. Writes a JSON result with the machine and its load, and the
+// user-path tables in docs/benchmarks.md. `npm run bench -- --short` runs a few seconds of the
+// user path only (the test suite runs it so the bench cannot rot) and leaves the docs alone.
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { benchDisk } from "./disk.js";
+import { machine } from "./machine.js";
 import { benchPipeline } from "./pipeline.js";
+import { updateDocs, userPathTables } from "./report.js";
 import { benchStore } from "./store.js";
+import { benchUserPath } from "./user-path.js";
 
-const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${osType()} ${release()}, Node ${process.version}`);
-const results = { ...(await benchStore()), ...(await benchPipeline()), ...benchDisk() };
-console.log(`\n${JSON.stringify(results, null, 2)}`);
+const { values } = parseArgs({ options: { short: { type: "boolean", default: false }, out: { type: "string" } } });
+const short = values.short === true;
+const out = values.out ?? fileURLToPath(new URL("../../docs/benchmarks.json", import.meta.url));
+
+const host = machine();
+console.log(`machine: ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}, load average ${host.loadAverageAtStart.join(" / ")}`);
+const userPath = await benchUserPath(short ? { frames: 300, latencySeconds: 0.3, rates: [100, 1000] } : { frames: 20_000, latencySeconds: 5, rates: [100, 1000] });
+console.log(`\n${userPathTables(userPath)}`);
+const result = {
+  date: new Date().toISOString(),
+  short,
+  machine: host,
+  userPath,
+  ...(short ? {} : { figures: { ...(await benchStore()), ...(await benchPipeline()), ...benchDisk() } }),
+};
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nresult written to ${out}`);
+if (!short) {
+  const docs = fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url));
+  updateDocs(docs, userPathTables(userPath), host);
+  console.log(`tables updated in ${docs}`);
+}

@@ -1,0 +1,32 @@
+// The short bench runs end to end (PTY, gateway, subscriber, aedes alone) and writes a result
+// file of the documented shape. It checks that the bench works, not how fast anything is.
+
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { hasSocat } from "../support/socat.js";
+import { tempDir } from "../support/temp.js";
+
+describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
+  it("writes the machine, the load, the user path figures and the ratio, all positive", () => {
+    const out = join(tempDir("pantau-bench-"), "result.json");
+    const run = spawnSync(process.execPath, ["dist/bench/run.js", "--short", "--out", out], { encoding: "utf8", timeout: 170_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("| frames/s offered | frames | p50 ms | p99 ms | max ms |");
+    const result = JSON.parse(readFileSync(out, "utf8"));
+    expect(result.short).toBe(true);
+    expect(result.machine).toMatchObject({ cpu: expect.any(String), cores: expect.any(Number), memoryGiB: expect.any(Number), node: process.version });
+    expect(result.machine.loadAverageAtStart).toHaveLength(3);
+    const { userPath } = result;
+    for (const figure of [userPath.fullPathFramesPerSec, userPath.aedesAloneFramesPerSec, userPath.fullOverAedes]) expect(figure).toBeGreaterThan(0);
+    expect(userPath.latency.map((l: { rate: number }) => l.rate)).toEqual([100, 1000]);
+    for (const l of userPath.latency) {
+      expect(l.frames).toBeGreaterThan(0);
+      expect(l.p50Ms).toBeGreaterThan(0);
+      expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
+      expect(l.maxMs).toBeGreaterThanOrEqual(l.p99Ms);
+    }
+  }, 180_000);
+});
