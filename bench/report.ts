@@ -26,5 +26,8 @@ export function updateDocs(file: string, tables: string, host: Machine): void {
   const end = text.indexOf(END);
   if (start < 0 || end < start) throw new Error(`${file} lacks the ${START} … ${END} markers the bench writes between`);
   const when = `Last run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}.`;
-  writeFileSync(file, `${text.slice(0, start + START.length)}\n${when}\n\n${tables}\n${text.slice(end)}`);
+  const busy = host.loadAverageAtStart[0]! > host.cores
+    ? " The machine was busy (load above its core count), so these figures fall well short of what it does idle; the ratio is the fairer figure."
+    : "";
+  writeFileSync(file, `${text.slice(0, start + START.length)}\n${when}${busy}\n\n${tables}\n${text.slice(end)}`);
 }
