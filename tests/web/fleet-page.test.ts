@@ -125,6 +125,18 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     await expect.poll(() => observed.textContent(), { timeout: 30_000 }).not.toBe(first);
   }, 60_000);
 
+  it("has a login form that is accessible and says why a login failed", async () => {
+    const page = await browser(PHONE);
+    await page.goto(base);
+    await page.getByRole("button", { name: "Masuk" }).click();
+    await page.getByLabel("Nama pengguna").fill(USERS.crew);
+    await page.getByLabel("Kata sandi").fill("salah");
+    await page.locator("form").getByRole("button", { name: "Masuk" }).click();
+    await expect.poll(() => page.locator(".login .error").textContent()).toBe("Gagal masuk: wrong username or password");
+    await screenshot(page, "login-phone-360x740");
+    expect(await seriousViolations(page)).toEqual([]);
+  }, 60_000);
+
   it("lets a field-crew login look at a unit but not command it", async () => {
     const page = await browser(PHONE);
     await logIn(page, USERS.crew);
