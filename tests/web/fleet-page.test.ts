@@ -101,13 +101,15 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     await expect.poll(() => page.locator("h2", { hasText: "Armada" }).count()).toBe(1);
 
     await page.waitForLoadState("networkidle").catch(() => undefined);
+    const cold = [...sizes];
     // again with the gateway and the browser warm, as a crew reopening the page sees it
     await page.reload();
     await page.locator("table.fleet tbody tr").nth(UNITS.length - 1).waitFor();
     const warmFirstView = await page.evaluate(() => performance.getEntriesByName("pantau:first-view")[0]?.startTime);
-    const script = sizes.filter((s) => s.type === "script").reduce((sum, s) => sum + s.bytes, 0);
-    const total = sizes.filter((s) => !s.url.endsWith("/api/live")).reduce((sum, s) => sum + s.bytes, 0);
-    writeFigures("fleet-page-figures", { ...nav, warmFirstView, waitedMs, scriptBytes: script, transferredBytes: total, requests: sizes });
+    // the first load's bytes: a fresh profile, nothing cached
+    const script = cold.filter((s) => s.type === "script").reduce((sum, s) => sum + s.bytes, 0);
+    const total = cold.filter((s) => !s.url.endsWith("/api/live")).reduce((sum, s) => sum + s.bytes, 0);
+    writeFigures("fleet-page-figures", { ...nav, warmFirstView, waitedMs, scriptBytes: script, transferredBytes: total, requests: cold });
     expect(script).toBeLessThan(150 * 1024);
     // the one-second target is measured and reported (figures file), not asserted on a loaded machine
     expect(nav.firstView).toBeGreaterThan(0);
