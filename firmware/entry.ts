@@ -1,5 +1,3 @@
-/// <reference path="./typings/mc-config.d.ts" />
-
 // The Moddable main module (manifest "creation.main"): Moddable runs its default export once the
 // machine is up. It builds the device platform from the board map the build selected and the
 // radio settings in storage, and boots the unit with every role. Kept apart from main.ts so that

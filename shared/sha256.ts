@@ -16,13 +16,12 @@ const K = new Uint32Array([
 // FIPS 180-4 §5.3.3: initial hash value.
 const H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-// Shared scratch buffers: the schedule and the padded tail are reused across calls so hashing
-// allocates only the state and the digest (this runs on an ESP32 with a small heap).
-const W = new Uint32Array(64);
-const TAIL = new Uint8Array(128);
-
-/** Processes the 64-byte block at `off` of `src` into the state `h` (FIPS 180-4 §6.2.2). */
-function compress(h: Uint32Array, src: Uint8Array, off: number): void {
+/**
+ * Processes the 64-byte block at `off` of `src` into the state `h` (FIPS 180-4 §6.2.2), with `W`
+ * as the message schedule. The scratch arrays belong to the call, not the module: on a device the
+ * module is preloaded into flash, where a module-level array is read-only.
+ */
+function compress(h: Uint32Array, W: Uint32Array, src: Uint8Array, off: number): void {
   for (let t = 0; t < 16; t++, off += 4) {
     W[t] = (src[off]! << 24) | (src[off + 1]! << 16) | (src[off + 2]! << 8) | src[off + 3]!;
   }
@@ -63,20 +62,21 @@ function compress(h: Uint32Array, src: Uint8Array, off: number): void {
 /** SHA-256 digest (32 bytes) of `data`. */
 export function sha256(data: Uint8Array): Uint8Array {
   const h = new Uint32Array(H0);
+  const W = new Uint32Array(64);
   const len = data.length;
   const full = len - (len % 64);
   // Whole blocks are read in place; only the remainder is copied, into the padding buffer.
-  for (let off = 0; off < full; off += 64) compress(h, data, off);
+  for (let off = 0; off < full; off += 64) compress(h, W, data, off);
 
   const rest = len - full;
   const tailLen = rest < 56 ? 64 : 128; // 0x80 and the 8-byte length must fit after the rest
-  TAIL.fill(0);
-  TAIL.set(data.subarray(full), 0);
-  TAIL[rest] = 0x80;
+  const tail = new Uint8Array(tailLen);
+  tail.set(data.subarray(full), 0);
+  tail[rest] = 0x80;
   // The bit length is 64-bit big-endian; split it without overflowing 32-bit operators.
-  writeU32(TAIL, tailLen - 8, Math.floor(len / 0x20000000));
-  writeU32(TAIL, tailLen - 4, (len << 3) >>> 0);
-  for (let off = 0; off < tailLen; off += 64) compress(h, TAIL, off);
+  writeU32(tail, tailLen - 8, Math.floor(len / 0x20000000));
+  writeU32(tail, tailLen - 4, (len << 3) >>> 0);
+  for (let off = 0; off < tailLen; off += 64) compress(h, W, tail, off);
 
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) writeU32(out, 4 * i, h[i]!);

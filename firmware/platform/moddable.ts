@@ -1,13 +1,5 @@
 /// <reference path="../typings/cycle-timer.d.ts" />
-/// <reference path="../typings/embedded-io-analog.d.ts" />
-/// <reference path="../typings/embedded-io-digital.d.ts" />
-/// <reference path="../typings/embedded-io-pulsecount.d.ts" />
-/// <reference path="../typings/embedded-io-serial.d.ts" />
-/// <reference path="../typings/embedded-io-spi.d.ts" />
-/// <reference path="../typings/preference.d.ts" />
 /// <reference path="../typings/sx127x.d.ts" />
-/// <reference path="../typings/time.d.ts" />
-/// <reference path="../typings/timer.d.ts" />
 
 // The platform on an ESP32 running Moddable: ECMA-419 IO classes (embedded:io/*), the timer,
 // time and preference modules, the SDK's SX127x LoRa driver, and the project's native cycle timer
@@ -24,15 +16,19 @@ import SPI from "embedded:io/spi";
 import Preference from "preference";
 import LoRa from "sx127x";
 import Time from "time";
-import Timer, { type TimerID } from "timer";
+import Timer from "timer";
 import type {
   AnalogIn, CycleTimer, DigitalOut, Platform, PulseCounter, Radio, RadioPacket, SerialOptions, SerialPort, Storage, TimerHandle,
 } from "./platform.js";
 
-// Moddable globals: `trace` prints to the debug console; `System` (non-standard, from the IO
-// host) restarts the chip.
-declare const trace: (message: string) => void;
-declare const System: { restart(): void };
+// `trace` (the debug console) and `System` (non-standard, from the IO host: restarts the chip) are
+// globals the SDK's typings declare (xs/includes/xs.d.ts, typings/global.d.ts).
+
+/**
+ * The ESP32 implementations have close() (modules/io/pulsecount/esp32, modules/io/analog/esp32)
+ * though the SDK's typings omit it.
+ */
+type Closable<T> = T & { close(): void };
 
 export interface SerialPins {
   port: number;
@@ -110,12 +106,13 @@ class ModdableSerial implements SerialPort {
   constructor(pins: SerialPins, options: SerialOptions) {
     const self = this;
     this.io = new Serial({
-      ...pins,
+      ...lines(pins),
+      port: pins.port,
       baud: options.baud,
       format: "buffer",
       onReadable() {
         const data = this.read();
-        if (data) options.onReceive(new Uint8Array(data));
+        if (data instanceof ArrayBuffer) options.onReceive(new Uint8Array(data));
       },
       onWritable(count) {
         self.writable = count;
@@ -152,19 +149,35 @@ class ModdableSerial implements SerialPort {
   }
 }
 
+/** A serial port's pins as the SDK's Serial takes them: at least one of receive and transmit. */
+function lines(pins: SerialPins): { receive: number; transmit?: number } | { transmit: number } {
+  if (pins.receive !== undefined) return { receive: pins.receive, transmit: pins.transmit };
+  if (pins.transmit !== undefined) return { transmit: pins.transmit };
+  throw new Error(`serial port ${pins.port} has neither a receive nor a transmit pin`);
+}
+
+type PulseCountOptions = ConstructorParameters<typeof PulseCount>[0];
+
 class ModdablePulseCounter implements PulseCounter {
-  private readonly io: PulseCount;
+  private readonly io: Closable<PulseCount>;
   private last: number;
 
   constructor(pins: { signal: number; control?: number }) {
-    this.io = new PulseCount(pins);
+    // The ESP32 driver takes no control pin when none is given (PCNT_PIN_NOT_USED); the typings
+    // require one.
+    this.io = new PulseCount(pins as PulseCountOptions) as Closable<PulseCount>;
     this.last = this.io.read();
   }
 
-  /** read() is a running total on the ESP32 (the PCNT unit is cleared at each read) */
+  /**
+   * Counts since the previous read. On ESP32, read() returns a running total: the driver adds the
+   * hardware count to a C int and clears the counter at each read. That total wraps at 2^31
+   * (about 6 h at 100 kHz), so the difference is taken as a signed 32-bit one. The hardware
+   * counter itself holds at most 32 767 counts between reads.
+   */
   read(): number {
     const now = this.io.read();
-    const delta = now - this.last;
+    const delta = (now - this.last) | 0;
     this.last = now;
     return delta;
   }
@@ -266,7 +279,7 @@ class ModdableRadio implements Radio {
 
 export class ModdablePlatform implements Platform {
   readonly radio: Radio | undefined;
-  private readonly timers = new Map<number, TimerID>();
+  private readonly timers = new Map<number, Timer>();
   private nextTimer = 1;
   private readonly battery: Analog | undefined;
 
@@ -293,7 +306,7 @@ export class ModdablePlatform implements Platform {
   }
 
   analogIn(input: string): AnalogIn {
-    const io = new Analog({ pin: this.pins(this.board.analog, input), resolution: 12 });
+    const io = new Analog({ pin: this.pins(this.board.analog, input), resolution: 12 }) as Closable<Analog>;
     const max = 2 ** io.resolution - 1;
     return { read: () => ({ value: io.read(), max }), close: () => io.close() };
   }

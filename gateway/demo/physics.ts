@@ -30,9 +30,10 @@ export function attachLoopTraffic(sim: SimPlatform, seed: number): void {
   new LoopTraffic(LOOPS, traffic, { drift: { ratePerHour: -0.0005, amplitude: 0.002 }, seed }).attach(sim);
 }
 
-export function attachRadar(sim: SimPlatform, seed: number): void {
+/** The radar keeps the truth of each passing vehicle until takeFinished() is called. */
+export function attachRadar(sim: SimPlatform, seed: number): RadarSim {
   const traffic = radarTraffic({ seed, meanIdleMs: 6000, meanSpeedKmh: 41, sdSpeedKmh: 8, outbound: 0.2 });
-  new RadarSim(sim, traffic, { model: "ld2415", seed, noiseKmh: 0.5, dropout: 0.05, junk: 0.01 });
+  return new RadarSim(sim, traffic, { model: "ld2415", seed, noiseKmh: 0.5, dropout: 0.05, junk: 0.01 });
 }
 
 /** A flood wave that crosses alert about 5 minutes in and danger about 9, then falls back. */

@@ -7,7 +7,7 @@
 
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { tail, type Sdk } from "./sdk.js";
 
@@ -30,6 +30,18 @@ interface ManifestBoards {
 
 export function readManifest(projectRoot: string): ManifestBoards {
   return JSON.parse(readFileSync(join(projectRoot, "manifest.json"), "utf8")) as ManifestBoards;
+}
+
+/**
+ * The project's preloaded modules: the "preload" lists of manifest.json and of the project
+ * manifests it includes ("./..."). Module names mirror source paths (firmware/core/device is
+ * firmware/core/device.ts), so these are also the sources that end up in flash.
+ */
+export function preloadedModules(projectRoot: string, manifestFile = "manifest.json"): string[] {
+  const manifest = JSON.parse(readFileSync(join(projectRoot, manifestFile), "utf8")) as { include?: string[]; preload?: string[] };
+  const included = (manifest.include ?? []).filter((path) => path.startsWith("./") || path.startsWith("../"))
+    .flatMap((path) => preloadedModules(projectRoot, join(dirname(manifestFile), path)));
+  return [...(manifest.preload ?? []), ...included];
 }
 
 /**
