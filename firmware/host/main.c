@@ -2,8 +2,9 @@
  * The Moddable host run's main (x-cli-lin has none of its own). It creates the XS machine from
  * the linked preparation, so the modules are preloaded exactly as in the device build, runs the
  * scenario (firmware/host/scenario.ts: boot, then run), and after each step collects garbage and
- * prints the measured margins: the JS stack high-water mark (slots), the heap in use (slots) and
- * the chunks in use (bytes), with their peaks, and the keys created at run time.
+ * prints the measured margins: the JS stack high-water mark (slots); the live heap (slots) and
+ * chunks (bytes) after a collection, now and at most over the samples the scenario took (each
+ * simulated minute, through the global hostSample()); the peaks with garbage; and the keys.
  *
  * Usage: pantau-host <role> <hours>
  */
@@ -25,12 +26,29 @@ void fxAbort(txMachine* the, int status)
 	exit(3);
 }
 
-static void measure(txMachine* the, const char* phase)
+static long maxLiveSlots = 0;
+static long maxLiveChunks = 0;
+
+static void sample(txMachine* the)
 {
 	fxCollectGarbage(the);
-	printf("measure %s stack=%ld slots=%ld slotsPeak=%ld chunks=%ld chunksPeak=%ld keys=%ld\n", phase,
-		(long)(the->stackTop - the->stackPeak), (long)the->currentHeapCount, (long)the->peakHeapCount,
-		(long)the->currentChunksSize, (long)the->peakChunksSize, (long)the->keyIndex);
+	if (maxLiveSlots < (long)the->currentHeapCount)
+		maxLiveSlots = (long)the->currentHeapCount;
+	if (maxLiveChunks < (long)the->currentChunksSize)
+		maxLiveChunks = (long)the->currentChunksSize;
+}
+
+static void xs_hostSample(xsMachine* the)
+{
+	sample(the);
+}
+
+static void measure(txMachine* the, const char* phase)
+{
+	sample(the);
+	printf("measure %s stack=%ld slots=%ld slotsMax=%ld slotsPeak=%ld chunks=%ld chunksMax=%ld chunksPeak=%ld keys=%ld\n", phase,
+		(long)(the->stackTop - the->stackPeak), (long)the->currentHeapCount, maxLiveSlots, (long)the->peakHeapCount,
+		(long)the->currentChunksSize, maxLiveChunks, (long)the->peakChunksSize, (long)the->keyIndex);
 	fflush(stdout);
 }
 
@@ -52,6 +70,7 @@ int main(int argc, char* argv[])
 	{
 		xsVars(1);
 		xsTry {
+			xsSet(xsGlobal, xsID("hostSample"), xsNewHostFunction(xs_hostSample, 0));
 			xsVar(0) = xsAwaitImport("firmware/host/scenario", XS_IMPORT_NAMESPACE);
 			xsCall1(xsVar(0), xsID("boot"), xsString(argv[1]));
 			measure(the, "boot");

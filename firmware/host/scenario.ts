@@ -6,7 +6,7 @@
 // Node side to verify and decode with the gateway's pipeline. main.c calls boot() then run() and
 // measures the machine after each.
 
-import { attachLoopTraffic, attachPressureGauge, attachRadar, attachRanger } from "../../gateway/demo/physics.js";
+import { attachLoopTraffic, attachPressureGauge, attachRanger, radarWithTraffic } from "../../gateway/demo/physics.js";
 import { decode } from "../../shared/cbor.js";
 import { encodeFrame, micMatches, parseEnvelope, splitFrame } from "../../shared/envelope.js";
 import { AckResult, type RoleName } from "../../shared/messages.js";
@@ -31,7 +31,7 @@ interface UnitPlan {
 /** What runs for each role: the unit on the gateway's serial line, and for the bridge a LoRa gauge behind it. */
 const PLANS: Readonly<Record<RoleName, readonly UnitPlan[]>> = {
   loop: [{ deviceId: 101, role: "loop", link: "serial", settings: { loops: 4, lanes: "0011", intervalS: 60 }, physics: attachLoopTraffic }],
-  sign: [{ deviceId: 102, role: "sign", link: "serial", settings: { radarModel: "ld2415", limitKmh: 40 }, physics: attachRadar }],
+  sign: [{ deviceId: 102, role: "sign", link: "serial", settings: { radarModel: "ld2415", limitKmh: 40 }, physics: radarWithTraffic }],
   flood: [{
     deviceId: 103, role: "flood", link: "serial",
     settings: { sensorType: "maxbotix", referenceMm: 4200, alertMm: 1500, dangerMm: 2500, reportIntervalS: 300, fastIntervalS: 60 },
@@ -46,6 +46,9 @@ const PLANS: Readonly<Record<RoleName, readonly UnitPlan[]>> = {
     },
   ],
 };
+
+/** main.c's: collects garbage and keeps the largest live heap seen. */
+declare function hostSample(): void;
 
 /** Lockstep of the boards sharing the LoRa channel, as in the demo. */
 const STEP_MS = 10;
@@ -113,6 +116,7 @@ export function run(hours: number): void {
   for (let ms = 0; ms < hours * 3_600_000; ms += MINUTE_MS) {
     advanceTogether(w.platforms, MINUTE_MS, STEP_MS);
     for (const physics of w.truths) physics.takeFinished();
+    hostSample();
   }
   trace(`ran ${hours} h, ${w.acks} acks\n`);
 }

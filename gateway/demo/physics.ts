@@ -30,8 +30,12 @@ export function attachLoopTraffic(sim: SimPlatform, seed: number): void {
   new LoopTraffic(LOOPS, traffic, { drift: { ratePerHour: -0.0005, amplitude: 0.002 }, seed }).attach(sim);
 }
 
-/** The radar keeps the truth of each passing vehicle until takeFinished() is called. */
-export function attachRadar(sim: SimPlatform, seed: number): RadarSim {
+export function attachRadar(sim: SimPlatform, seed: number): void {
+  radarWithTraffic(sim, seed);
+}
+
+/** The sign's radar and traffic; the radar keeps each vehicle's truth until takeFinished(). */
+export function radarWithTraffic(sim: SimPlatform, seed: number): RadarSim {
   const traffic = radarTraffic({ seed, meanIdleMs: 6000, meanSpeedKmh: 41, sdSpeedKmh: 8, outbound: 0.2 });
   return new RadarSim(sim, traffic, { model: "ld2415", seed, noiseKmh: 0.5, dropout: 0.05, junk: 0.01 });
 }

@@ -102,9 +102,10 @@ function toolEnv(sdk: Sdk, projectRoot: string): NodeJS.ProcessEnv {
   return { ...process.env, MODDABLE: sdk.root, PATH: path };
 }
 
-async function tool(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, what: string): Promise<string> {
+/** Runs a Moddable tool (or make) with the SDK's environment; on failure, the error says what failed and shows the end of its output. */
+export async function runTool(sdk: Sdk, projectRoot: string, command: string, args: string[], cwd: string, what: string): Promise<string> {
   try {
-    const { stdout, stderr } = await run(command, args, { cwd, env, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await run(command, args, { cwd, env: toolEnv(sdk, projectRoot), maxBuffer: 64 << 20 });
     return `${stdout}${stderr}`;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -113,14 +114,19 @@ async function tool(command: string, args: string[], cwd: string, env: NodeJS.Pr
   }
 }
 
+/** Runs mcconfig, which writes the build's makefile into buildDir (inside its -o folder). */
+export async function configureBuild(sdk: Sdk, projectRoot: string, args: string[], buildDir: string): Promise<string> {
+  await runTool(sdk, projectRoot, "mcconfig", args, projectRoot, `mcconfig ${args.join(" ")}`);
+  if (!existsSync(join(buildDir, "makefile"))) throw new Error(`mcconfig wrote no makefile in ${buildDir}`);
+  return buildDir;
+}
+
 /** Runs mcconfig for a board, writing the build into outDir (created if missing). */
 export async function configure(sdk: Sdk, projectRoot: string, target: BoardTarget, outDir: string, options: { debug: boolean }): Promise<Configured> {
   mkdirSync(outDir, { recursive: true });
   const args = [...mcconfigArgs(target, options), "-o", outDir, join(projectRoot, "manifest.json")];
-  await tool("mcconfig", args, projectRoot, toolEnv(sdk, projectRoot), `mcconfig ${args.join(" ")}`);
   // mcconfig's layout: tmp/<platform>[/<subplatform>]/<debug|release>/<name>
-  const buildDir = join(outDir, "tmp", target.platform, options.debug ? "debug" : "release", "pantau");
-  if (!existsSync(join(buildDir, "makefile"))) throw new Error(`mcconfig wrote no makefile in ${buildDir}`);
+  const buildDir = await configureBuild(sdk, projectRoot, args, join(outDir, "tmp", target.platform, options.debug ? "debug" : "release", "pantau"));
   return { target, buildDir, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")) };
 }
 
@@ -131,7 +137,7 @@ export async function link(sdk: Sdk, projectRoot: string, configured: Configured
   // The makefile refuses to load without ESP-IDF and makes mc.xs.c wait for ESP-IDF's sdkconfig.h:
   // both are for the C build, which this stops short of. Command-line values override them.
   const args = ["-j2", "-f", "makefile", "IDF_PATH=/esp-idf-not-needed", "IDF_VERSION=link-only", "SDKCONFIG_H=", join(buildDir, "mc.xs.c")];
-  const output = await tool("make", args, buildDir, toolEnv(sdk, projectRoot), `compiling and linking for ${configured.target.board}`);
+  const output = await runTool(sdk, projectRoot, "make", args, buildDir, `compiling and linking for ${configured.target.board}`);
   const figures = /### (\d+) instances, (\d+) keys/.exec(output);
   if (!figures) throw new Error(`xsl printed no link figures for ${configured.target.board}:\n${tail(output)}`);
   const makefile = readFileSync(join(buildDir, "makefile"), "utf8");
