@@ -15,6 +15,8 @@ const run = promisify(execFile);
 export interface HostBuild {
   binary: string;
   creation: Creation;
+  /** keys xsl linked into the program (in flash on a device) */
+  linkedKeys: number;
   seconds: number;
 }
 
@@ -50,10 +52,14 @@ export async function buildHost(sdk: Sdk, projectRoot: string, outDir: string): 
   mkdirSync(outDir, { recursive: true });
   const buildDir = await configureBuild(sdk, projectRoot, ["-i", "-p", "x-cli-lin", "-o", outDir, join(projectRoot, "firmware/host/manifest.json")],
     join(outDir, "tmp/lin/instrument/pantau-host"));
-  await runTool(sdk, projectRoot, "make", ["-j2", "-f", "makefile"], buildDir, "building the host program");
+  const output = await runTool(sdk, projectRoot, "make", ["-j2", "-f", "makefile"], buildDir, "building the host program");
+  const linked = /### \d+ instances, (\d+) keys/.exec(output);
+  if (!linked) throw new Error(`xsl printed no link figures for the host program:\n${output.slice(-2000)}`);
   const binary = join(outDir, "bin/lin/instrument/pantau-host");
   if (!existsSync(binary)) throw new Error(`the host build made no ${binary}`);
-  return { binary, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")), seconds: (Date.now() - started) / 1000 };
+  return {
+    binary, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")), linkedKeys: Number(linked[1]), seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Runs one role's scenario for `hours` of simulated time. */
