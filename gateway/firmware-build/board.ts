@@ -23,7 +23,13 @@ export interface BoardTarget {
 }
 
 interface ManifestBoards {
-  typescript?: unknown;
+  creation: {
+    main: string;
+    static: number;
+    stack: number;
+    chunk: { initial: number; incremental: number };
+    heap: { initial: number; incremental: number };
+  };
   config: { board: string; boards: Record<string, unknown> };
   platforms: Record<string, { config?: { board?: string } }>;
 }
@@ -93,6 +99,8 @@ export interface LinkReport {
   keys: number;
   /** XS slots in flash (mc.xs.c's mxHeapCount) */
   flashSlots: number;
+  /** the creation values linked into the image (mc.xs.c's preparation), which the device runs with */
+  linkedCreation: Omit<Creation, "main">;
   seconds: number;
 }
 
@@ -144,7 +152,8 @@ export async function link(sdk: Sdk, projectRoot: string, configured: Configured
   const modules = listed(makefile, "MODULES").filter((m) => m.endsWith(".xsb"));
   const preloads = listed(makefile, "PRELOADS").filter((m) => m.endsWith(".xsb"));
   const isProject = (m: string): boolean => /^(\$\(MODULES_DIR\)\/)?(firmware|shared)\//.test(m);
-  const heap = /#define mxHeapCount (\d+)/.exec(readFileSync(join(buildDir, "mc.xs.c"), "utf8"));
+  const image = readFileSync(join(buildDir, "mc.xs.c"), "utf8");
+  const heap = /#define mxHeapCount (\d+)/.exec(image);
   return {
     projectModules: modules.filter(isProject).length,
     sdkModules: modules.filter((m) => !isProject(m)).length,
@@ -153,6 +162,7 @@ export async function link(sdk: Sdk, projectRoot: string, configured: Configured
     instances: Number(figures[1]),
     keys: Number(figures[2]),
     flashSlots: heap ? Number(heap[1]) : 0,
+    linkedCreation: creationFields(linkedCreationValues(image)),
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -164,13 +174,25 @@ function listed(makefile: string, name: string): string[] {
   return match[1]!.split("\n").map((line) => line.replace(/\\$/, "").trim().replace(/^-p /, "")).filter(Boolean);
 }
 
+/** The creation values the makefile passes to xsl (-c, in xsCreation's order, then the main module). */
 export function parseCreation(makefile: string): Creation {
   const match = /^CREATION = -c (.*)$/m.exec(makefile);
   if (!match) throw new Error("the generated makefile has no CREATION line");
   const f = match[1]!.split(",");
-  const n = (i: number): number => Number(f[i]);
+  return { ...creationFields(f.map(Number)), main: f[12] ?? "" };
+}
+
+/** xsl writes the creation into the preparation as one brace of 13 integers. */
+function linkedCreationValues(image: string): number[] {
+  const match = /^\t\{ (\d+(?:, \d+){12})\},$/m.exec(image);
+  if (!match) throw new Error("mc.xs.c holds no creation values");
+  return match[1]!.split(", ").map(Number);
+}
+
+function creationFields(n: number[]): Omit<Creation, "main"> {
+  const at = (i: number): number => n[i] ?? Number.NaN;
   return {
-    chunkBytes: n(0), chunkIncrement: n(1), heapSlots: n(2), heapIncrement: n(3), stackSlots: n(4),
-    keysInitial: n(5), keysIncrement: n(6), staticBytes: n(11), main: f[12] ?? "",
+    chunkBytes: at(0), chunkIncrement: at(1), heapSlots: at(2), heapIncrement: at(3), stackSlots: at(4),
+    keysInitial: at(5), keysIncrement: at(6), staticBytes: at(11),
   };
 }

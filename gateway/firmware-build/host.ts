@@ -12,6 +12,9 @@ import type { Sdk } from "./sdk.js";
 
 const run = promisify(execFile);
 
+/** Simulated hours per role (firmware/host/scenario.ts): the loop role reads its counters every 20 ms, so it runs shortest. */
+export const SCENARIO_HOURS: Readonly<Record<string, number>> = { loop: 1, sign: 3, flood: 3, bridge: 3 };
+
 export interface HostBuild {
   binary: string;
   creation: Creation;

@@ -2,7 +2,7 @@
 // tsc and xsc for every module, and the xsl link, exactly as the device build runs them (the
 // C compile and flashing need ESP-IDF and are left to docs/firmware.md).
 
-import { readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configure, link, readManifest } from "../../gateway/firmware-build/board.js";
@@ -10,11 +10,11 @@ import { checkFirmware, describeBoard, type BoardResult } from "../../gateway/fi
 import { moddable, PROJECT_ROOT } from "../support/moddable.js";
 import { tempDir } from "../support/temp.js";
 
-/** Every firmware and shared source module, except the simulator, which never goes on a device. */
+/** Every firmware and shared source module, except the simulator and the host run's program, which never go on a device. */
 function deviceSources(): string[] {
   const walk = (dir: string): string[] => readdirSync(join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) => {
     const path = `${dir}/${e.name}`;
-    if (e.isDirectory()) return path === "firmware/sim" || path === "firmware/typings" ? [] : walk(path);
+    if (e.isDirectory()) return ["firmware/sim", "firmware/host", "firmware/typings"].includes(path) ? [] : walk(path);
     return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [path] : [];
   });
   return [...walk("firmware"), ...walk("shared")];
@@ -25,10 +25,18 @@ describe.skipIf(!moddable)("the firmware on the Moddable toolchain", () => {
     const results: BoardResult[] = await checkFirmware(moddable!, PROJECT_ROOT, tempDir("pantau-mc-"), (r) => console.log(describeBoard(r)));
     expect(results.map((r) => r.configured.target.board)).toEqual(Object.keys(readManifest(PROJECT_ROOT).config.boards));
     const sources = deviceSources();
+    const wanted = readManifest(PROJECT_ROOT).creation;
     for (const { report, configured } of results) {
-      expect(report.projectModules, configured.target.board).toBe(sources.length);
+      const board = configured.target.board;
+      expect(report.projectModules, board).toBe(sources.length);
+      expect(report.projectPreloaded, `${board}: every module in flash`).toBe(sources.length);
       expect(report.instances).toBeGreaterThan(0);
-      expect(configured.creation.main).toBe("firmware/entry");
+      expect(configured.creation.main).toBe(wanted.main);
+      // The SDK's device and base manifests set creation values too: the project's must win, in the image.
+      expect(report.linkedCreation, board).toMatchObject({
+        stackSlots: wanted.stack, heapSlots: wanted.heap.initial, heapIncrement: wanted.heap.incremental,
+        chunkBytes: wanted.chunk.initial, chunkIncrement: wanted.chunk.incremental, staticBytes: wanted.static,
+      });
     }
   }, 15 * 60_000);
 
@@ -39,7 +47,7 @@ describe.skipIf(!moddable)("the firmware on the Moddable toolchain", () => {
       include: ["$(MODDABLE)/examples/manifest_base.json"],
       creation: { main: "main" },
       modules: { "*": "./main" },
-      typescript: readManifest(PROJECT_ROOT).typescript,
+      typescript: (JSON.parse(readFileSync(join(PROJECT_ROOT, "firmware/manifest.json"), "utf8")) as { typescript: unknown }).typescript,
     }));
     writeFileSync(join(project, "main.ts"), "const reading: number = \"high\";\nexport default function main(): void { trace(`${reading}\\n`); }\n");
     symlinkSync(join(PROJECT_ROOT, "node_modules"), join(project, "node_modules"));

@@ -6,7 +6,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { boardTargets, configure, readManifest, type Configured } from "../../gateway/firmware-build/board.js";
-import { buildHost, runHost, type HostBuild, type HostRun } from "../../gateway/firmware-build/host.js";
+import { buildHost, runHost, SCENARIO_HOURS, type HostBuild, type HostRun } from "../../gateway/firmware-build/host.js";
 import { describeMargins, margins } from "../../gateway/firmware-build/margins.js";
 import { normalize } from "../../gateway/normalize/index.js";
 import { OUTPUT_SCHEMAS } from "../../gateway/normalize/schemas.js";
@@ -17,8 +17,6 @@ import type { RoleName } from "../../shared/messages.js";
 import { moddable, PROJECT_ROOT } from "../support/moddable.js";
 import { tempDir } from "../support/temp.js";
 
-/** Simulated hours per role: the loop role reads its counters every 20 ms, so it runs shortest. */
-const HOURS: Record<RoleName, number> = { loop: 1, sign: 3, flood: 3, bridge: 3 };
 /** The kinds of frame each run must deliver, besides status. */
 const EXPECTED: Record<RoleName, string[]> = {
   loop: ["loopInterval"],
@@ -47,9 +45,9 @@ describe.skipIf(!moddable)("the firmware on the Moddable runtime, preloaded as o
     console.log(`host program built in ${host.seconds.toFixed(0)} s (${host.linkedKeys} keys linked)`);
   });
 
-  for (const role of Object.keys(HOURS) as RoleName[]) {
-    it(`runs a ${role} unit for ${HOURS[role]} h: every frame verified and decoded, margins of 25 % on every board`, async () => {
-      const run = await runHost(host, role, HOURS[role]);
+  for (const role of Object.keys(EXPECTED) as RoleName[]) {
+    it(`runs a ${role} unit for ${SCENARIO_HOURS[role]!} h: every frame verified and decoded, margins of 25 % on every board`, async () => {
+      const run = await runHost(host, role, SCENARIO_HOURS[role]!);
       const registry = registryFor(run);
       const kinds = new Map<string, number>();
       for (const frame of run.frames) {
@@ -60,7 +58,7 @@ describe.skipIf(!moddable)("the firmware on the Moddable runtime, preloaded as o
         expect(valid(normalized.payload), JSON.stringify(valid.errors)).toBe(true);
         kinds.set(envelope.type, (kinds.get(envelope.type) ?? 0) + 1);
       }
-      console.log(`${role}: ${HOURS[role]} h in ${run.seconds.toFixed(0)} s, ${run.frames.length} frames (${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}), ${run.acks} acked`);
+      console.log(`${role}: ${SCENARIO_HOURS[role]!} h in ${run.seconds.toFixed(0)} s, ${run.frames.length} frames (${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}), ${run.acks} acked`);
       for (const kind of ["status", ...EXPECTED[role]]) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
       expect(run.acks).toBe(run.frames.length);
       for (const board of boards) {
