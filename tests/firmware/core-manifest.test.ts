@@ -10,14 +10,26 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const manifest = JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as {
-  include: string[];
+
+interface Manifest {
+  include?: string[];
   creation: { main: string };
   modules: Record<string, string | string[]>;
-  typescript: { tsconfig: { compilerOptions: Record<string, unknown> } };
+  typescript?: { tsconfig: { compilerOptions: Record<string, unknown> } };
   config: { board: string; boards: Record<string, { serial: Record<string, unknown>; lora?: unknown }> };
-  platforms: Record<string, { config?: { board: string } }>;
-};
+  platforms: Record<string, { config?: { board: string }; modules?: Record<string, string> }>;
+}
+
+/** manifest.json and the project manifests it includes, each with its folder (sources are relative to it). */
+function manifests(file = "manifest.json"): { dir: string; manifest: Manifest }[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as Manifest;
+  const included = (manifest.include ?? []).filter((p) => p.startsWith("./")).flatMap((p) => manifests(posix.join(posix.dirname(file), p)));
+  return [{ dir: posix.dirname(file), manifest }, ...included];
+}
+
+const all = manifests();
+const manifest = all[0]!.manifest;
+const compilerOptions = all.find((m) => m.manifest.typescript)!.manifest.typescript!.tsconfig.compilerOptions;
 
 /** Modules the Moddable SDK itself provides to this build (through the included manifests). */
 const SDK_MODULES = new Set([
@@ -26,16 +38,14 @@ const SDK_MODULES = new Set([
 ]);
 
 /** Modules of the project's own native manifests (e.g. firmware/native/cycle-timer), by name. */
-const NATIVE_MODULES = new Set(manifest.include.filter((path) => path.startsWith("./")).flatMap((path) => {
-  const included = JSON.parse(readFileSync(join(ROOT, path), "utf8")) as { platforms: { esp32: { modules: Record<string, string> } } };
-  return Object.keys(included.platforms.esp32.modules);
-}));
+const NATIVE_MODULES = new Set(all.flatMap(({ manifest: m }) => Object.keys(m.platforms?.esp32?.modules ?? {})));
 
 /** Module name -> source file, expanding "dir/*" the way mcconfig does (one directory, .ts/.js). */
 function moduleMap(): Map<string, string> {
   const map = new Map<string, string>();
-  for (const [target, value] of Object.entries(manifest.modules)) {
-    for (const source of Array.isArray(value) ? value : [value]) {
+  for (const { dir: base, manifest: m } of all) for (const [target, value] of Object.entries(m.modules ?? {})) {
+    for (const relative of Array.isArray(value) ? value : [value]) {
+      const source = `./${posix.normalize(posix.join(base, relative))}`;
       if (source.endsWith("/*")) {
         const dir = source.slice(2, -2);
         for (const file of readdirSync(join(ROOT, dir))) {
@@ -53,9 +63,8 @@ function moduleMap(): Map<string, string> {
 /** Runtime imports left after TypeScript emits the module (type-only imports vanish). */
 function emittedImports(file: string): string[] {
   const source = readFileSync(join(ROOT, file), "utf8");
-  const options = manifest.typescript.tsconfig.compilerOptions;
   const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: options.verbatimModuleSyntax === true },
+    compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: compilerOptions.verbatimModuleSyntax === true },
   }).outputText;
   return ts.preProcessFile(js, true, false).importedFiles.map((f) => f.fileName);
 }
