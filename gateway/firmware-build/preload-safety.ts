@@ -2,8 +2,10 @@
 // preloads every module: xsl runs the module bodies at build time and the result goes to flash.
 // Objects left unfrozen there are copied to RAM on first write, but the bytes of a typed array
 // or ArrayBuffer are not: writing them throws "read-only buffer". Module-level `let` and `var`
-// bindings are flagged too, since a preloaded module keeps no run-time state of its own. The
-// host run (tests/moddable) checks the same thing dynamically.
+// bindings are flagged too, since a preloaded module keeps no run-time state of its own. Code
+// that runs only while the modules load (at module level, or in functions called only from
+// there) runs at build time on a device and may write anything. The host run (tests/moddable)
+// checks the same thing dynamically.
 
 import ts from "typescript";
 
@@ -40,6 +42,7 @@ export function preloadHazards(files: readonly string[]): PreloadHazard[] {
     }
   }
 
+  const loadTime = loadTimeFunctions(sources, checker);
   const hazards: PreloadHazard[] = [];
   for (const source of sources) {
     const visit = (node: ts.Node, inFunction: boolean): void => {
@@ -53,11 +56,62 @@ export function preloadHazards(files: readonly string[]): PreloadHazard[] {
           hazards.push({ file: source.fileName, line: line + 1, message: why });
         }
       }
-      ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node)));
+      const runsLater = (ts.isFunctionLike(node) && !(ts.isFunctionDeclaration(node) && loadTime.has(node))) || ts.isClassStaticBlockDeclaration(node);
+      ts.forEachChild(node, (child) => visit(child, inFunction || runsLater));
     };
     visit(source, false);
   }
   return hazards;
+}
+
+/** The function-like node whose body holds `node`, if any. */
+function enclosingFunction(node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return n;
+  return undefined;
+}
+
+/**
+ * Module-level function declarations that only run while the modules load: every use is a call
+ * at module level or from another such function. Found as the largest set closed under that rule.
+ */
+function loadTimeFunctions(sources: readonly ts.SourceFile[], checker: ts.TypeChecker): Set<ts.FunctionDeclaration> {
+  const declared = new Map<ts.Symbol, ts.FunctionDeclaration>();
+  for (const source of sources) {
+    for (const statement of source.statements) {
+      if (ts.isFunctionDeclaration(statement) && statement.name && statement.body) {
+        const symbol = checker.getSymbolAtLocation(statement.name);
+        if (symbol) declared.set(symbol, statement);
+      }
+    }
+  }
+  const uses = new Map<ts.FunctionDeclaration, { call: boolean; from: ts.Node | undefined }[]>();
+  for (const source of sources) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && !(ts.isFunctionDeclaration(node.parent) && node.parent.name === node)) {
+        let symbol = checker.getSymbolAtLocation(node);
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+        const fn = symbol && declared.get(symbol);
+        if (fn && !ts.isImportSpecifier(node.parent) && !ts.isExportSpecifier(node.parent)) {
+          const call = ts.isCallExpression(node.parent) && node.parent.expression === node;
+          uses.set(fn, [...(uses.get(fn) ?? []), { call, from: enclosingFunction(node) }]);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  const loadTime = new Set(declared.values());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const fn of loadTime) {
+      const atLoad = (uses.get(fn) ?? []).every((u) => u.call && (u.from === undefined || (ts.isFunctionDeclaration(u.from) && loadTime.has(u.from))));
+      if (!atLoad || !uses.has(fn)) {
+        loadTime.delete(fn);
+        changed = true;
+      }
+    }
+  }
+  return loadTime;
 }
 
 function isAssignmentTarget(node: ts.Node): boolean {

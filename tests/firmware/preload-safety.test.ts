@@ -19,7 +19,7 @@ describe("preload safety", () => {
     expect(preloadHazards(files)).toEqual([]);
   });
 
-  it("flags module-level scratch buffers written by a function, and module-level bindings assigned", () => {
+  it("flags module-level scratch buffers written by a function, and module-level bindings assigned, but not while the module loads", () => {
     const dir = tempDir("pantau-preload-");
     writeFileSync(join(dir, "scratch.ts"), [
       "const W = new Uint32Array(64);",
@@ -34,6 +34,9 @@ describe("preload safety", () => {
       "  seen.push(K[0]!);",
       "  return W[0]! + calls;",
       "}",
+      "let registered = 0;",
+      "function register(): void { registered++; W[1] = 1; }",
+      "register();",
     ].join("\n"));
     writeFileSync(join(dir, "user.ts"), "import { TAIL } from \"./scratch.js\";\nexport function pad(): void { TAIL[3] = 0x80; }\n");
     const found = preloadHazards([join(dir, "scratch.ts"), join(dir, "user.ts")]).map((h) => `${h.file.slice(dir.length + 1)}:${h.line} ${h.message}`);
