@@ -109,7 +109,7 @@ export function boot(role: string): void {
   world = w;
 }
 
-/** Runs the booted units for `hours` of simulated time; prints "ran <hours> h, <acks> acks". */
+/** Runs the booted units for `hours` of simulated time; prints what they traced ("device ...") and "ran <hours> h, <acks> acks". */
 export function run(hours: number): void {
   const w = world;
   if (!w) throw new Error("boot() first");
@@ -118,6 +118,7 @@ export function run(hours: number): void {
     for (const physics of w.truths) physics.takeFinished();
     hostSample();
   }
+  for (const platform of w.platforms) for (const line of platform.traces.splice(0)) trace(`device ${line}\n`);
   trace(`ran ${hours} h, ${w.acks} acks\n`);
 }
 

@@ -43,6 +43,8 @@ export interface HostRun {
   units: { deviceId: number; role: string; key: string }[];
   /** every frame the gateway received, in order */
   frames: Uint8Array[];
+  /** what the units traced (errors they caught and carried on after) */
+  traces: string[];
   boot: Measure;
   end: Measure;
   acks: number;
@@ -75,10 +77,11 @@ export async function runHost(build: HostBuild, role: string, hours: number): Pr
     const e = err as { stderr?: string; message: string };
     throw new Error(`the ${role} host run failed: ${e.stderr?.trim() || e.message}`);
   }
-  const result: Partial<HostRun> & { units: HostRun["units"]; frames: Uint8Array[] } = { units: [], frames: [] };
+  const result: Partial<HostRun> & { units: HostRun["units"]; frames: Uint8Array[]; traces: string[] } = { units: [], frames: [], traces: [] };
   for (const line of stdout.split("\n")) {
     const [word, ...rest] = line.split(" ");
     if (word === "frame") result.frames.push(Uint8Array.from(Buffer.from(rest[0]!, "hex")));
+    else if (word === "device") result.traces.push(rest.join(" "));
     else if (word === "unit") result.units.push({ deviceId: Number(rest[0]), role: rest[1]!, key: rest[2]! });
     else if (word === "measure") result[rest[0] === "boot" ? "boot" : "end"] = parseMeasure(rest.slice(1));
     else if (word === "ran") result.acks = Number(/(\d+) acks/.exec(line)?.[1]);

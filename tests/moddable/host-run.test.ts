@@ -59,7 +59,7 @@ describe.skipIf(!moddable)("the firmware on the Moddable runtime, preloaded as o
         kinds.set(envelope.type, (kinds.get(envelope.type) ?? 0) + 1);
       }
       console.log(`${role}: ${SCENARIO_HOURS[role]!} h in ${run.seconds.toFixed(0)} s, ${run.frames.length} frames (${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}), ${run.acks} acked`);
-      for (const kind of ["status", ...EXPECTED[role]!]) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(0);
+      for (const kind of ["status", ...EXPECTED[role]!]) expect(kinds.get(kind) ?? 0, `${kind} frames; the units traced: ${run.traces.slice(0, 5).join(" | ")}`).toBeGreaterThan(0);
       expect(run.acks).toBe(run.frames.length);
       for (const board of boards) {
         const list = margins(run, host.linkedKeys, board.creation);
