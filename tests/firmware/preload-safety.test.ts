@@ -2,7 +2,7 @@
 // level (gateway/firmware-build/preload-safety.ts). The Moddable host run (tests/moddable/)
 // checks the same on the real runtime.
 
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,21 @@ import { tempDir } from "../support/temp.js";
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** Every module a device build compiles from firmware/ and shared/ (the simulator and host run never go on a device). */
+function deviceModules(dir: string): string[] {
+  return readdirSync(join(PROJECT_ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory()) return ["firmware/sim", "firmware/host", "firmware/typings", "firmware/native"].includes(path) ? [] : deviceModules(path);
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [path.slice(0, -3)] : [];
+  });
+}
+
 describe("preload safety", () => {
+  it("preloads every module of the device build (mcconfig's wildcards do not preload TypeScript: name each in firmware/manifest.json)", () => {
+    const preloaded = new Set(preloadedModules(PROJECT_ROOT));
+    expect([...deviceModules("firmware"), ...deviceModules("shared")].filter((m) => !preloaded.has(m))).toEqual([]);
+  });
+
   it("finds nothing written at run time at module level in the preloaded modules", () => {
     const files = preloadedModules(PROJECT_ROOT).map((name) => join(PROJECT_ROOT, `${name}.ts`));
     expect(files.length).toBeGreaterThan(50);
