@@ -1,74 +1,35 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
-import { loadConfig, resolveConfig, type GatewayConfig } from "./config.js";
-import { runDemo } from "./demo/demo.js";
-import { Gateway } from "./gateway.js";
-import { createLogger } from "./log.js";
-import { Registry } from "./registry/registry.js";
-import { loadDeviceKeys } from "./security/device-keys.js";
-import { runPasswd } from "./security/hash-password.js";
+// `pantau`: one command per file in ./cli/. With no arguments it runs the demo. Exit codes:
+// 0 done, 1 failed (the message says what and what to do), 2 a usage error (unknown command or
+// option, bad value), 3 checks that ran but did not all pass (commission).
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a TCP port number");
-  return n;
-}
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { FIRMWARE_VERSION, versionText } from "../firmware/core/version.js";
+import { airtimeCommand } from "./cli/airtime.js";
+import { demoCommand } from "./cli/demo.js";
+import { CliError } from "./cli/errors.js";
+import { gatewayCommand } from "./cli/gateway.js";
+import { passwdCommand } from "./cli/passwd.js";
 
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError("must be a positive number");
-  return n;
-}
-
-/** Stops cleanly on Ctrl-C or a service manager's SIGTERM. */
-function stopOnSignal(stop: () => Promise<void>): void {
-  const handler = () => {
-    stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-}
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command("pantau")
-  .description("Pantau: roadside sensor fleet gateway and field tools")
-  .showHelpAfterError();
+  .description("Pantau: roadside sensor fleet gateway and field tools. With no command, runs the demo.")
+  .version(`pantau ${version} (firmware ${versionText(FIRMWARE_VERSION)})`, "-V, --version")
+  .showHelpAfterError("(add --help for the options)")
+  .showSuggestionAfterError()
+  .exitOverride();
 
-program
-  .command("gateway")
-  .description("run the gateway on real serial ports, as the config file says")
-  .requiredOption("-c, --config <file>", "gateway config (JSON)")
-  .option("--mqtt-port <port>", "override the MQTT port", port)
-  .action(async (opts: { config: string; mqttPort?: number }) => {
-    const config: GatewayConfig = loadConfig(opts.config);
-    if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
-    const log = createLogger(config.logLevel);
-    const keys = config.keys ? loadDeviceKeys(config.keys) : undefined;
-    const gateway = await Gateway.start(config, Registry.load(config.registry, keys), log);
-    stopOnSignal(() => gateway.stop());
-  });
+for (const add of [demoCommand, gatewayCommand, passwdCommand, airtimeCommand]) add(program);
 
-program
-  .command("passwd")
-  .description("print an scrypt hash, for the config's security.users, of a password read from stdin")
-  .action(() => runPasswd());
-
-program
-  .command("demo", { isDefault: true })
-  .description("run the gateway with its embedded broker and a simulated fleet of every role")
-  .option("--mqtt-port <port>", "MQTT port", port, 1883)
-  .option("--mqtt-host <host>", "MQTT listen address", "127.0.0.1")
-  .option("--http-port <port>", "HTTP port for /healthz, /metrics and the API", port, 8080)
-  .option("--speed <factor>", "run simulated time this many times faster than real time (device clocks then run ahead)", positive, 1)
-  .option("-c, --config <file>", "a gateway config (JSON) for users and limits; the fleet, ports and store are the demo's own")
-  .action(async (opts: { mqttPort: number; mqttHost: string; httpPort: number; speed: number; config?: string }) => {
-    const base = opts.config ? loadConfig(opts.config) : resolveConfig({}, process.cwd());
-    const config: GatewayConfig = { ...base, mqtt: { host: opts.mqttHost, port: opts.mqttPort }, http: { ...base.http, port: opts.httpPort }, serial: [] };
-    const log = createLogger(config.logLevel);
-    const demo = await runDemo(config, log, { speed: opts.speed });
-    stopOnSignal(() => demo.stop());
-  });
-
-program.parseAsync().catch((err: unknown) => {
-  process.stderr.write(`pantau: ${(err as Error).message}\n`);
-  process.exit(1);
+const args = process.argv.slice(2);
+program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // commander has already printed the message (or the help, or the version)
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  const hint = err instanceof CliError && err.hint ? `\n  ${err.hint}` : "";
+  process.stderr.write(`pantau: ${(err as Error).message}${hint}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 });

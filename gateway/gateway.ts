@@ -57,7 +57,8 @@ export class Gateway implements FrameSink {
     readonly broker: RunningBroker,
     readonly store: Store,
     private readonly log: Logger,
-    mode: { demo: boolean },
+    /** demo mode; `clock` is the gateway's wall clock in ms, which acks hand to the units (the demo runs it at its speed) */
+    mode: { demo: boolean; clock?: () => number },
   ) {
     this.runner = new ServiceRunner(log);
     this.outlet = new Outlet(store, new Publisher(broker.aedes));
@@ -84,7 +85,7 @@ export class Gateway implements FrameSink {
         if (intervalS !== undefined) this.health.setExpectedInterval(device.id, intervalS);
       },
     });
-    this.pipeline.on("ack", (req) => answerUplink(req, this.commands, this.links, log));
+    this.pipeline.on("ack", (req) => answerUplink(req, this.commands, this.links, log, (mode.clock ?? Date.now)()));
     this.pipeline.on("accepted", (a) => this.accepted(a));
     this.pipeline.on("rejected", (r) => this.rejected(r));
     this.senders = createSenders(config.upstream, store, log);
@@ -124,7 +125,7 @@ export class Gateway implements FrameSink {
     ];
   }
 
-  static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean } = { demo: false }): Promise<Gateway> {
+  static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean; clock?: () => number } = { demo: false }): Promise<Gateway> {
     for (const line of config.deprecations) log.warn(`config: ${line}`);
     const file = join(config.dataDir, "pantau.db");
     const store = Store.open({ file, ...config.store });
@@ -171,7 +172,11 @@ export class Gateway implements FrameSink {
     this.commands.result(arrival.envelope, arrival.device);
   }
 
-  private accepted({ envelope, receivedAt }: Accepted): void {
+  private accepted({ envelope, device, message, receivedAt }: Accepted): void {
+    // an alarm is news for whoever watches the log, not a problem of the gateway's
+    if (message.kind === "alarm") {
+      this.log.info({ deviceId: device.id, site: device.site, severity: message.payload.severity }, `alarm from ${device.name} (${device.id}): ${String(message.payload.description)}`);
+    }
     this.metrics.frame("accepted");
     this.metrics.latency((Date.now() - observedAt(envelope, receivedAt).at.getTime()) / 1000);
   }

@@ -32,18 +32,31 @@ const LOCKSTEP_MS = 20;
 
 /**
  * `pantau demo`: the real gateway with a simulated fleet running the real firmware (core and
- * role code) against scripted physics. Each run has a fresh store of its own, removed at the
- * end, because the simulated units boot with fresh storage and a kept replay window would
- * refuse them.
+ * role code) against scripted physics. Each run has a fresh store of its own, removed however the
+ * run ends (stop, failed start, or the process exiting), because the simulated units boot with
+ * fresh storage and a kept replay window would refuse them. The gateway's clock is the
+ * simulation's: at `speed` 20 the units' clocks run 20 times faster, and acks from a gateway on
+ * real time would set them back at every frame.
  */
 export async function runDemo(config: GatewayConfig, log: Logger, options: DemoOptions): Promise<RunningDemo> {
   refuseExposedDemo(config.mqtt.host, config.security);
   const fleet = demoFleet();
   const dataDir = mkdtempSync(join(tmpdir(), "pantau-demo-"));
+  const removeStore = () => rmSync(dataDir, { recursive: true, force: true });
+  process.once("exit", removeStore);
   const registry = Registry.parse({ devices: fleet.map((u) => u.entry) }, "demo fleet");
-  const gateway = await Gateway.start({ ...config, dataDir }, registry, log, { demo: true });
-  const air = new SimAir();
   const platforms: SimPlatform[] = [];
+  const startedAt = Date.now();
+  const clock = () => startedAt + (platforms[0]?.timeMs ?? 0);
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start({ ...config, dataDir }, registry, log, { demo: true, clock });
+  } catch (err) {
+    removeStore();
+    process.off("exit", removeStore);
+    throw err;
+  }
+  const air = new SimAir();
   const units: SimDevice[] = [];
   let bridgeLink: SimLink | undefined;
   for (const [index, unit] of fleet.entries()) {
@@ -87,9 +100,13 @@ export async function runDemo(config: GatewayConfig, log: Logger, options: DemoO
     units,
     stop: async () => {
       clearInterval(timer);
-      await gateway.stop();
-      for (const u of units) u.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await gateway.stop();
+        for (const u of units) u.stop();
+      } finally {
+        removeStore();
+        process.off("exit", removeStore);
+      }
     },
   };
 }

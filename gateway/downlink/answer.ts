@@ -9,7 +9,7 @@ import { ackFrame } from "./ack.js";
  * The unit listens now (on LoRa only in the receive window its uplink opened), and the ack lets
  * its next uplink go, which closes that window: a command sent after the ack could miss it.
  */
-export function answerUplink(req: AckRequest, commands: Pick<Commands, "heard">, links: Pick<Links, "send">, log: Logger): void {
+export function answerUplink(req: AckRequest, commands: Pick<Commands, "heard">, links: Pick<Links, "send">, log: Logger, now = Date.now()): void {
   commands.heard(req.device, req.origin);
-  if (!links.send(req.origin, ackFrame(req))) log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
+  if (!links.send(req.origin, ackFrame(req, now))) log.debug({ source: req.origin.source, deviceId: req.device.id }, "ack not sent: link down");
 }

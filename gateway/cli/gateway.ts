@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { Gateway } from "../gateway.js";
+import { createLogger } from "../log.js";
+import { Registry } from "../registry/registry.js";
+import { loadDeviceKeys } from "../security/device-keys.js";
+import { tcpPort } from "./options.js";
+import { serve } from "./serve.js";
+
+export function gatewayCommand(program: Command): void {
+  program
+    .command("gateway")
+    .description("run the gateway on real serial ports, as the config file says")
+    .requiredOption("-c, --config <file>", "gateway config (JSON); examples/gateway.json is one to start from")
+    .option("--mqtt-port <port>", "MQTT port, instead of the config's mqtt.port", tcpPort)
+    .option("--http-port <port>", "HTTP port, instead of the config's http.port", tcpPort)
+    .action(async (opts: { config: string; mqttPort?: number; httpPort?: number }) => {
+      const config = loadConfig(opts.config);
+      if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
+      if (opts.httpPort !== undefined) config.http.port = opts.httpPort;
+      const log = createLogger(config.logLevel);
+      const keys = config.keys ? loadDeviceKeys(config.keys) : undefined;
+      const registry = Registry.load(config.registry, keys);
+      await serve(config, log, { mqtt: "--mqtt-port (or mqtt.port in the config)", http: "--http-port (or http.port in the config)" }, async () => {
+        const gateway = await Gateway.start(config, registry, log);
+        return { gateway, stop: () => gateway.stop() };
+      }, (mqtt) => `pantau watch --mqtt ${mqtt} --user <name>`);
+    });
+}
