@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { Gateway } from "../gateway.js";
@@ -19,7 +20,8 @@ export function gatewayCommand(program: Command): void {
       if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
       if (opts.httpPort !== undefined) config.http.port = opts.httpPort;
       const log = createLogger(config.logLevel);
-      const keys = config.keys ? loadDeviceKeys(config.keys) : undefined;
+      // a keys file that does not exist yet is the first provisioning's to create
+      const keys = config.keys && existsSync(config.keys) ? loadDeviceKeys(config.keys) : undefined;
       const registry = Registry.load(config.registry, keys);
       await serve(config, log, { mqtt: "--mqtt-port (or mqtt.port in the config)", http: "--http-port (or http.port in the config)" }, async () => {
         const gateway = await Gateway.start(config, registry, log);

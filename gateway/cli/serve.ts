@@ -23,7 +23,9 @@ export async function serve(config: GatewayConfig, log: Logger, ports: PortOptio
   const http = `http://${config.http.host}:${gateway.http?.port ?? config.http.port}`;
   const roles = new Map<string, number>();
   for (const d of gateway.registry.all()) roles.set(d.role, (roles.get(d.role) ?? 0) + 1);
-  const devices = [...roles].map(([role, n]) => `${n} ${role}`).join(", ") || "none registered";
+  const waiting = gateway.registry.awaitingKey.map((e) => e.id);
+  const devices = ([...roles].map(([role, n]) => `${n} ${role}`).join(", ") || "none in service") +
+    (waiting.length ? ` (${waiting.join(", ")} listed without a key: provision them with pantau provision)` : "");
   log.info(
     { mqtt, http, devices: gateway.registry.all().length, ports: config.serial.map((s) => s.path) },
     `ready: MQTT ${mqtt}, HTTP ${http} (/healthz, /metrics, /api/devices), devices: ${devices}; next, try: ${next(mqtt)}`,

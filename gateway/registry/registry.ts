@@ -53,19 +53,21 @@ const validate = derivedValidator<{ devices: DeviceEntry[] }>(registrySchema, ro
 /** The fleet registry: who may talk to the gateway, with which key, and where each unit stands. */
 export class Registry {
   private readonly byId = new Map<number, Device>();
+  /** units listed but not provisioned yet (no key anywhere): not in service until they have one */
+  readonly awaitingKey: DeviceEntry[] = [];
 
   constructor(entries: DeviceEntry[], keys?: ReadonlyMap<number, Uint8Array>) {
     for (const [index, entry] of entries.entries()) {
       const where = `devices[${index}] (id ${entry.id}, "${entry.name}")`;
-      if (this.byId.has(entry.id)) throw new RegistryError(`${where}: duplicate device id ${entry.id}`);
+      if (this.byId.has(entry.id) || this.awaitingKey.some((e) => e.id === entry.id)) throw new RegistryError(`${where}: duplicate device id ${entry.id}`);
       for (const plugin of gatewayRoles()) {
         const problem = plugin.registry?.check?.(entry);
         if (problem !== undefined) throw new RegistryError(`${where}: ${problem}`);
       }
       const { key, ...rest } = entry;
       const keyBytes = keys?.get(entry.id) ?? (key === undefined ? undefined : Uint8Array.from(Buffer.from(key, "hex")));
-      if (!keyBytes) throw new RegistryError(`${where}: no key, neither in the registry nor in the keys file`);
-      this.byId.set(entry.id, { ...rest, keyBytes });
+      if (keyBytes) this.byId.set(entry.id, { ...rest, keyBytes });
+      else this.awaitingKey.push(entry);
     }
   }
 

@@ -37,6 +37,20 @@ describe("pantau demo", () => {
       }
       const official = expectOfficialModels("demo", sub.messages);
       expect(official.map((t) => t.kind)).toEqual(["traffic", "speed", "flood", "alarm", "status"]);
+      // the units' clocks and the gateway's run at the same speed: no unit ever stamps time backwards
+      const byDevice = new Map<number, Array<{ seq: number; boot: number; at: number; topic: string }>>();
+      for (const m of sub.messages) {
+        if (m.payload.timeSource !== "device") continue;
+        const list = byDevice.get(m.payload.deviceId as number) ?? [];
+        list.push({ boot: m.payload.boot as number, seq: m.payload.seq as number, at: Date.parse(String(m.payload.dateObserved)), topic: m.topic });
+        byDevice.set(m.payload.deviceId as number, list);
+      }
+      expect(byDevice.size).toBe(5);
+      for (const [id, list] of byDevice) {
+        const ordered = [...new Map(list.map((r) => [`${r.boot}:${r.seq}`, r])).values()].sort((a, b) => a.boot - b.boot || a.seq - b.seq);
+        const backwards = ordered.filter((r, i) => i > 0 && r.at < ordered[i - 1]!.at);
+        expect(backwards, `device ${id} stamped time backwards`).toEqual([]);
+      }
       const traffic = sub.messages.filter((m) => m.topic.endsWith("/2001/traffic"));
       expect(new Set(traffic.map((m) => m.payload.laneId))).toEqual(new Set([1, 2])); // counted from 1, as the model does
       expect(new Set(traffic.map((m) => m.payload.id)).size).toBe(2); // one entity per lane, each message an observation
