@@ -11,6 +11,7 @@ import { demoCommand } from "./cli/demo.js";
 import { CliError } from "./cli/errors.js";
 import { gatewayCommand } from "./cli/gateway.js";
 import { passwdCommand } from "./cli/passwd.js";
+import { provisionCommand } from "./cli/provision.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -21,7 +22,7 @@ const program = new Command("pantau")
   .showSuggestionAfterError()
   .exitOverride();
 
-for (const add of [demoCommand, gatewayCommand, passwdCommand, airtimeCommand]) add(program);
+for (const add of [demoCommand, gatewayCommand, provisionCommand, passwdCommand, airtimeCommand]) add(program);
 
 const args = process.argv.slice(2);
 program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch((err: unknown) => {
