@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { FIRMWARE_VERSION, versionText } from "../firmware/core/version.js";
 import { airtimeCommand } from "./cli/airtime.js";
+import { commissionCommand } from "./cli/commission.js";
 import { demoCommand } from "./cli/demo.js";
 import { CliError } from "./cli/errors.js";
 import { gatewayCommand } from "./cli/gateway.js";
@@ -22,7 +23,7 @@ const program = new Command("pantau")
   .showSuggestionAfterError()
   .exitOverride();
 
-for (const add of [demoCommand, gatewayCommand, provisionCommand, passwdCommand, airtimeCommand]) add(program);
+for (const add of [demoCommand, gatewayCommand, provisionCommand, commissionCommand, passwdCommand, airtimeCommand]) add(program);
 
 const args = process.argv.slice(2);
 program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch((err: unknown) => {

@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+import { allPass } from "../commission/checks.js";
+import { commissionViaMqtt } from "../commission/mqtt-source.js";
+import { commissionOnPort } from "../commission/port-source.js";
+import { buildReport, saveReport } from "../commission/report.js";
+import { ANSI_PAINT, checkLines, NO_PAINT, renderView } from "../commission/view.js";
+import { FleetFiles, fleetPaths } from "../field/fleet-files.js";
+import { CliError } from "./errors.js";
+import { deviceId, integerIn, positive } from "./options.js";
+
+interface Opts {
+  device?: number; port?: string; mqtt: string; user?: string; config?: string; registry: string; keys?: string;
+  timeout: number; reportDir: string; baud: number;
+}
+
+export function commissionCommand(program: Command): void {
+  program
+    .command("commission")
+    .description("watch one unit live and check it does its job (link, clock, battery, its role's checks); save a report")
+    .option("--device <id>", "the unit, through the gateway's MQTT broker", deviceId)
+    .option("-p, --port <path>", "the unit, straight on its serial port (this laptop plays the gateway)")
+    .option("--mqtt <url>", "the gateway's MQTT broker (with --device)", "mqtt://127.0.0.1:1883")
+    .option("--user <name>", "MQTT user (password from PANTAU_MQTT_PASSWORD)")
+    .option("-c, --config <file>", "gateway config naming the registry and keys file")
+    .option("--registry <file>", "fleet registry, when there is no --config", "fleet.json")
+    .option("--keys <file>", "keys file, when there is no --config")
+    .option("--timeout <s>", "give up on checks still waiting after this long", positive, 300)
+    .option("--report-dir <dir>", "where the JSON and HTML reports go", ".")
+    .option("--baud <n>", "the unit's console speed (with --port)", integerIn(9600, 921600), 115200)
+    .addHelpText("after", "\nEnds as soon as every check passes. Exit codes: 0 every check passed, 3 some failed, 1 could not run, 2 usage error.")
+    .action(async (opts: Opts) => {
+      if ((opts.device === undefined) === (opts.port === undefined)) throw new CliError("say which unit: --device <id> (through the gateway) or --port <path> (on its cable)", undefined, 2);
+      const files = FleetFiles.load(fleetPaths(opts));
+      const source = opts.port !== undefined
+        ? await commissionOnPort(opts.port, files, opts.baud)
+        : await commissionViaMqtt(opts.device!, { url: opts.mqtt, ...(opts.user ? { username: opts.user, password: process.env.PANTAU_MQTT_PASSWORD ?? "" } : {}) }, files);
+      const { session } = source;
+      const tty = process.stdout.isTTY === true;
+      const paint = tty && !process.env.NO_COLOR ? ANSI_PAINT : NO_PAINT;
+      if (!tty) process.stdout.write(`commissioning unit ${session.entry.id} (${session.entry.role}) via ${session.via}, for at most ${opts.timeout} s\n`);
+      let interrupted = false;
+      const onSigint = () => { interrupted = true; };
+      process.once("SIGINT", onSigint);
+      const deadline = Date.now() + opts.timeout * 1000;
+      while (!interrupted && Date.now() < deadline && !allPass(session.checks())) {
+        if (tty) process.stdout.write(`\u001b[H\u001b[2J${renderView(session, paint)}\n\n${paint.dim("  Ctrl-C ends it now")}\n`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      process.off("SIGINT", onSigint);
+      await source.close();
+      const checks = session.finalChecks();
+      const report = buildReport(session, checks);
+      const saved = saveReport(report, opts.reportDir);
+      if (tty) process.stdout.write(`\u001b[H\u001b[2J${renderView(session, paint)}\n`);
+      else process.stdout.write(`${checkLines(checks, NO_PAINT).join("\n")}\n`);
+      process.stdout.write(`\n${report.passed ? paint.ok(`unit ${session.entry.id} commissioned: every check passed`) : paint.bad(`unit ${session.entry.id} not commissioned: ${checks.filter((c) => !c.pass).map((c) => c.check).join(", ")} failed`)}` +
+        ` (${Math.round((Date.now() - session.startedAt) / 1000)} s)\nreport: ${saved.html}\n`);
+      if (!report.passed) process.exitCode = 3;
+    });
+}

@@ -1,0 +1,45 @@
+// One reading in words a person at the roadside reads at a glance: local time, units, the figures
+// that matter for its kind. Shared by `watch` and `commission`.
+
+type Payload = Record<string, unknown>;
+
+const n = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const fixed = (v: unknown, digits: number, unit: string): string => (n(v) === undefined ? "" : `${n(v)!.toFixed(digits)} ${unit}`);
+
+export function localTime(iso: unknown): string {
+  const t = typeof iso === "string" ? new Date(iso) : undefined;
+  return t && !Number.isNaN(t.getTime()) ? t.toLocaleTimeString(undefined, { hour12: false }) : "--:--:--";
+}
+
+/** The reading's figures, without who or when. */
+export function describe(kind: string, p: Payload): string {
+  switch (kind) {
+    case "traffic":
+      return [`lane ${String(p.laneId)}: ${String(p.intensity)} vehicles`, fixed(p.averageVehicleSpeed, 0, "km/h"),
+        n(p.occupancy) !== undefined ? `occupancy ${(n(p.occupancy)! * 100).toFixed(1)} %` : ""].filter(Boolean).join(", ");
+    case "speed":
+      if (p.type === "SpeedHistogramObserved") {
+        const bins = Array.isArray(p.bins) ? (p.bins as Array<{ from: number; count: number }>).filter((b) => b.count > 0) : [];
+        return `speeds: ${bins.map((b) => `${b.from}+ km/h ×${b.count}`).join(", ") || "none"}`;
+      }
+      return [`${String(p.intensity)} vehicles`, p.averageVehicleSpeed !== undefined ? `mean ${fixed(p.averageVehicleSpeed, 1, "km/h")}` : "",
+        p.speedPercentile85 !== undefined ? `85th ${String(p.speedPercentile85)} km/h` : "",
+        `${String(p.overSpeedLimitCount ?? 0)} over the ${String(p.speedLimit)} km/h limit`].filter(Boolean).join(", ");
+    case "flood":
+      return [`level ${fixed(p.currentLevel, 3, "m")}`, String(p.floodLevelStatus ?? ""),
+        n(p.levelRiseRate) ? `rising ${fixed(n(p.levelRiseRate)! * 1000, 0, "mm/h")}` : "",
+        p.temperature !== undefined ? fixed(p.temperature, 1, "°C") : ""].filter(Boolean).join(", ");
+    case "alarm":
+      return `${String(p.severity ?? "").toUpperCase()} ${String(p.description ?? p.alarmType)}`;
+    case "status":
+      return [`battery ${fixed(p.batteryVoltage, 2, "V")}`, `up ${String(p.uptime)} s`, `queue ${String(p.queueDepth)}`,
+        n(p.faults) ? `faults 0x${n(p.faults)!.toString(16)}` : "",
+        p.online === false ? "OFFLINE" : "", p.uplinkRssi !== undefined ? `RSSI ${String(p.uplinkRssi)} dBm, SNR ${String(p.uplinkSnr)} dB` : ""]
+        .filter(Boolean).join(", ");
+    default:
+      return JSON.stringify(p);
+  }
+}
+
+/** Whether a line deserves the eye: an alarm that is not a clearance. */
+export const isAlarm = (kind: string, p: Payload): boolean => kind === "alarm" && p.severity !== "cleared";

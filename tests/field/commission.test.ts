@@ -1,0 +1,150 @@
+// `pantau commission --port` against the real firmware on the XS engine behind a socat PTY: a unit
+// of each role passes when its site works, and fails, saying why, on the obvious faults: a flood
+// gauge whose reference level was never set, an open loop, a silent radar, a bridge hearing nobody.
+// The live view is checked in a real terminal.
+
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConsoleOp, encodeConsoleRequest, parseConsoleResponse } from "../../firmware/core/console-protocol.js";
+import { slipEncode, SlipDecoder } from "../../shared/slip.js";
+import { SerialPort } from "serialport";
+import { CLI } from "../support/cli.js";
+import { waitFor } from "../support/mqtt.js";
+import { hasSocat } from "../support/socat.js";
+import { tempDir } from "../support/temp.js";
+import { closeTerminals, hasTmux, openTerminal } from "../support/tmux.js";
+import { startXsUnit, type XsUnit } from "../support/xs-unit.js";
+import type { Site } from "./fixtures/field-unit-entry.js";
+
+interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+
+function pantau(args: string[]): Promise<Run> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
+}
+
+const NEIGHBOUR_KEY = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+
+const UNITS: Record<string, { id: number; role: string; set: string[] }> = {
+  loop: { id: 2101, role: "loop", set: ["--lanes", "0011", "--set", "intervalS=20", "--set", "sensitivity=16", "--set", "statusS=30"] },
+  sign: { id: 2102, role: "sign", set: ["--set", "radarModel=ld2415", "--set", "limitKmh=40", "--set", "statsIntervalS=10", "--set", "statusS=30"] },
+  flood: { id: 2103, role: "flood", set: ["--set", "referenceMm=4200", "--set", "alertMm=1500", "--set", "dangerMm=2500", "--set", "reportIntervalS=60", "--set", "statusS=30"] },
+  bridge: { id: 2104, role: "bridge", set: ["--set", "statusS=30"] },
+};
+
+describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS behind a PTY", () => {
+  let unit: XsUnit;
+  let dir: string;
+
+  beforeAll(async () => {
+    unit = await startXsUnit({ site: "flood" }, 10);
+  });
+
+  afterAll(async () => {
+    closeTerminals();
+    await unit?.stop();
+  });
+
+  /** A factory-fresh unit on `site`, provisioned into a fleet of its own. */
+  async function provisioned(site: Site, kind: keyof typeof UNITS): Promise<string[]> {
+    dir = tempDir(`pantau-commission-${site}-`);
+    await unit.replace({ site, heightMm: 4200, neighbour: { deviceId: 2105, key: NEIGHBOUR_KEY } });
+    const u = UNITS[kind]!;
+    const fleet = ["--registry", join(dir, "fleet.json"), "--keys", join(dir, "keys.json")];
+    const p = await pantau(["provision", "--port", unit.path, "--id", String(u.id), "--role", u.role, "--site", "smg-test-01", "--lat", "-6.98", "--lon", "110.41", ...u.set, ...fleet]);
+    expect(p.stderr).toBe("");
+    expect(p.code).toBe(0);
+    return fleet;
+  }
+
+  async function commission(fleet: string[], timeoutS: number): Promise<Run & { report: Record<string, unknown> }> {
+    const run = await pantau(["commission", "--port", unit.path, ...fleet, "--timeout", String(timeoutS), "--report-dir", dir]);
+    const json = readdirSync(dir).find((f) => f.startsWith("commission-") && f.endsWith(".json"))!;
+    expect(readdirSync(dir).filter((f) => f.startsWith("commission-") && f.endsWith(".html"))).toHaveLength(1);
+    return { ...run, report: JSON.parse(readFileSync(join(dir, json), "utf8")) as Record<string, unknown> };
+  }
+
+  const failed = (report: Record<string, unknown>) =>
+    Object.fromEntries((report.checks as Array<{ check: string; pass: boolean; reason: string }>).filter((c) => !c.pass).map((c) => [c.check, c.reason]));
+
+  for (const kind of ["loop", "sign", "flood", "bridge"] as const) {
+    it(`passes a ${kind} unit whose site works`, async () => {
+      const fleet = await provisioned(kind, kind);
+      const run = await commission(fleet, 40);
+      console.log(`commissioning a ${kind} took ${(run.ms / 1000).toFixed(1)} s (process start to exit)`);
+      expect(failed(run.report)).toEqual({});
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`unit ${UNITS[kind]!.id} commissioned: every check passed`);
+      expect(run.report).toMatchObject({ passed: true, unit: { id: UNITS[kind]!.id, role: kind } });
+    });
+  }
+
+  it("fails an open loop, naming the fault", async () => {
+    const run = await commission(await provisioned("loop-open", "loop"), 8);
+    expect(run.code).toBe(3);
+    expect(failed(run.report)["oscillator in range"]).toContain("a loop is open");
+    expect(run.stdout).toMatch(/not commissioned: .*oscillator in range.* failed/);
+  });
+
+  it("fails a sign whose radar is silent", async () => {
+    const run = await commission(await provisioned("sign-silent", "sign"), 8);
+    expect(run.code).toBe(3);
+    expect(failed(run.report)["radar seeing targets"]).toMatch(/no vehicle in \d+ intervals/);
+  });
+
+  it("fails a bridge that hears nobody", async () => {
+    const run = await commission(await provisioned("bridge-alone", "bridge"), 6);
+    expect(run.code).toBe(3);
+    expect(failed(run.report)["hearing sensors"]).toMatch(/^no unit heard on the air yet after \d+ s$/);
+  });
+
+  it("fails a flood gauge whose reference level is unset", async () => {
+    const fleet = await provisioned("flood", "flood");
+    // a technician's hand-made console request clears the setting, and the unit restarts
+    const key = Uint8Array.from(Buffer.from((JSON.parse(readFileSync(join(dir, "keys.json"), "utf8")) as Record<string, string>)["2103"]!, "hex"));
+    const port = new SerialPort({ path: unit.path, baudRate: 115200 });
+    const answers: Uint8Array[] = [];
+    const deframer = new SlipDecoder((f) => f[0] === 0x63 && answers.push(f.slice()), () => undefined, 2000);
+    port.on("data", (c: Buffer) => deframer.push(c));
+    port.write(Buffer.from(slipEncode(encodeConsoleRequest({ op: ConsoleOp.setSettings, counter: 100, args: new Map([["settings", new Map([["referenceMm", null]])]]) }, key))));
+    await waitFor("answer", () => answers.length === 1);
+    expect(parseConsoleResponse(answers[0]!, key).status).toBe(0);
+    await new Promise((r) => port.close(r));
+    await unit.powerCycle();
+    const run = await commission(fleet, 6);
+    expect(run.code).toBe(3);
+    expect(failed(run.report)["reference level set"]).toContain("referenceMm was not provisioned");
+  });
+
+  it.skipIf(!hasTmux)("shows the unit live in a terminal: link, clock, battery, readings and checks", async () => {
+    const fleet = await provisioned("loop", "loop");
+    const term = openTerminal([process.execPath, CLI, "commission", "--port", unit.path, ...fleet, "--timeout", "40", "--report-dir", dir], {}, 110, 30);
+    try {
+      const live = await waitFor("a live view with readings", () => {
+        const s = term.screen();
+        return s.includes("traffic") && s.includes("checks") ? s : undefined;
+      }, 30_000);
+      console.log(`commission, live:\n${live}`);
+      expect(live).toContain('Commissioning unit 2101 "loop 2101" (loop) at smg-test-01');
+      expect(live).toMatch(/link +\d+(\.\d)? frames\/min over the last minute; wired/);
+      expect(live).toMatch(/clock +\d\d:\d\d:\d\d \(the unit's, set by the gateway\)/);
+      expect(live).toMatch(/battery +3\.70 V/);
+      expect(live).toMatch(/\d\d:\d\d:\d\d  traffic lane \d: \d+ vehicles/);
+      expect(live).toMatch(/PASS +oscillator in range/);
+      const done = await waitFor("finished", () => (term.alive() ? undefined : term.screen()), 40_000);
+      console.log(`commission, at the end:\n${done}`);
+      expect(done).toContain("unit 2101 commissioned: every check passed");
+      expect(done).toContain("[exit 0]");
+      expect(term.screenWithColour()).toContain("\u001b[32m");
+    } finally {
+      term.close();
+    }
+  });
+});
