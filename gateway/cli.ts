@@ -10,9 +10,11 @@ import { airtimeCommand } from "./cli/airtime.js";
 import { commissionCommand } from "./cli/commission.js";
 import { demoCommand } from "./cli/demo.js";
 import { CliError } from "./cli/errors.js";
+import { fleetCommand } from "./cli/fleet.js";
 import { gatewayCommand } from "./cli/gateway.js";
 import { passwdCommand } from "./cli/passwd.js";
 import { provisionCommand } from "./cli/provision.js";
+import { watchCommand } from "./cli/watch.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -23,7 +25,7 @@ const program = new Command("pantau")
   .showSuggestionAfterError()
   .exitOverride();
 
-for (const add of [demoCommand, gatewayCommand, provisionCommand, commissionCommand, passwdCommand, airtimeCommand]) add(program);
+for (const add of [demoCommand, gatewayCommand, provisionCommand, commissionCommand, watchCommand, fleetCommand, passwdCommand, airtimeCommand]) add(program);
 
 const args = process.argv.slice(2);
 program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch((err: unknown) => {

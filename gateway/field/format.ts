@@ -6,6 +6,8 @@ type Payload = Record<string, unknown>;
 const n = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const fixed = (v: unknown, digits: number, unit: string): string => (n(v) === undefined ? "" : `${n(v)!.toFixed(digits)} ${unit}`);
 
+const vehicles = (v: unknown): string => `${String(v)} ${v === 1 ? "vehicle" : "vehicles"}`;
+
 export function localTime(iso: unknown): string {
   const t = typeof iso === "string" ? new Date(iso) : undefined;
   return t && !Number.isNaN(t.getTime()) ? t.toLocaleTimeString(undefined, { hour12: false }) : "--:--:--";
@@ -15,19 +17,19 @@ export function localTime(iso: unknown): string {
 export function describe(kind: string, p: Payload): string {
   switch (kind) {
     case "traffic":
-      return [`lane ${String(p.laneId)}: ${String(p.intensity)} vehicles`, fixed(p.averageVehicleSpeed, 0, "km/h"),
+      return [`lane ${String(p.laneId)}: ${vehicles(p.intensity)}`, fixed(p.averageVehicleSpeed, 0, "km/h"),
         n(p.occupancy) !== undefined ? `occupancy ${(n(p.occupancy)! * 100).toFixed(1)} %` : ""].filter(Boolean).join(", ");
     case "speed":
       if (p.type === "SpeedHistogramObserved") {
         const bins = Array.isArray(p.bins) ? (p.bins as Array<{ from: number; count: number }>).filter((b) => b.count > 0) : [];
         return `speeds: ${bins.map((b) => `${b.from}+ km/h ×${b.count}`).join(", ") || "none"}`;
       }
-      return [`${String(p.intensity)} vehicles`, p.averageVehicleSpeed !== undefined ? `mean ${fixed(p.averageVehicleSpeed, 1, "km/h")}` : "",
+      return [vehicles(p.intensity), p.averageVehicleSpeed !== undefined ? `mean ${fixed(p.averageVehicleSpeed, 1, "km/h")}` : "",
         p.speedPercentile85 !== undefined ? `85th ${String(p.speedPercentile85)} km/h` : "",
         `${String(p.overSpeedLimitCount ?? 0)} over the ${String(p.speedLimit)} km/h limit`].filter(Boolean).join(", ");
     case "flood":
       return [`level ${fixed(p.currentLevel, 3, "m")}`, String(p.floodLevelStatus ?? ""),
-        n(p.levelRiseRate) ? `rising ${fixed(n(p.levelRiseRate)! * 1000, 0, "mm/h")}` : "",
+        n(p.levelRiseRate) ? `${n(p.levelRiseRate)! > 0 ? "rising" : "falling"} ${fixed(Math.abs(n(p.levelRiseRate)!) * 1000, 0, "mm/h")}` : "",
         p.temperature !== undefined ? fixed(p.temperature, 1, "°C") : ""].filter(Boolean).join(", ");
     case "alarm":
       return `${String(p.severity ?? "").toUpperCase()} ${String(p.description ?? p.alarmType)}`;

@@ -17,6 +17,7 @@ import type { RoleName } from "../../shared/messages.js";
 import { CliError } from "../cli/errors.js";
 import type { DeviceEntry } from "../registry/registry.js";
 import { FleetFiles, writeAtomically, type FleetPaths } from "./fleet-files.js";
+import { journalPath, type Journal } from "./journal.js";
 import { labelHtml } from "./label.js";
 import { Steps } from "./steps.js";
 import { infoFields, UnitPort } from "./unit-port.js";
@@ -50,13 +51,6 @@ export interface Provisioned {
   boot: number;
 }
 
-interface Journal {
-  id: number;
-  key: string;
-  role: RoleName;
-}
-
-const journalPath = (paths: FleetPaths, id: number): string => join(dirname(paths.keys ?? paths.registry), ".provisioning", `${id}.json`);
 
 export async function provision(o: ProvisionOptions, steps = new Steps()): Promise<Provisioned> {
   const files = FleetFiles.load(o.paths);

@@ -12,6 +12,7 @@ import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { hasSocat } from "../support/socat.js";
 import { tempDir } from "../support/temp.js";
+import { closeTerminals, hasTmux, openTerminal } from "../support/tmux.js";
 import { startXsUnit, type XsUnit } from "../support/xs-unit.js";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
@@ -55,18 +56,19 @@ describe.skipIf(!hasSocat)("pantau provision, on the firmware running on XS behi
   });
 
   afterAll(async () => {
+    closeTerminals();
     await gateway?.stop();
     await Promise.all([gauge?.stop(), sign?.stop()]);
   });
 
   it("provisions a factory-fresh flood gauge the registry plans, writing keys 0600 and a label", async () => {
     expect(await gauge.state()).toMatchObject({ provisioned: false });
-    const run = await pantau(["provision", "--port", gauge.path, "--id", "2103", "--config", config, "--set", "statusS=60"]);
+    const run = await pantau(["provision", "--port", gauge.path, "--id", "2103", "--config", config, "--set", "statusS=60", "--set", "reportIntervalS=30"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     console.log(`provisioning took ${(run.ms / 1000).toFixed(2)} s (process start to exit)`);
     expect(run.stdout).toMatch(/unit 2103 "Kali Semarang gauge, Jl. Bandarharjo" \(flood\) at smg-kali-semarang-02 is provisioned in \d+\.\d s/);
-    for (const step of ["reading the unit", "giving it identity 2103 (flood) and a new key", "setting statusS=60 referenceMm=4200 alertMm=1500 dangerMm=2500",
+    for (const step of ["reading the unit", "giving it identity 2103 (flood) and a new key", "setting statusS=60 reportIntervalS=30 referenceMm=4200 alertMm=1500 dangerMm=2500",
       "rebooting into its role (signed) and waiting for its status frame", "self-test, its answer checked under the new key"]) {
       expect(run.stdout).toContain(`ok ${step}`);
     }
@@ -74,7 +76,7 @@ describe.skipIf(!hasSocat)("pantau provision, on the firmware running on XS behi
     expect(statSync(keysFile).mode & 0o777).toBe(0o600);
     const keys = json(keysFile);
     const unit = await gauge.state();
-    expect(unit).toMatchObject({ provisioned: true, deviceId: 2103, role: "flood", settings: { referenceMm: 4200, alertMm: 1500, dangerMm: 2500, statusS: 60 } });
+    expect(unit).toMatchObject({ provisioned: true, deviceId: 2103, role: "flood", settings: { referenceMm: 4200, alertMm: 1500, dangerMm: 2500, statusS: 60, reportIntervalS: 30 } });
     expect(keys["2103"]).toBe(hex(unit.key));
     const entry = (json(join(dir, "fleet.json")).devices as Array<Record<string, unknown>>).find((d) => d.id === 2103)!;
     expect(entry).toMatchObject({ role: "flood", site: "smg-kali-semarang-02", flood: { referenceLevelM: 4.2, alertLevelM: 1.5, dangerLevelM: 2.5 } });
@@ -111,12 +113,25 @@ describe.skipIf(!hasSocat)("pantau provision, on the firmware running on XS behi
       expect(status.payload).toMatchObject({ deviceId: 2103, role: "flood", firmwareVersion: "1.0.0" });
       const flood = await waitFor("a flood reading", () => sub.messages.find((m) => m.topic === "pantau/v1/smg-kali-semarang-02/2103/flood"), 30_000);
       expect(flood.payload).toMatchObject({ referenceLevel: 4.2, alertLevel: 1.5, dangerLevel: 2.5, floodLevelStatus: "normal" });
+      // and a field crew's laptop reads it in a terminal
+      if (hasTmux) {
+        const term = openTerminal([process.execPath, CLI, "watch", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--user", "field-laptop", "--device", "2103"],
+          { PANTAU_MQTT_PASSWORD: "pantau-example" });
+        try {
+          const screen = await waitFor("readings on screen", () => (/ flood +level/.test(term.screen()) ? term.screen() : undefined), 30_000);
+          console.log(`watch, live:\n${screen}`);
+          expect(screen).toMatch(/^\d\d:\d\d:\d\d  smg-kali-semarang-02 2103 +status +battery 3\.70 V, up \d+ s, queue \d+$/m);
+          expect(screen).toMatch(/^\d\d:\d\d:\d\d  smg-kali-semarang-02 2103 +flood +level \d\.\d{3} m, normal/m);
+        } finally {
+          term.close();
+        }
+      }
     } finally {
       await sub.client.endAsync();
     }
     expect(await gateway.stop()).toBe(0);
     gateway = undefined;
-  });
+  }, 90_000);
 
   it("resumes a provisioning killed half way, and registers the unit only once it holds the key", async () => {
     // the unit's clock stands still: it takes the key and the settings but cannot finish rebooting
