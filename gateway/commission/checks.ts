@@ -34,8 +34,10 @@ export interface UnitObservations {
   settings?: Record<string, string | number | boolean>;
   /** bridge on its port: the units it relayed, with the last radio figures */
   relayed?: Map<number, { frames: number; rssiDbm: number; snrDb: number }>;
-  /** bridge on its port: share of its transmit budget used over the last hour, 0..1 */
+  /** bridge on its port: share of its hourly transmit budget that acks for the units it hears would use */
   dutyUsed?: number;
+  /** on its port: the unit's self-test says the gateway has set its clock */
+  clockSynced?: boolean;
 }
 
 /** After this many closed intervals with nothing counted, a lane or radar fails instead of waiting. */
@@ -61,7 +63,7 @@ function commonChecks(o: UnitObservations): CheckResult[] {
   if (!status) return [wait("status", "no status frame yet")];
   out.push(pass("status", `firmware ${String(status.firmwareVersion)}, up ${String(status.uptime)} s, queue ${String(status.queueDepth)}`));
   const latest = o.readings.at(-1) ?? status;
-  out.push(latest.timeSource === "device"
+  out.push(latest.timeSource === "device" || o.clockSynced === true
     ? pass("clock", "set by the gateway's acks")
     : wait("clock", "not set yet: no ack has reached the unit"));
   const volts = num(status.batteryVoltage) ?? 0;
@@ -167,10 +169,13 @@ const ROLE_CHECKS: Record<RoleName, (o: UnitObservations) => CheckResult[]> = {
     const out: CheckResult[] = [];
     const heard = [...o.relayed].map(([id, r]) => `${id} (${r.rssiDbm} dBm, SNR ${r.snrDb} dB)`);
     out.push(heard.length ? pass("hearing sensors", `heard ${heard.join(", ")}`) : wait("hearing sensors", "no unit heard on the air yet"));
-    if (o.dutyUsed !== undefined) {
-      const left = Math.round((1 - o.dutyUsed) * 100);
-      out.push(left >= 20 ? pass("duty-cycle budget left", `${left} % of the hour's transmit budget left`)
-        : fail("duty-cycle budget left", `only ${left} % of the hour's transmit budget left: fewer units per bridge, or longer report intervals`));
+    if (o.dutyUsed === undefined) {
+      out.push(wait("duty-cycle budget left", "needs two frames of a unit a minute apart, to know how often it sends"));
+    } else {
+      const used = Math.round(o.dutyUsed * 100);
+      const text = `acks for the units heard would use ${used} % of its hour's transmit budget`;
+      out.push(used <= 80 ? pass("duty-cycle budget left", text)
+        : fail("duty-cycle budget left", `${text}: fewer units per bridge, or longer report intervals`));
     }
     return out;
   },

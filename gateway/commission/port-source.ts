@@ -1,20 +1,25 @@
 // Commissioning straight on a unit's port: this laptop plays the gateway for it (checks its frames
 // under its key from the fleet files, acks them so its clock is set and its queue drains, and
 // normalizes them as the gateway does), reads its settings on the console, and for a bridge
-// notes every unit it relays.
+// notes every unit it relays (and acks, through the bridge, those of the fleet).
 
+import { randomInt } from "node:crypto";
 import { ConsoleOp } from "../../firmware/core/console-protocol.js";
 import { decode } from "../../shared/cbor.js";
-import { loraAirtimeMs } from "../../shared/airtime.js";
-import { encodeFrame, parseEnvelope, splitFrame } from "../../shared/envelope.js";
+import { micMatches, openEnvelope, parseEnvelope, splitFrame } from "../../shared/envelope.js";
 import { AckResult } from "../../shared/messages.js";
+import { encodeRelayDown } from "../../shared/relay.js";
 import { CliError } from "../cli/errors.js";
 import { ackFrame } from "../downlink/ack.js";
 import type { FleetFiles } from "../field/fleet-files.js";
 import { infoFields, UnitPort } from "../field/unit-port.js";
 import { normalize } from "../normalize/index.js";
+import { nodeMac } from "../pipeline/verify.js";
 import type { Device } from "../registry/registry.js";
+import { RelayTally } from "./relay-tally.js";
 import { CommissionSession } from "./session.js";
+
+const CLOCK_POLL_MS = 2000;
 
 export interface PortSource {
   session: CommissionSession;
@@ -50,36 +55,45 @@ export async function commissionOnPort(path: string, files: FleetFiles, baud?: n
       }
     });
     if (entry.role === "bridge") {
-      const relayed = (session.relayed = new Map());
-      let frames = 0;
-      let ackBytes = 0;
+      const tally = new RelayTally();
+      session.relayed = tally.units;
+      const sf = typeof session.settings.sf === "number" ? session.settings.sf : 10;
+      const dutyBp = typeof session.settings.dutyBp === "number" ? session.settings.dutyBp : 100;
       unit.on("relay", ({ packet, rssiDbm, snrDb10 }) => {
         try {
-          const raw = parseEnvelope(decode(splitFrame(packet).signed));
-          const r = relayed.get(raw.deviceId) ?? { frames: 0, rssiDbm, snrDb: snrDb10 / 10 };
-          relayed.set(raw.deviceId, { frames: r.frames + 1, rssiDbm, snrDb: snrDb10 / 10 });
-          // the ack the gateway would send back through this bridge for that frame
-          ackBytes = encodeFrame({ type: "ack", deviceId: raw.deviceId, boot: raw.boot, seq: raw.seq, timeS: Math.floor(Date.now() / 1000),
-            body: { boot: raw.boot, seq: raw.seq, timeS: Math.floor(Date.now() / 1000), result: AckResult.ok } }, unit.key!).length;
-          frames++;
+          const split = splitFrame(packet);
+          const raw = parseEnvelope(decode(split.signed));
+          tally.add(raw, rssiDbm, snrDb10);
+          // a unit of this fleet is acked through the bridge, as the gateway would: its queue moves on
+          const heardKey = files.keyOf(raw.deviceId);
+          const heard = files.entry(raw.deviceId);
+          if (heardKey && heard && micMatches(Uint8Array.from(Buffer.from(heardKey, "hex")), split, nodeMac)) {
+            const { key: _hk, ...rest } = heard;
+            const envelope = openEnvelope(raw);
+            unit.send(encodeRelayDown(ackFrame({ device: { ...rest, keyBytes: Uint8Array.from(Buffer.from(heardKey, "hex")) }, envelope, origin: { source: path }, result: AckResult.ok })));
+          }
         } catch {
-          // not a Pantau frame: something else on the channel
+          return; // not a Pantau frame: something else on the channel
         }
-        session.dutyUsed = dutyForAcks(frames, ackBytes, session.startedAt, session.settings ?? {});
+        session.dutyUsed = tally.ackDutyShare(sf, dutyBp);
       });
-      session.dutyUsed = 0;
     }
-    return { session, close: () => unit.close() };
+    // the unit's own word on its clock, in answers carrying its MIC, while the view runs
+    const poll = setInterval(() => {
+      unit.ok(ConsoleOp.selfTest, randomInt(1, 0xffffffff), null).then((r) => {
+        session.clockSynced = infoFields(r).clockSynced === true;
+      }, () => undefined);
+    }, CLOCK_POLL_MS);
+    return {
+      session,
+      close: async () => {
+        clearInterval(poll);
+        await unit.close();
+      },
+    };
   } catch (err) {
     await unit.close();
     throw err;
   }
 }
 
-/** Share of the bridge's hourly transmit budget that acks for the traffic heard so far would take. */
-function dutyForAcks(frames: number, ackBytes: number, since: number, settings: Record<string, unknown>): number {
-  const hours = Math.max(60_000, Date.now() - since) / 3_600_000;
-  const sf = typeof settings.sf === "number" ? settings.sf : 10;
-  const budgetMs = ((typeof settings.dutyBp === "number" ? settings.dutyBp : 100) / 10_000) * 3_600_000;
-  return ((frames / hours) * loraAirtimeMs({ payloadBytes: ackBytes, spreadingFactor: sf })) / budgetMs;
-}

@@ -23,6 +23,8 @@ export class CommissionSession {
   relayed: Map<number, { frames: number; rssiDbm: number; snrDb: number }> | undefined;
   /** the bridge's transmit budget that acks for what it hears would use, 0..1 */
   dutyUsed: number | undefined;
+  /** on its port, the unit's own word (self-test) on whether the gateway has set its clock */
+  clockSynced: boolean | undefined;
   private readonly frameTimes: number[] = [];
 
   constructor(readonly entry: Omit<DeviceEntry, "key">, readonly via: string) {}
@@ -52,6 +54,7 @@ export class CommissionSession {
       ...(this.settings ? { settings: this.settings } : {}),
       ...(this.relayed ? { relayed: this.relayed } : {}),
       ...(this.dutyUsed !== undefined ? { dutyUsed: this.dutyUsed } : {}),
+      ...(this.clockSynced !== undefined ? { clockSynced: this.clockSynced } : {}),
     };
   }
 

@@ -65,8 +65,12 @@ describe("commissioning checks", () => {
     const hearing = commissionChecks({ entry, status: status(), readings: [], relayed: new Map([[2105, { frames: 3, rssiDbm: -108, snrDb: 4.5 }]]), dutyUsed: 0.1 });
     expect(allPass(hearing)).toBe(true);
     expect(hearing.find((c) => c.check === "hearing sensors")!.reason).toBe("heard 2105 (-108 dBm, SNR 4.5 dB)");
-    const deaf = commissionChecks({ entry, status: status(), readings: [], relayed: new Map(), dutyUsed: 0 });
+    const deaf = commissionChecks({ entry, status: status(), readings: [], relayed: new Map() });
     expect(deaf.find((c) => c.check === "hearing sensors")).toMatchObject({ pass: false, waiting: true });
+    expect(deaf.find((c) => c.check === "duty-cycle budget left")).toMatchObject({ pass: false, waiting: true });
+    const busy = commissionChecks({ entry, status: status(), readings: [], relayed: new Map([[2105, { frames: 9, rssiDbm: -108, snrDb: 4.5 }]]), dutyUsed: 1.23 });
+    expect(busy.find((c) => c.check === "duty-cycle budget left")!.reason).toBe(
+      "acks for the units heard would use 123 % of its hour's transmit budget: fewer units per bridge, or longer report intervals");
   });
 
   it("fails a LoRa link with too little margin above the floor", () => {

@@ -3,11 +3,10 @@
 // and streams into a running gateway; a duplicate id and a unit holding another key are refused;
 // a provisioning killed half way is resumed and never leaves a registry entry without the key.
 
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, startCli, type RunningCli } from "../support/cli.js";
+import { CLI, runCli as pantau, startCli, type RunningCli } from "../support/cli.js";
 import { freePort } from "../support/mosquitto.js";
 import { collect, waitFor } from "../support/mqtt.js";
 import { hasSocat } from "../support/socat.js";
@@ -17,26 +16,7 @@ import { startXsUnit, type XsUnit } from "../support/xs-unit.js";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 
-interface Run { code: number | null; stdout: string; stderr: string; ms: number }
 
-/** `pantau ...` in its own process, as a technician runs it; `kill` ends it when it returns true. */
-function pantau(args: string[], kill?: () => Promise<boolean>): Promise<Run> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  if (kill) {
-    const poll = setInterval(() => {
-      void kill().then((yes) => {
-        if (yes) child.kill("SIGKILL");
-      });
-    }, 20);
-    child.once("exit", () => clearInterval(poll));
-  }
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
-}
 
 const hex = (bytes: unknown) => Buffer.from(bytes as Uint8Array).toString("hex");
 const json = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;

@@ -1,11 +1,10 @@
 // `pantau watch` highlighting an alarm in a real terminal, and `pantau fleet` on the registry and,
 // for rotate-key, on the firmware running on XS behind a socat PTY.
 
-import { spawn } from "node:child_process";
 import { cpSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI, startCli, type RunningCli } from "../support/cli.js";
+import { CLI, runCli as pantau, startCli, type RunningCli } from "../support/cli.js";
 import { freePort } from "../support/mosquitto.js";
 import { waitFor } from "../support/mqtt.js";
 import { hasSocat } from "../support/socat.js";
@@ -15,14 +14,6 @@ import { startXsUnit, type XsUnit } from "../support/xs-unit.js";
 
 const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 
-function pantau(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
-}
 
 let demo: RunningCli | undefined;
 let unit: XsUnit | undefined;

@@ -49,3 +49,30 @@ export function exitOf(cli: RunningCli): Promise<number | null> {
     cli.child.once("exit", (code) => resolve(code));
   });
 }
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** from start to exit, the process start included */
+  ms: number;
+}
+
+/** Runs `pantau ...` to its end; `kill` is polled and SIGKILLs it when it says so. */
+export function runCli(args: string[], kill?: () => Promise<boolean>): Promise<CliRun> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  if (kill) {
+    const poll = setInterval(() => {
+      void kill().then((yes) => {
+        if (yes) child.kill("SIGKILL");
+      });
+    }, 20);
+    child.once("exit", () => clearInterval(poll));
+  }
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 })));
+}
