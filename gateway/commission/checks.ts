@@ -49,6 +49,7 @@ const wait = (check: string, reason: string): CheckResult => ({ check, pass: fal
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const faultsOf = (o: UnitObservations): number => num(o.status?.faults) ?? 0;
+const NO_STATUS = "no status frame yet";
 const m = (metres: number): string => `${metres.toFixed(3)} m`;
 
 export function commissionChecks(o: UnitObservations): CheckResult[] {
@@ -60,7 +61,7 @@ export const allPass = (results: CheckResult[]): boolean => results.length > 0 &
 function commonChecks(o: UnitObservations): CheckResult[] {
   const out: CheckResult[] = [];
   const status = o.status;
-  if (!status) return [wait("status", "no status frame yet")];
+  if (!status) return [wait("status", NO_STATUS)];
   out.push(pass("status", `firmware ${String(status.firmwareVersion)}, up ${String(status.uptime)} s, queue ${String(status.queueDepth)}`));
   const latest = o.readings.at(-1) ?? status;
   out.push(latest.timeSource === "device" || o.clockSynced === true
@@ -81,14 +82,7 @@ function commonChecks(o: UnitObservations): CheckResult[] {
 
 const ROLE_CHECKS: Record<RoleName, (o: UnitObservations) => CheckResult[]> = {
   loop: (o) => {
-    const faults = faultsOf(o);
-    const out: CheckResult[] = [];
-    if (faults & Fault.loopOpen) out.push(fail("oscillator in range", "a loop is open (frequency below fMinHz): check the loop wire and its lead-in"));
-    else if (faults & Fault.loopShorted) out.push(fail("oscillator in range", "a loop is shorted (frequency above fMaxHz): check the loop's insulation"));
-    else out.push(pass("oscillator in range", "every loop oscillates within fMinHz..fMaxHz"));
-    if (faults & Fault.stuckPresence) out.push(fail("baseline stable", "a loop reported presence for longer than maxPresenceS and re-tuned"));
-    else if (faults & Fault.chatter) out.push(fail("baseline stable", "a loop chatters (more than chatterPerS on-transitions a second)"));
-    else out.push(pass("baseline stable", "no stuck presence, no chatter"));
+    const out: CheckResult[] = [loopOscillator(o), loopBaseline(o)];
     if (o.settings) {
       const s = num(o.settings.sensitivity);
       out.push(s === undefined
@@ -180,6 +174,23 @@ const ROLE_CHECKS: Record<RoleName, (o: UnitObservations) => CheckResult[]> = {
     return out;
   },
 };
+
+/** The loop's faults come only in its status frames. */
+function loopOscillator(o: UnitObservations): CheckResult {
+  const check = "oscillator in range";
+  if (!o.status) return wait(check, NO_STATUS);
+  if (faultsOf(o) & Fault.loopOpen) return fail(check, "a loop is open (frequency below fMinHz): check the loop wire and its lead-in");
+  if (faultsOf(o) & Fault.loopShorted) return fail(check, "a loop is shorted (frequency above fMaxHz): check the loop's insulation");
+  return pass(check, "every loop oscillates within fMinHz..fMaxHz");
+}
+
+function loopBaseline(o: UnitObservations): CheckResult {
+  const check = "baseline stable";
+  if (!o.status) return wait(check, NO_STATUS);
+  if (faultsOf(o) & Fault.stuckPresence) return fail(check, "a loop reported presence for longer than maxPresenceS and re-tuned");
+  if (faultsOf(o) & Fault.chatter) return fail(check, "a loop chatters (more than chatterPerS on-transitions a second)");
+  return pass(check, "no stuck presence, no chatter");
+}
 
 function laneDigits(lanes: unknown): number[] {
   return typeof lanes === "string" ? [...new Set([...lanes].map(Number).filter((n) => Number.isInteger(n)))] : [];

@@ -13,8 +13,9 @@ import { ConsoleOp } from "../../firmware/core/console-protocol.js";
 import { KEY_MAX_BYTES } from "../../firmware/core/identity.js";
 import type { SettingValue } from "../../firmware/core/settings.js";
 import { versionText } from "../../firmware/core/version.js";
-import type { RoleName } from "../../shared/messages.js";
+import { AckResult, type RoleName } from "../../shared/messages.js";
 import { CliError } from "../cli/errors.js";
+import { ackFrame } from "../downlink/ack.js";
 import type { DeviceEntry } from "../registry/registry.js";
 import { FleetFiles, writeAtomically, type FleetPaths } from "./fleet-files.js";
 import { journalPath, type Journal } from "./journal.js";
@@ -102,6 +103,8 @@ export async function provision(o: ProvisionOptions, steps = new Steps()): Promi
       await unit.ok(ConsoleOp.reboot, ++counter, null, true);
       return booted;
     });
+    // acked as the gateway would: the unit's clock is set, and it does not hold the frame for resends
+    unit.send(ackFrame({ device: { ...entry, keyBytes }, envelope: status, origin: { source: o.port }, result: AckResult.ok }));
     const test = await steps.run("self-test, its answer checked under the new key", async () => {
       // an unsigned read, but the answer carries the unit's MIC over this fresh number
       const result = infoFields(await unit.ok(ConsoleOp.selfTest, randomInt(1, 0xffffffff), null));
