@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { Role } from "../../shared/messages.js";
+import { roleNames } from "../../shared/roles/catalog.js";
 import { fleetPaths } from "../field/fleet-files.js";
 import { provision } from "../field/provision.js";
 import { deviceId, integerIn, number, setting } from "./options.js";
@@ -10,7 +10,7 @@ export function provisionCommand(program: Command): void {
     .description("give a unit on this laptop's serial port its identity, key and settings, and add it to the fleet")
     .requiredOption("-p, --port <path>", "the unit's serial port, e.g. /dev/ttyUSB0")
     .requiredOption("--id <n>", "device id, 1..65535", deviceId)
-    .addOption(new Option("--role <role>", "the unit's job (default: as the registry plans it)").choices(Object.keys(Role)))
+    .addOption(new Option("--role <role>", "the unit's job (default: as the registry plans it)").choices(roleNames()))
     .option("--site <site>", "site id, e.g. smg-pemuda-01 (default: as planned)")
     .option("--name <text>", "what people call the unit")
     .option("--lat <deg>", "latitude, decimal degrees", number)

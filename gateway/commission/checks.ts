@@ -53,7 +53,8 @@ const NO_STATUS = "no status frame yet";
 const m = (metres: number): string => `${metres.toFixed(3)} m`;
 
 export function commissionChecks(o: UnitObservations): CheckResult[] {
-  return [...commonChecks(o), ...ROLE_CHECKS[o.entry.role](o)];
+  // a role without checks of its own here (a plug-in) still gets the common ones
+  return [...commonChecks(o), ...(ROLE_CHECKS[o.entry.role]?.(o) ?? [])];
 }
 
 export const allPass = (results: CheckResult[]): boolean => results.length > 0 && results.every((r) => r.pass);
@@ -80,7 +81,7 @@ function commonChecks(o: UnitObservations): CheckResult[] {
   return out;
 }
 
-const ROLE_CHECKS: Record<RoleName, (o: UnitObservations) => CheckResult[]> = {
+const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult[]>> = {
   loop: (o) => {
     const out: CheckResult[] = [loopOscillator(o), loopBaseline(o)];
     if (o.settings) {

@@ -14,6 +14,7 @@ import { KEY_MAX_BYTES } from "../../firmware/core/identity.js";
 import type { SettingValue } from "../../firmware/core/settings.js";
 import { versionText } from "../../firmware/core/version.js";
 import { AckResult, type RoleName } from "../../shared/messages.js";
+import { allRoles, roleNames } from "../../shared/roles/catalog.js";
 import { CliError } from "../cli/errors.js";
 import { ackFrame } from "../downlink/ack.js";
 import type { DeviceEntry } from "../registry/registry.js";
@@ -132,7 +133,7 @@ export async function provision(o: ProvisionOptions, steps = new Steps()): Promi
 function plan(o: ProvisionOptions, planned: DeviceEntry | undefined): { entry: DeviceEntry; settings: Record<string, SettingValue> } {
   const role = o.role ?? planned?.role;
   const site = o.site ?? planned?.site;
-  if (!role) throw new CliError(`unit ${o.id} is not in the registry, so its role is needed`, "add --role loop|sign|flood|bridge");
+  if (!role) throw new CliError(`unit ${o.id} is not in the registry, so its role is needed`, `add --role ${roleNames().join("|")}`);
   if (!site) throw new CliError(`unit ${o.id} is not in the registry, so its site is needed`, "add --site <site id>, e.g. --site smg-pemuda-01");
   if (planned && planned.role !== role) throw new CliError(`the registry plans unit ${o.id} as a ${planned.role}, not a ${role}`, `drop --role, or fix the registry`);
   const lat = o.lat ?? planned?.location.lat;
@@ -165,7 +166,8 @@ function plan(o: ProvisionOptions, planned: DeviceEntry | undefined): { entry: D
   if (role === "loop" && typeof settings.lanes === "string") {
     entry.lanes = [...new Set([...settings.lanes].map(Number))].map((lane) => planned?.lanes?.find((l) => l.lane === lane) ?? { lane });
   }
-  const interval = { loop: "intervalS", sign: "statsIntervalS", flood: "reportIntervalS", bridge: "statusS" }[role];
-  if (typeof settings[interval] === "number") entry.reportIntervalS = settings[interval] as number;
+  // the role's reporting interval is what the gateway's health expects of it
+  const interval = allRoles().find((r) => r.name === role)?.health.intervalSetting;
+  if (interval && typeof settings[interval] === "number") entry.reportIntervalS = settings[interval] as number;
   return { entry, settings };
 }
