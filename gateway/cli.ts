@@ -7,9 +7,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { FIRMWARE_VERSION, versionText } from "../firmware/core/version.js";
 import { airtimeCommand } from "./cli/airtime.js";
+import { buildCommand } from "./cli/build.js";
 import { commissionCommand } from "./cli/commission.js";
 import { demoCommand } from "./cli/demo.js";
 import { CliError } from "./cli/errors.js";
+import { flashCommand } from "./cli/flash.js";
 import { fleetCommand } from "./cli/fleet.js";
 import { gatewayCommand } from "./cli/gateway.js";
 import { passwdCommand } from "./cli/passwd.js";
@@ -25,7 +27,7 @@ const program = new Command("pantau")
   .showSuggestionAfterError()
   .exitOverride();
 
-for (const add of [demoCommand, gatewayCommand, provisionCommand, commissionCommand, watchCommand, fleetCommand, passwdCommand, airtimeCommand]) add(program);
+for (const add of [demoCommand, gatewayCommand, provisionCommand, commissionCommand, watchCommand, fleetCommand, buildCommand, flashCommand, passwdCommand, airtimeCommand]) add(program);
 
 const args = process.argv.slice(2);
 program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch((err: unknown) => {
@@ -33,7 +35,7 @@ program.parseAsync(args.length === 0 ? ["demo"] : args, { from: "user" }).catch(
     // commander has already printed the message (or the help, or the version)
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
-  const hint = err instanceof CliError && err.hint ? `\n  ${err.hint}` : "";
+  const hint = err instanceof CliError && err.hint ? `\n${err.hint.replace(/^/gm, "  ")}` : "";
   process.stderr.write(`pantau: ${(err as Error).message}${hint}\n`);
   process.exit(err instanceof CliError ? err.exitCode : 1);
 });

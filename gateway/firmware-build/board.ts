@@ -104,7 +104,7 @@ export interface LinkReport {
   seconds: number;
 }
 
-function toolEnv(sdk: Sdk, projectRoot: string): NodeJS.ProcessEnv {
+export function toolEnv(sdk: Sdk, projectRoot: string): NodeJS.ProcessEnv {
   // mcconfig compiles .ts modules with the tsc it finds on PATH: the project's own TypeScript.
   const path = [sdk.bin, join(projectRoot, "node_modules/.bin"), process.env.PATH ?? ""].join(":");
   return { ...process.env, MODDABLE: sdk.root, PATH: path };
@@ -168,7 +168,7 @@ export async function link(sdk: Sdk, projectRoot: string, configured: Configured
 }
 
 /** The entries of a makefile list variable (`NAME =\` then one per line). */
-function listed(makefile: string, name: string): string[] {
+export function listed(makefile: string, name: string): string[] {
   const match = new RegExp(`^${name} =\\\\\\n((?:.*\\\\\\n)*.*)`, "m").exec(makefile);
   if (!match) return [];
   return match[1]!.split("\n").map((line) => line.replace(/\\$/, "").trim().replace(/^-p /, "")).filter(Boolean);
