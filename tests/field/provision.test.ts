@@ -106,6 +106,16 @@ describe.skipIf(!hasSocat)("pantau provision, on the firmware running on XS behi
           term.close();
         }
       }
+      // and the crew commissions it through the gateway, by its id
+      process.env.PANTAU_MQTT_PASSWORD = "pantau-example";
+      const reports = tempDir("pantau-reports-");
+      const commissioned = await pantau(["commission", "--device", "2103", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--user", "field-laptop",
+        "--config", config, "--timeout", "40", "--report-dir", reports]);
+      expect(commissioned.stderr).toBe("");
+      expect(commissioned.stdout).toContain(`commissioning unit 2103 (flood) via mqtt://127.0.0.1:${mqttPort}`);
+      expect(commissioned.stdout).toMatch(/PASS +reference level set +sensor 4\.200 m above the channel bed/);
+      expect(commissioned.stdout).toContain("unit 2103 commissioned: every check passed");
+      expect(commissioned.code).toBe(0);
     } finally {
       await sub.client.endAsync();
     }
