@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import { connectMqtt, kindOf } from "../commission/mqtt-source.js";
-import { describe, isAlarm, localTime } from "../field/format.js";
+import { describe, isAlarm, localTime, observed } from "../field/format.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import { deviceId } from "./options.js";
 
@@ -32,7 +32,7 @@ export function watchCommand(program: Command): void {
         }
         if (opts.json) return void process.stdout.write(`${JSON.stringify({ topic, ...p })}\n`);
         const who = `${String(p.siteId)} ${String(p.deviceId)}`;
-        const line = `${localTime(p.dateObserved)}  ${who.padEnd(26)} ${kind.padEnd(7)} ${describe(kind, p)}`;
+        const line = `${localTime(observed(p))}  ${who.padEnd(26)} ${kind.padEnd(7)} ${describe(kind, p)}`;
         const alarm = isAlarm(kind, p);
         process.stdout.write(`${alarm ? (colour ? `\u001b[1;31m${line}\u001b[0m` : `${line}  <-- ALARM`) : line}\n`);
       });

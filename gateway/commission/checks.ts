@@ -92,9 +92,10 @@ const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult
     }
     const lanes = o.entry.lanes?.map((l) => l.lane) ?? laneDigits(o.settings?.lanes);
     for (const lane of lanes) {
-      const records = o.readings.filter((r) => r.laneId === lane && r.type === "TrafficFlowObserved");
+      // the messages count lanes from 1, the registry and the unit's settings from 0
+      const records = o.readings.filter((r) => r.laneId === lane + 1 && r.type === "TrafficFlowObserved");
       const counted = records.filter((r) => (num(r.intensity) ?? 0) > 0);
-      const check = `lane ${lane} counting`;
+      const check = `lane ${lane + 1} counting`;
       if (counted.length > 0) out.push(pass(check, `${String(counted.at(-1)!.intensity)} vehicles in the last interval that had any`));
       else if (records.length >= QUIET_INTERVALS_TO_FAIL) out.push(fail(check, `no vehicle in ${records.length} intervals`));
       else out.push(wait(check, records.length ? `no vehicle in ${records.length} interval(s) yet` : "no interval record yet"));
@@ -144,7 +145,8 @@ const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult
 
   sign: (o) => {
     const out: CheckResult[] = [];
-    const stats = o.readings.filter((r) => r.type === "SpeedFeedbackObserved");
+    // the sign's statistics, not its histograms: both are TrafficFlowObserved of its approach
+    const stats = o.readings.filter((r) => r.speedLimit !== undefined);
     const seen = stats.filter((r) => (num(r.intensity) ?? 0) > 0);
     if (faultsOf(o) & Fault.radarSilent) out.push(fail("radar seeing targets", "the radar is silent: no bytes for radarSilentS; check its power, wiring and radarBaud"));
     else if (seen.length > 0) out.push(pass("radar seeing targets", `${String(seen.at(-1)!.intensity)} vehicles in the last interval that had any`));

@@ -64,7 +64,7 @@ export async function commissionViaMqtt(id: number, o: MqttOptions, files: Fleet
 function entryFrom(id: number, payloads: Payload[]): DeviceEntry {
   const any = payloads[0]!;
   const flood = payloads.find((p) => p.type === "FloodMonitoring");
-  const status = payloads.find((p) => p.type === "DeviceStatus");
+  const status = payloads.find((p) => p.type === "Device");
   const [lon, lat] = ((any.location as { coordinates?: number[] } | undefined)?.coordinates ?? [0, 0]) as [number, number];
   return {
     id, role: (status?.role ?? (flood ? "flood" : "loop")) as DeviceEntry["role"], site: String(any.siteId), name: String(any.deviceName ?? id), location: { lat, lon },

@@ -3,7 +3,7 @@
 
 import { join } from "node:path";
 import { writeAtomically } from "../field/fleet-files.js";
-import { describe, localTime } from "../field/format.js";
+import { describe, localTime, observed } from "../field/format.js";
 import { allPass, type CheckResult } from "./checks.js";
 import type { CommissionSession } from "./session.js";
 
@@ -35,7 +35,7 @@ export function buildReport(s: CommissionSession, checks: CheckResult[]): Commis
 
 export function reportHtml(r: CommissionReport): string {
   const rows = r.checks.map((c) => `<tr class="${c.pass ? "pass" : "fail"}"><td>${c.pass ? "PASS" : "FAIL"}</td><td>${escape(c.check)}</td><td>${escape(c.reason)}</td></tr>`);
-  const readings = r.readings.slice(-10).map((h) => `<tr><td>${localTime(h.payload.dateObserved)}</td><td>${h.kind}</td><td>${escape(describe(h.kind, h.payload))}</td></tr>`);
+  const readings = r.readings.slice(-10).map((h) => `<tr><td>${localTime(observed(h.payload))}</td><td>${h.kind}</td><td>${escape(describe(h.kind, h.payload))}</td></tr>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Commissioning of unit ${r.unit.id}</title>
 <style>

@@ -1,6 +1,6 @@
 // The live terminal view of a commissioning, as plain lines; colour only when asked (a TTY).
 
-import { describe, localTime } from "../field/format.js";
+import { describe, localTime, observed } from "../field/format.js";
 import { demodulationFloorDb, linkMarginDb } from "./link.js";
 import type { CheckResult } from "./checks.js";
 import type { CommissionSession } from "./session.js";
@@ -43,12 +43,12 @@ export function renderView(s: CommissionSession, paint: Paint, now = Date.now())
     lines.push(`  hears     ${heard.join(", ") || "nobody yet"}`);
   }
   const latest = s.heard.at(-1)?.payload ?? st;
-  lines.push(`  clock     ${latest ? `${localTime(latest.dateObserved)} (${latest.timeSource === "device" ? "the unit's, set by the gateway" : "not set yet: the gateway's time shown"})` : "–"}`);
+  lines.push(`  clock     ${latest ? `${localTime(observed(latest))} (${latest.timeSource === "device" ? "the unit's, set by the gateway" : "not set yet: the gateway's time shown"})` : "–"}`);
   lines.push(`  battery   ${st ? `${Number(st.batteryVoltage).toFixed(2)} V` : "–"}`);
   lines.push("  latest");
   const recent = s.heard.slice(-5);
   if (recent.length === 0) lines.push(paint.dim("            nothing yet"));
-  for (const h of recent) lines.push(`    ${localTime(h.payload.dateObserved)}  ${h.kind.padEnd(7)} ${describe(h.kind, h.payload)}`);
+  for (const h of recent) lines.push(`    ${localTime(observed(h.payload))}  ${h.kind.padEnd(7)} ${describe(h.kind, h.payload)}`);
   lines.push("");
   lines.push("  checks");
   lines.push(...checkLines(s.checks(), paint));

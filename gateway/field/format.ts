@@ -1,7 +1,12 @@
 // One reading in words a person at the roadside reads at a glance: local time, units, the figures
 // that matter for its kind. Shared by `watch` and `commission`.
 
+import { timeAttribute } from "../normalize/common.js";
+
 type Payload = Record<string, unknown>;
+
+/** When a message was observed: each FIWARE model names that attribute its own way. */
+export const observed = (p: Payload): unknown => p[timeAttribute(String(p.type))];
 
 const n = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const fixed = (v: unknown, digits: number, unit: string): string => (n(v) === undefined ? "" : `${n(v)!.toFixed(digits)} ${unit}`);
@@ -20,7 +25,7 @@ export function describe(kind: string, p: Payload): string {
       return [`lane ${String(p.laneId)}: ${vehicles(p.intensity)}`, fixed(p.averageVehicleSpeed, 0, "km/h"),
         n(p.occupancy) !== undefined ? `occupancy ${(n(p.occupancy)! * 100).toFixed(1)} %` : ""].filter(Boolean).join(", ");
     case "speed":
-      if (p.type === "SpeedHistogramObserved") {
+      if (Array.isArray(p.bins)) {
         const bins = Array.isArray(p.bins) ? (p.bins as Array<{ from: number; count: number }>).filter((b) => b.count > 0) : [];
         return `speeds: ${bins.map((b) => `${b.from}+ km/h ×${b.count}`).join(", ") || "none"}`;
       }
@@ -44,4 +49,4 @@ export function describe(kind: string, p: Payload): string {
 }
 
 /** Whether a line deserves the eye: an alarm that is not a clearance. */
-export const isAlarm = (kind: string, p: Payload): boolean => kind === "alarm" && p.severity !== "cleared";
+export const isAlarm = (kind: string, p: Payload): boolean => kind === "alarm" && p.severity !== "informational";

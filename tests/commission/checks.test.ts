@@ -7,7 +7,7 @@ import { demodulationFloorDb, linkMarginDb } from "../../gateway/commission/link
 import { Fault } from "../../shared/messages.js";
 
 const status = (extra: Record<string, unknown> = {}) => ({
-  type: "DeviceStatus", timeSource: "device", firmwareVersion: "1.0.0", uptime: 42, queueDepth: 0, batteryVoltage: 3.95, faults: 0, ...extra,
+  type: "Device", timeSource: "device", firmwareVersion: "1.0.0", uptime: 42, queueDepth: 0, batteryVoltage: 3.95, faults: 0, ...extra,
 });
 const byCheck = (o: UnitObservations) => Object.fromEntries(commissionChecks(o).map((r) => [r.check, r]));
 
@@ -24,7 +24,7 @@ describe("commissioning checks", () => {
   });
 
   it("passes a loop station with both lanes counting, and fails an open loop and a quiet lane", () => {
-    const lane = (laneId: number, intensity: number) => ({ type: "TrafficFlowObserved", timeSource: "device", laneId, intensity });
+    const lane = (laneIndex: number, intensity: number) => ({ type: "TrafficFlowObserved", timeSource: "device", laneId: laneIndex + 1, intensity });
     const good: UnitObservations = {
       entry: { id: 2101, role: "loop", lanes: [{ lane: 0 }, { lane: 1 }] }, status: status(),
       readings: [lane(0, 12), lane(1, 0), lane(1, 7)], settings: { sensitivity: 16, lanes: "0011" },
@@ -32,7 +32,7 @@ describe("commissioning checks", () => {
     expect(commissionChecks(good).filter((c) => !c.pass)).toEqual([]);
     const open = byCheck({ ...good, status: status({ faults: Fault.loopOpen }), readings: [lane(0, 12), lane(1, 0), lane(1, 0), lane(1, 0)] });
     expect(open["oscillator in range"]).toMatchObject({ pass: false, reason: expect.stringContaining("a loop is open") });
-    expect(open["lane 1 counting"]).toEqual({ check: "lane 1 counting", pass: false, reason: "no vehicle in 3 intervals" });
+    expect(open["lane 2 counting"]).toEqual({ check: "lane 2 counting", pass: false, reason: "no vehicle in 3 intervals" });
     const unset = byCheck({ ...good, settings: { lanes: "0011" } });
     expect(unset["sensitivity set"]!.pass).toBe(false);
   });
@@ -50,7 +50,7 @@ describe("commissioning checks", () => {
   });
 
   it("fails a silent radar and a wrong limit, passes a sign that sees traffic", () => {
-    const stats = (intensity: number, speedLimit = 40) => ({ type: "SpeedFeedbackObserved", timeSource: "device", intensity, speedLimit });
+    const stats = (intensity: number, speedLimit = 40) => ({ type: "TrafficFlowObserved", timeSource: "device", intensity, speedLimit });
     const entry = { id: 2102, role: "sign" as const, sign: { speedLimitKmh: 40 } };
     expect(allPass(commissionChecks({ entry, status: status(), readings: [stats(9)] }))).toBe(true);
     const silent = byCheck({ entry, status: status({ faults: Fault.radarSilent }), readings: [stats(0), stats(0)] });

@@ -146,7 +146,7 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
     try {
       const live = await waitFor("a live view with readings", () => {
         const s = term.screen();
-        return s.includes("traffic") && s.includes("checks") ? s : undefined;
+        return s.includes("traffic") && s.includes("checks") && /battery +3\.70 V/.test(s) ? s : undefined;
       }, 30_000);
       console.log(`commission, live:\n${live}`);
       expect(live).toContain('Commissioning unit 2101 "loop 2101" (loop) at smg-test-01');

@@ -30,7 +30,7 @@ describe.skipIf(!hasTmux)("pantau watch in a terminal", () => {
     await waitFor("demo ready", () => demo!.logs.find((l) => String(l.msg).startsWith("ready:")), 20_000);
     const term = openTerminal([process.execPath, CLI, "watch", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--site", "smg-kali-semarang-02"], {}, 120, 30);
     try {
-      const screen = await waitFor("an alarm on screen", () => (term.screen().includes("WARNING flood status normal -> alert") ? term.screen() : undefined), 90_000);
+      const screen = await waitFor("an alarm on screen", () => (term.screen().includes("HIGH flood status normal -> alert") ? term.screen() : undefined), 90_000);
       console.log(`watch, live:\n${screen}`);
       expect(screen).toMatch(/^\d\d:\d\d:\d\d  smg-kali-semarang-02 2003 +flood +level \d\.\d{3} m, normal/m);
       expect(screen).not.toContain("smg-pemuda-01");
