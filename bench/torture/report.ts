@@ -1,0 +1,45 @@
+// The torture's tables, and its section of docs/benchmarks.md (between its own markers).
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Machine } from "../machine.js";
+import type { FuzzResult } from "./fuzz.js";
+import type { SoakResult } from "./soak.js";
+
+const START = "<!-- torture -->";
+const END = "<!-- /torture -->";
+const n = (x: number): string => x.toLocaleString("en");
+
+export function report(f: FuzzResult, s: SoakResult): string {
+  const outcomes = Object.entries(f.counted).filter(([, c]) => c > 0).map(([o, c]) => `${o} ${n(c)}`).join(", ");
+  const made = Object.entries(f.made).map(([k, c]) => `${k} ${n(c)}`).join(", ");
+  return [
+    "| fuzz | |",
+    "|---|---|",
+    `| frames sent (made as: ${made}) | ${n(f.frames)} |`,
+    `| counted in \`pantau_frames_total\` (${outcomes}) | ${n(f.countedTotal)} |`,
+    `| errors that escaped the pipeline | ${f.escaped} |`,
+    `| acks sent | ${n(f.acks)} |`,
+    `| rate | ${n(f.framesPerSec)} frames/s (${f.seconds} s) |`,
+    `| RSS at start / middle / end | ${f.rssMiB.start} / ${f.rssMiB.middle} / ${f.rssMiB.end} MiB (V8 heap in use ${f.heapMiB.start} / ${f.heapMiB.middle} / ${f.heapMiB.end} MiB) |`,
+    "",
+    "| soak | |",
+    "|---|---|",
+    `| length, units, ports, offered rate | ${n(s.seconds)} s, ${n(s.options.devices)} units, ${s.options.ports} ports, ${n(s.options.rate)} reports/s |`,
+    `| faults: ports unplugged, broker restarts, gateway SIGKILLs | ${s.faults.unplugs}, ${s.faults.brokerRestarts}, ${s.faults.kills} |`,
+    `| reports made; resent after ${s.options.resendMs / 1000} s without an ack; writes onto an unplugged port | ${n(s.reports)}; ${n(s.resends)}; ${n(s.unpluggedWrites)} |`,
+    `| acked (of which "duplicate": stored before the ack was lost) | ${n(s.acked)} (${n(s.duplicateAcks)}) |`,
+    `| never acked | ${n(s.unacked)} |`,
+    `| in history; acked but missing; stored but never sent; stored twice | ${n(s.stored)}; ${s.missing}; ${s.unexpected}; ${s.duplicates} |`,
+    `| left in the outbox at the end | ${n(s.outboxLeft)} |`,
+    `| gateway RSS first / middle / last / max sample | ${s.rssMiB.first} / ${s.rssMiB.middle} / ${s.rssMiB.last} / ${s.rssMiB.max} MiB |`,
+    `| gateway RSS per life (start → end) | ${s.rssMiB.lives.map((l) => `${l.start} → ${l.end}`).join(", ")} MiB |`,
+  ].join("\n");
+}
+
+export function updateTortureDocs(file: string, tables: string, host: Machine, loadAtEnd: number[]): void {
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${file} lacks the ${START} … ${END} markers the torture writes between`);
+  const when = `Last run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}, at end ${loadAtEnd.join(" / ")} (the machine is shared with other work).`;
+  writeFileSync(file, `${text.slice(0, start + START.length)}\n${when}\n\n${tables}\n${text.slice(end)}`);
+}

@@ -1,0 +1,65 @@
+// `npm run torture`: 1,000,000 fuzzed frames through the ingest path, then a 30-minute soak with
+// faults (ports unplugged, the upstream broker restarted, the gateway killed). Writes a JSON
+// result and, for a full run, its section of docs/benchmarks.md. `-- --short` runs small counts
+// with at least one fault of each kind in under a minute (the test suite runs it). The exit code
+// is 1 when an invariant broke; the report says which.
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { machine } from "../machine.js";
+import { fuzz, type FuzzResult } from "./fuzz.js";
+import { report, updateTortureDocs } from "./report.js";
+import { soak, type SoakOptions, type SoakResult } from "./soak.js";
+
+const { values } = parseArgs({
+  options: {
+    short: { type: "boolean", default: false },
+    out: { type: "string" },
+    "fuzz-frames": { type: "string" },
+    "soak-minutes": { type: "string" },
+  },
+});
+const short = values.short === true;
+const out = values.out ?? fileURLToPath(new URL("../../../docs/torture.json", import.meta.url));
+const frames = Number(values["fuzz-frames"] ?? (short ? 20_000 : 1_000_000));
+const soakOptions: SoakOptions = short
+  ? { seconds: 25, devices: 100, ports: 2, rate: 200, unplugEveryS: 12, brokerRestartEveryS: 15, killEveryS: 18, resendMs: 2000 }
+  : { seconds: 1800, devices: 1000, ports: 4, rate: 1000, unplugEveryS: 120, brokerRestartEveryS: 300, killEveryS: 180, resendMs: 5000 };
+if (values["soak-minutes"] !== undefined) soakOptions.seconds = Math.round(Number(values["soak-minutes"]) * 60);
+if (!(frames > 0) || !(soakOptions.seconds > 0)) throw new Error("--fuzz-frames and --soak-minutes must be positive numbers");
+
+const host = machine();
+const stamp = (): string => new Date().toLocaleTimeString();
+console.log(`machine: ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, Node ${host.node}, load average ${host.loadAverageAtStart.join(" / ")}`);
+console.log(`${stamp()} fuzz: ${frames.toLocaleString("en")} frames through the ingest path`);
+const fuzzed: FuzzResult = await fuzz(frames);
+console.log(`${stamp()} soak: ${soakOptions.seconds} s, ${soakOptions.devices} units on ${soakOptions.ports} ports at ${soakOptions.rate} reports/s, with faults`);
+const soaked: SoakResult = await soak(soakOptions, 13, (line) => console.log(`${stamp()}   ${line}`));
+const loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+
+const failures = [
+  ...(fuzzed.countedTotal !== fuzzed.frames ? [`fuzz: ${fuzzed.countedTotal} frames counted of ${fuzzed.frames} sent`] : []),
+  ...(fuzzed.escaped > 0 ? [`fuzz: ${fuzzed.escaped} frames escaped the pipeline's error handling`] : []),
+  ...(soaked.unacked > 0 ? [`soak: ${soaked.unacked} reports never acked`] : []),
+  ...(soaked.missing > 0 ? [`soak: ${soaked.missing} acked reports missing from history`] : []),
+  ...(soaked.unexpected > 0 ? [`soak: ${soaked.unexpected} history rows no unit sent`] : []),
+  ...(soaked.duplicates > 0 ? [`soak: ${soaked.duplicates} reports stored more than once`] : []),
+  ...(soaked.rejectedAcks > 0 ? [`soak: ${soaked.rejectedAcks} good reports answered "rejected"`] : []),
+  ...Object.entries(soaked.faults).filter(([, n]) => n === 0).map(([kind]) => `soak: no ${kind} happened`),
+];
+const result = { date: new Date().toISOString(), short, machine: host, loadAverageAtEnd, fuzz: fuzzed, soak: soaked, failures };
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+const text = report(fuzzed, soaked);
+console.log(`\n${text}\n\nresult written to ${out}`);
+if (!short) {
+  const docs = fileURLToPath(new URL("../../../docs/benchmarks.md", import.meta.url));
+  updateTortureDocs(docs, text, host, loadAverageAtEnd);
+  console.log(`section updated in ${docs}`);
+}
+if (failures.length) {
+  console.error(`torture FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}`);
+  process.exitCode = 1;
+} else {
+  console.log("torture passed: every frame counted once, nothing lost or duplicated");
+}
