@@ -1,11 +1,9 @@
 // The torture's tables, and its section of docs/benchmarks.md (between its own markers).
-import { readFileSync, writeFileSync } from "node:fs";
 import type { Machine } from "../machine.js";
+import { machineLine, writeSection } from "../sections.js";
 import type { FuzzResult } from "./fuzz.js";
 import type { SoakResult } from "./soak.js";
 
-const START = "<!-- torture -->";
-const END = "<!-- /torture -->";
 const n = (x: number): string => x.toLocaleString("en");
 
 export function report(f: FuzzResult, s: SoakResult): string {
@@ -36,10 +34,5 @@ export function report(f: FuzzResult, s: SoakResult): string {
 }
 
 export function updateTortureDocs(file: string, tables: string, host: Machine, loadAtEnd: number[]): void {
-  const text = readFileSync(file, "utf8");
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${file} lacks the ${START} … ${END} markers the torture writes between`);
-  const when = `Last run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}, at end ${loadAtEnd.join(" / ")} (the machine is shared with other work).`;
-  writeFileSync(file, `${text.slice(0, start + START.length)}\n${when}\n\n${tables}\n${text.slice(end)}`);
+  writeSection(file, "torture", `On ${machineLine(host)}, at end ${loadAtEnd.join(" / ")} (the machine is shared with other work).\n\n${tables}`);
 }

@@ -28,5 +28,20 @@ describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
       expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
       expect(l.maxMs).toBeGreaterThanOrEqual(l.p99Ms);
     }
+    // per role: what its firmware cost on XS and what its frames cost on the air
+    expect(result.firmwareCost.map((c: { role: string }) => c.role)).toEqual(["loop", "sign", "flood", "bridge"]);
+    for (const c of result.firmwareCost) {
+      for (const figure of [c.computePerHour, c.allocatedBytes, c.peakHeapSlots, c.liveHeapSlots, c.framesPerHour]) expect(figure).toBeGreaterThan(0);
+      expect(c.liveHeapSlots).toBeLessThanOrEqual(c.peakHeapSlots);
+    }
+    const types = result.air.map((a: { role: string; type: string }) => `${a.role} ${a.type}`);
+    for (const t of ["loop loopInterval", "sign signStats", "flood floodReport", "bridge status"]) expect(types).toContain(t);
+    for (const a of result.air) {
+      expect(a.meanBytes).toBeLessThan(a.jsonBytes);
+      expect(a.lppCannot).toEqual(expect.arrayContaining(["boot", "timeS"]));
+      expect(Object.keys(a.airtimeMs)).toEqual(["SF7", "SF10", "SF12"]);
+      expect(a.airtimeMs.SF7).toBeLessThan(a.airtimeMs.SF12);
+      expect(a.reportsPerHour.SF7).toBeGreaterThan(a.reportsPerHour.SF12);
+    }
   }, 180_000);
 });

@@ -7,7 +7,7 @@
 // in its own fork, so only files that start XS workers are affected.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync } from "node:fs";
 import * as fsPromises from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import { type as osType } from "node:os";
@@ -91,7 +91,8 @@ interface XsnapModule {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DISPATCHER = resolve(HERE, "dispatcher.ts");
+// Built into dist/ (the bench runs XS from there), the dispatcher beside this file is compiled JS.
+const DISPATCHER = resolve(HERE, existsSync(resolve(HERE, "dispatcher.ts")) ? "dispatcher.ts" : "dispatcher.js");
 const CLOSE_GRACE_MS = 5000;
 const NPM_CI_HINT = "run `npm ci` so that @agoric/xsnap's install script builds its XS worker (needs cc and make)";
 
