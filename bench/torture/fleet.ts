@@ -5,18 +5,6 @@ import type { FieldSpec } from "../../shared/messages.js";
 import { allRoles, BODY_SPECS } from "../../shared/roles/catalog.js";
 import type { DeviceEntry } from "../../gateway/registry/registry.js";
 
-/** A seeded generator (mulberry32): the same seed gives the same torture. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const int = (rnd: () => number, min: number, max: number): number => min + Math.floor(rnd() * (max - min + 1));
 
 /** Roles whose units send reports of their own (a bridge only relays). */

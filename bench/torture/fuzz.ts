@@ -15,7 +15,8 @@ import { computeMic, encodeFrame, type AnyEnvelope } from "../../shared/envelope
 import { PROTOCOL_VERSION } from "../../shared/messages.js";
 import { BODY_SPECS, MessageType, RoleCode } from "../../shared/roles/catalog.js";
 import { SLIP_ESC, slipEncode } from "../../shared/slip.js";
-import { fleet, int, legalBody, random, reportingRoles } from "./fleet.js";
+import { mulberry32 } from "../../firmware/sim/random.js";
+import { fleet, int, legalBody, reportingRoles } from "./fleet.js";
 
 /** What the fuzzer makes of a frame, and how often (weights). */
 const KINDS = {
@@ -219,7 +220,7 @@ export async function fuzz(frames: number, seed = 13): Promise<FuzzResult> {
   const link = new FuzzLink();
   gateway.addLink(link);
   const deframer = createDeframer(link, gateway);
-  const fuzzer = new Fuzzer(random(seed), registry.all());
+  const fuzzer = new Fuzzer(mulberry32(seed), registry.all());
   const rss = { start: rssMiB(), middle: 0, end: 0 };
   const heap = { start: heapMiB(), middle: 0, end: 0 };
   const started = performance.now();

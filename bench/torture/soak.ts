@@ -6,8 +6,7 @@
 // exactly once, and nothing the units did not send.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -18,10 +17,11 @@ import { encodeFrame, micMatches, openEnvelope, parseEnvelope, splitFrame, type 
 import { AckResult } from "../../shared/messages.js";
 import { RoleCode } from "../../shared/roles/catalog.js";
 import { SlipDecoder, slipEncode } from "../../shared/slip.js";
-import { fleet, int, legalBody, random, reportingRoles } from "./fleet.js";
+import { freePort, Mosquitto } from "../../tests/support/mosquitto.js";
+import { mulberry32 } from "../../firmware/sim/random.js";
+import { fleet, int, legalBody, reportingRoles } from "./fleet.js";
 
 const CLI = fileURLToPath(new URL("../../gateway/cli.js", import.meta.url));
-const MOSQUITTO = "/usr/sbin/mosquitto";
 
 export interface SoakOptions {
   seconds: number;
@@ -61,17 +61,6 @@ export interface SoakResult {
   faults: { unplugs: number; brokerRestarts: number; kills: number };
   /** the gateway's resident memory, MiB: per life (start, end) and over the run */
   rssMiB: { lives: { start: number; end: number }[]; first: number; middle: number; last: number; max: number };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -128,24 +117,6 @@ class Line {
     if (!this.port?.isOpen) return false;
     this.port.write(Buffer.from(bytes));
     return true;
-  }
-}
-
-class Broker {
-  private child: ChildProcess | undefined;
-  readonly conf: string;
-  constructor(readonly port: number, dir: string) {
-    this.conf = join(dir, "mosquitto.conf");
-    // as root Mosquitto would switch to its own user, which cannot read the private temp folder
-    writeFileSync(this.conf, [`listener ${port} 127.0.0.1`, `user ${userInfo().username}`, "allow_anonymous true", "persistence false", "log_dest none", ""].join("\n"));
-  }
-  async start(): Promise<void> {
-    this.child = spawn(MOSQUITTO, ["-c", this.conf], { stdio: "ignore" });
-    await sleep(300);
-    if (this.child.exitCode !== null) throw new Error(`mosquitto exited at once (${this.child.exitCode}); is it installed? apt-get install mosquitto`);
-  }
-  stop(): Promise<void> {
-    return stopChild(this.child);
   }
 }
 
@@ -206,7 +177,7 @@ interface Unit {
 
 export async function soak(o: SoakOptions, seed = 13, log: (line: string) => void = () => undefined): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), "pantau-torture-soak-"));
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const entries = fleet(o.devices, 5000);
   const units = new Map<number, Unit>(entries.map((e, i) => [e.id, { id: e.id, key: Uint8Array.from(Buffer.from(e.key!, "hex")), role: e.role, line: i % o.ports, seq: 0 }]));
   const messages = new Map(reportingRoles().map((r) => [r.name, r.messages]));
@@ -238,7 +209,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     }
   };
   const lines = Array.from({ length: o.ports }, (_, i) => new Line(dir, i, onDownlink));
-  const broker = new Broker(await freePort(), dir);
+  const broker = new Mosquitto(await freePort(), dir);
   writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: entries }), { mode: 0o600 });
   const config = join(dir, "gateway.json");
   writeFileSync(config, JSON.stringify({
