@@ -23,7 +23,7 @@ export function report(f: FuzzResult, s: SoakResult): string {
     "|---|---|",
     `| length, units, ports, offered rate | ${n(s.seconds)} s, ${n(s.options.devices)} units, ${s.options.ports} ports, ${n(s.options.rate)} reports/s |`,
     `| faults: ports unplugged, broker restarts, gateway SIGKILLs | ${s.faults.unplugs}, ${s.faults.brokerRestarts}, ${s.faults.kills} |`,
-    `| reports made; resent after ${s.options.resendMs / 1000} s without an ack; writes onto an unplugged port | ${n(s.reports)}; ${n(s.resends)}; ${n(s.unpluggedWrites)} |`,
+    `| reports made; sent again after a missed ack; writes onto an unplugged port | ${n(s.reports)}; ${n(s.resends)}; ${n(s.unpluggedWrites)} |`,
     `| acked (of which "duplicate": stored before the ack was lost) | ${n(s.acked)} (${n(s.duplicateAcks)}) |`,
     `| never acked | ${n(s.unacked)} |`,
     `| in history; acked but missing; stored but never sent; stored twice | ${n(s.stored)}; ${s.missing}; ${s.unexpected}; ${s.duplicates} |`,

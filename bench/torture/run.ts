@@ -24,8 +24,8 @@ const short = values.short === true;
 const out = values.out ?? fileURLToPath(new URL("../../../docs/torture.json", import.meta.url));
 const frames = Number(values["fuzz-frames"] ?? (short ? 20_000 : 1_000_000));
 const soakOptions: SoakOptions = short
-  ? { seconds: 16, devices: 100, ports: 2, rate: 200, unplugEveryS: 7, brokerRestartEveryS: 9, killEveryS: 12, resendMs: 2000 }
-  : { seconds: 1800, devices: 1000, ports: 4, rate: 1000, unplugEveryS: 120, brokerRestartEveryS: 300, killEveryS: 180, resendMs: 5000 };
+  ? { seconds: 16, devices: 100, ports: 2, rate: 200, unplugEveryS: 7, brokerRestartEveryS: 9, killEveryS: 12 }
+  : { seconds: 1800, devices: 1000, ports: 4, rate: 1000, unplugEveryS: 120, brokerRestartEveryS: 300, killEveryS: 180 };
 if (values["soak-minutes"] !== undefined) soakOptions.seconds = Math.round(Number(values["soak-minutes"]) * 60);
 if (!(frames > 0) || !(soakOptions.seconds > 0)) throw new Error("--fuzz-frames and --soak-minutes must be positive numbers");
 

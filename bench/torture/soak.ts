@@ -1,8 +1,9 @@
 // The soak: units on serial ports (socat PTYs) streaming to `pantau gateway` (the CLI process)
 // with the command center's broker (a real Mosquitto) upstream, while faults come by schedule:
 // a port unplugged and back, the broker restarted, the gateway killed with SIGKILL and started
-// again. The units keep every report until an ack names it and resend it after a timeout (as the
-// firmware's uplink queue does). In the end every acknowledged report must be in the history
+// again. Each unit delivers as the firmware's uplink does (firmware/core/uplink.ts): stop-and-wait,
+// oldest first, the head resent after a missed ack with a doubling, jittered delay, with the
+// firmware's default ack wait and retry settings. In the end every acknowledged report must be in the history
 // exactly once, and nothing the units did not send.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { SerialPort } from "serialport";
 import { Store } from "../../gateway/store/store.js";
 import { decode } from "../../shared/cbor.js";
 import { encodeFrame, micMatches, openEnvelope, parseEnvelope, splitFrame, type AnyEnvelope } from "../../shared/envelope.js";
+import { CORE_SETTINGS } from "../../shared/core-settings.js";
 import { AckResult } from "../../shared/messages.js";
 import { RoleCode } from "../../shared/roles/catalog.js";
 import { SlipDecoder, slipEncode } from "../../shared/slip.js";
@@ -33,8 +35,6 @@ export interface SoakOptions {
   unplugEveryS: number;
   brokerRestartEveryS: number;
   killEveryS: number;
-  /** an unacked report is sent again after this long */
-  resendMs: number;
 }
 
 export interface SoakResult {
@@ -173,16 +173,29 @@ interface Unit {
   role: string;
   line: number;
   seq: number;
+  /** reports not yet acked, oldest first; the head is the one in flight */
+  queue: { k: string; frame: Uint8Array }[];
+  state: "idle" | "awaiting-ack" | "waiting";
+  /** when the ack wait or the backoff ends, ms */
+  until: number;
+  misses: number;
+  /** the report last transmitted, so a transmission of it again counts as a resend */
+  lastSent: string;
 }
+
+const ACK_MS = CORE_SETTINGS.ackMs.default;
+const RETRY_MS = CORE_SETTINGS.retryMs.default;
+const RETRY_MAX_MS = CORE_SETTINGS.retryMaxS.default * 1000;
 
 export async function soak(o: SoakOptions, seed = 13, log: (line: string) => void = () => undefined): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), "pantau-torture-soak-"));
   const rnd = mulberry32(seed);
   const entries = fleet(o.devices, 5000);
-  const units = new Map<number, Unit>(entries.map((e, i) => [e.id, { id: e.id, key: Uint8Array.from(Buffer.from(e.key!, "hex")), role: e.role, line: i % o.ports, seq: 0 }]));
+  const units = new Map<number, Unit>(entries.map((e, i) => [e.id, {
+    id: e.id, key: Uint8Array.from(Buffer.from(e.key!, "hex")), role: e.role, line: i % o.ports, seq: 0, queue: [], state: "idle", until: 0, misses: 0, lastSent: "",
+  }]));
   const messages = new Map(reportingRoles().map((r) => [r.name, r.messages]));
   const sent = new Set<string>();
-  const unacked = new Map<string, { frame: Uint8Array; line: number; at: number }>();
   const r: Omit<SoakResult, "options" | "seconds" | "stored" | "missing" | "unexpected" | "duplicates" | "outboxLeft" | "rssMiB" | "unacked"> = {
     reports: 0, resends: 0, unpluggedWrites: 0, acked: 0, duplicateAcks: 0, rejectedAcks: 0, faults: { unplugs: 0, brokerRestarts: 0, kills: 0 },
   };
@@ -200,7 +213,15 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     }
     if (env.type !== "ack") return;
     const k = `${env.deviceId}:${env.boot}:${env.seq}`;
-    if (!unacked.delete(k)) return;
+    const unit = units.get(env.deviceId)!;
+    const index = unit.queue.findIndex((q) => q.k === k);
+    if (index < 0) return;
+    unit.queue.splice(index, 1);
+    if (index === 0) {
+      // the head settled: the next goes at once
+      unit.state = "idle";
+      unit.misses = 0;
+    }
     if (env.body.result === AckResult.rejected) r.rejectedAcks++;
     else {
       if (env.body.result === AckResult.duplicate) r.duplicateAcks++;
@@ -230,19 +251,26 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     const frame = slipEncode(encodeFrame({ type, deviceId: unit.id, boot: 1, seq, timeS: timeS + seq, body } as AnyEnvelope, unit.key));
     const k = `${unit.id}:1:${seq}`;
     sent.add(k);
-    unacked.set(k, { frame, line: unit.line, at: Date.now() });
+    unit.queue.push({ k, frame });
     r.reports++;
-    if (!lines[unit.line]!.write(frame)) r.unpluggedWrites++;
   };
-  const resend = (): void => {
-    const now = Date.now();
-    for (const item of unacked.values()) {
-      if (now - item.at < o.resendMs) continue;
-      item.at = now;
-      r.resends++;
-      if (!lines[item.line]!.write(item.frame)) r.unpluggedWrites++;
+  const deliver = (unit: Unit, now: number): void => {
+    if (unit.state === "awaiting-ack" && now >= unit.until) {
+      unit.misses++;
+      const backoff = Math.min(RETRY_MS * 2 ** Math.min(unit.misses - 1, 20), RETRY_MAX_MS);
+      unit.state = "waiting";
+      unit.until = now + Math.round(backoff * (0.75 + 0.5 * rnd()));
     }
+    if (unit.state === "waiting" && now >= unit.until) unit.state = "idle";
+    const head = unit.queue[0];
+    if (unit.state !== "idle" || !head) return;
+    if (head.k === unit.lastSent) r.resends++;
+    unit.lastSent = head.k;
+    if (!lines[unit.line]!.write(head.frame)) r.unpluggedWrites++;
+    unit.state = "awaiting-ack";
+    unit.until = now + ACK_MS;
   };
+  const waiting = (): number => ids.reduce((n, u) => n + u.queue.length, 0);
 
   const started = Date.now();
   const ids = [...units.values()];
@@ -287,7 +315,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       }),
       setInterval(() => gateway.sample(), 2000),
     ];
-    // new reports at the offered rate, resends of what waits too long
+    // new reports at the offered rate; each unit sends its queue's head when it may
     let due = 0;
     let last = Date.now();
     const pump = setInterval(() => {
@@ -299,16 +327,16 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
         for (; due >= 1; due--) report(ids[next++ % ids.length]!);
       }
       last = now;
-      resend();
+      for (const unit of ids) deliver(unit, now);
       busy = false;
     }, 10);
-    const progress = setInterval(() => log(`${Math.round((Date.now() - started) / 1000)} s: ${r.reports} reports, ${r.acked} acked, ${unacked.size} waiting, ${r.resends} resends`), 60_000);
+    const progress = setInterval(() => log(`${Math.round((Date.now() - started) / 1000)} s: ${r.reports} reports, ${r.acked} acked, ${waiting()} waiting, ${r.resends} resends`), 60_000);
     await sleep(o.seconds * 1000);
     for (const t of timers) clearInterval(t);
     await Promise.all(faults);
     log("faults over; waiting for every report to be acked");
     try {
-      await until("every report acked", () => unacked.size === 0, 180_000);
+      await until("every report acked", () => waiting() === 0, 180_000);
     } catch (err) {
       log((err as Error).message);
     }
@@ -338,7 +366,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       options: o,
       seconds: Math.round((Date.now() - started) / 1000),
       ...r,
-      unacked: unacked.size,
+      unacked: waiting(),
       stored: stored.length,
       missing: [...acked].filter((k) => !inHistory.has(k)).length,
       unexpected: stored.filter((s) => !sent.has(s.k)).length,
