@@ -76,6 +76,13 @@ export class SpeedTrap implements Lane {
   private head = 0;
   private size = 0;
   private recentMps = Number.NaN;
+  /**
+   * the last lead-loop passage given up for want of a trail arrival (its start and on-time): a
+   * vehicle that halted between the loops reaches the trail loop later, and that arrival is its
+   * own, not the next vehicle's
+   */
+  private strayStartMs = Number.NaN;
+  private strayOnMs = Number.NaN;
   private readonly minTravelMs: number;
   private readonly maxTravelMs: number;
 
@@ -107,7 +114,9 @@ export class SpeedTrap implements Lane {
       }
     } else if (loop === this.trail) {
       const p = this.find((q) => q.tB === tOnMs);
-      if (p) {
+      if (p && this.strayArrived(p, tOffMs - tOnMs, tOffMs)) {
+        p.tB = Number.NaN;
+      } else if (p) {
         p.onB = tOffMs - tOnMs;
         p.centroidB = centroidMs;
         p.peakShift = Math.max(p.peakShift, peakShift);
@@ -120,9 +129,29 @@ export class SpeedTrap implements Lane {
   tick(nowMs: number): void {
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
-      if (Number.isNaN(p.tB) && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p))) p.unpaired = true;
+      if (Number.isNaN(p.tB) && !p.unpaired && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p))) {
+        p.unpaired = true;
+        this.strayStartMs = p.tA;
+        this.strayOnMs = p.onA;
+      }
     }
     this.drain();
+  }
+
+  /**
+   * Whether a trail detection given to p (on-time onMs, ended at nowMs) is rather the arrival of
+   * the vehicle given up last: its on-time matches that vehicle's at the lead loop better than
+   * p's can (p's is at least the time it has stood there so far). The stray is then done with;
+   * it was already counted without a speed.
+   */
+  private strayArrived(p: Passage, onMs: number, nowMs: number): boolean {
+    if (Number.isNaN(this.strayStartMs) || nowMs - this.strayStartMs > this.maxTravelMs) return false;
+    const strayOff = Math.abs(this.strayOnMs - onMs);
+    const pOnMs = Number.isNaN(p.onA) ? nowMs - p.tA : p.onA;
+    const pOff = Number.isNaN(p.onA) ? Math.max(0, pOnMs - onMs) : Math.abs(pOnMs - onMs);
+    const stray = strayOff < pOff;
+    if (stray) this.strayStartMs = this.strayOnMs = Number.NaN;
+    return stray;
   }
 
   waitingBefore(tMs: number): boolean {
