@@ -267,6 +267,22 @@ describe("loop speed trap", () => {
     expect(seen[1]?.c).toBe(3);
   });
 
+  it("gives a late trail arrival back to the vehicle that halted between the loops, not to the next one", () => {
+    const { trap: t, seen } = trap();
+    t.arrive(0, 1000);
+    t.depart(0, 1000, 2080, 1540, 0.001); // a motorcycle, 1080 ms on the lead loop, then halts short of the trail loop
+    t.tick(4000); // given up: counted without a speed
+    t.arrive(0, 20_000); // the next motorcycle, 1550 ms on the lead loop at 2.5 m/s
+    t.arrive(1, 20_150); // the halted one moves on to the trail loop: 1040 ms there
+    t.depart(1, 20_150, 21_190, 20_670, 0.001);
+    t.depart(0, 20_000, 21_550, 20_775, 0.001);
+    t.arrive(1, 21_600);
+    t.depart(1, 21_600, 23_150, 22_375, 0.001);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.v).toBeNaN();
+    expect(seen[1]?.v).toBeCloseTo(2.5, 9);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);
