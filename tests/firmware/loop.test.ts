@@ -231,7 +231,7 @@ describe("loop detector", () => {
 });
 
 describe("loop speed trap", () => {
-  const options = { spacingM: 4, loopLengthM: 1.8, meanLengthM: 5, classEdgesM: [2.1, 6.7, 11.3, 18.6] };
+  const options = { sensitivity: 0.0004, spacingM: 4, loopLengthM: 1.8, meanLengthM: 5, classEdgesM: [2.1, 6.7, 11.3, 18.6] };
 
   function trap(): { trap: SpeedTrap; seen: { t: number; v: number; l: number; c: number }[] } {
     const aggregator = new IntervalAggregator({ lane: 0, intervalS: 60, classCount: 5 }, 0);

@@ -115,7 +115,7 @@ class LoopRole implements Role, DetectorListener {
         const aggregator = new IntervalAggregator({ ...options, gFactorM: config.meanLengthM + config.loopLengthM }, now);
         logic = new SingleLoopLane(aggregator, lead, config);
       } else {
-        logic = new SpeedTrap(new IntervalAggregator(options, now), lead, trail, config);
+        logic = new SpeedTrap(new IntervalAggregator(options, now), lead, trail, { ...config, sensitivity: lane.sensitivity });
       }
       this.lanes.push(logic);
       for (const loop of lane.loops) this.laneOf[loop] = logic;

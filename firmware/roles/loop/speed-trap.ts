@@ -25,8 +25,16 @@ const RECENT_WEIGHT = 1 / 16;
  */
 const SHORTEST_VEHICLE_M = 1.5;
 const ON_TIME_MARGIN = 1.4;
+/**
+ * A vehicle whose peak stays within this factor of the on threshold crosses it near its flat top,
+ * where the noise decides when: its edges, and a trap time from them, say nothing of its speed
+ * (it is counted, without a speed).
+ */
+const FAINT = 1.25;
 
 export interface SpeedTrapOptions {
+  /** the lane's on threshold, ΔL/L */
+  sensitivity: number;
   spacingM: number;
   loopLengthM: number;
   meanLengthM: number;
@@ -201,7 +209,7 @@ export class SpeedTrap implements Lane {
     let speedMps = Number.NaN;
     let lengthM = Number.NaN;
     let estimate: number;
-    if (!p.unpaired && !Number.isNaN(p.tB) && p.tB > p.tA) {
+    if (!p.unpaired && !Number.isNaN(p.tB) && p.tB > p.tA && p.peakShift >= FAINT * this.options.sensitivity) {
       speedMps = (spacingM * 1000) / travelMs(p);
       const onMs = Number.isNaN(p.onB) ? p.onA : (p.onA + p.onB) / 2;
       lengthM = vehicleLengthM(speedMps, onMs, loopLengthM);
