@@ -10,6 +10,7 @@ import { roleKinds } from "../roles/index.js";
 import type { Store } from "../store/store.js";
 import { maySee, requireCommander } from "./auth.js";
 import { commandForm } from "./command-form.js";
+import { commissionOf } from "./commission.js";
 import { openAlarms } from "./open-alarms.js";
 import { HttpError, parseId, parseReadingsQuery } from "./query.js";
 import { commandView, deviceView, readingView } from "./views.js";
@@ -58,6 +59,12 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get<WithId>("/api/devices/:id/rejections", async (req) => {
     const device = known(req, req.params.id);
     return { deviceId: device.id, ...(deps.rejections?.of(device.id) ?? { byReason: {}, recent: [] }) };
+  });
+
+  // a field crew's tool as much as the center's: anyone who may see the unit
+  app.get<WithId>("/api/devices/:id/commission", async (req) => {
+    const device = known(req, req.params.id);
+    return { deviceId: device.id, ...commissionOf(device, deps.store) };
   });
 
   app.get("/api/readings/latest", async (req) => ({

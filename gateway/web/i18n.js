@@ -78,6 +78,28 @@ const WORDS = {
     last24h: "24 jam terakhir",
     noHistory: "Belum ada riwayat.",
     statusHistory: "Riwayat status",
+    commission: "Uji komisioning",
+    commissionPass: "LULUS: semua pemeriksaan lulus.",
+    commissionNotYet: "BELUM LULUS: lihat pemeriksaan yang gagal atau menunggu.",
+    commissionNote: "Pemeriksaan yang sama dengan `pantau commission`, dari yang sudah diterima gateway. Pengaturan unit dan tabel relai jembatan hanya terbaca lewat port unit.",
+    "checkState:pass": "✔ LULUS",
+    "checkState:fail": "✘ GAGAL",
+    "checkState:waiting": "… MENUNGGU",
+    "check:status": "frame status",
+    "check:clock": "jam unit",
+    "check:battery": "baterai",
+    "check:link margin": "cadangan sinyal radio",
+    "check:oscillator in range": "osilator dalam rentang",
+    "check:baseline stable": "garis dasar stabil",
+    "check:sensitivity set": "sensitivitas diatur",
+    "check:lane": "lajur {lane} menghitung",
+    "check:reference level set": "tinggi acuan diatur",
+    "check:reading plausible": "bacaan masuk akal",
+    "check:alarm thresholds ordered": "ambang alarm berurutan",
+    "check:radar seeing targets": "radar melihat kendaraan",
+    "check:limit set": "batas kecepatan diatur",
+    "check:hearing sensors": "mendengar sensor",
+    "check:duty-cycle budget left": "sisa jatah waktu kirim",
     "series:battery": "Baterai (V)",
     "series:level": "Tinggi air (m)",
     "series:alert": "Siaga (m)",
@@ -220,6 +242,28 @@ const WORDS = {
     last24h: "Last 24 hours",
     noHistory: "No history yet.",
     statusHistory: "Status history",
+    commission: "Commissioning checks",
+    commissionPass: "PASS: every check passes.",
+    commissionNotYet: "NOT YET: see the checks that fail or wait.",
+    commissionNote: "The same checks as `pantau commission`, on what the gateway has heard. The unit's settings and a bridge's relay table are read only on the unit's port.",
+    "checkState:pass": "✔ PASS",
+    "checkState:fail": "✘ FAIL",
+    "checkState:waiting": "… WAITING",
+    "check:status": "status frame",
+    "check:clock": "unit clock",
+    "check:battery": "battery",
+    "check:link margin": "link margin",
+    "check:oscillator in range": "oscillator in range",
+    "check:baseline stable": "baseline stable",
+    "check:sensitivity set": "sensitivity set",
+    "check:lane": "lane {lane} counting",
+    "check:reference level set": "reference level set",
+    "check:reading plausible": "reading plausible",
+    "check:alarm thresholds ordered": "alarm thresholds ordered",
+    "check:radar seeing targets": "radar seeing targets",
+    "check:limit set": "limit set",
+    "check:hearing sensors": "hearing sensors",
+    "check:duty-cycle budget left": "duty-cycle budget left",
     "series:battery": "Battery (V)",
     "series:level": "Water level (m)",
     "series:alert": "Alert (m)",
@@ -301,6 +345,14 @@ export function setLang(next) {
   localStorage.setItem(STORED, next);
   document.documentElement.lang = next;
   document.title = t("title");
+}
+
+/**
+ * Whether the page has words for `key` in its language.
+ * @param {string} key
+ */
+export function has(key) {
+  return key in WORDS[lang];
 }
 
 /**

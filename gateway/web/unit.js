@@ -2,6 +2,7 @@
 import { get } from "./api.js";
 import { chartsFor, drawCharts } from "./charts.js";
 import { CommandPanel } from "./commands.js";
+import { CommissionView } from "./commission.js";
 import { fill, h } from "./dom.js";
 import { ago, localTime, num, t } from "./i18n.js";
 
@@ -13,7 +14,7 @@ const DAY_MS = 24 * 3600_000;
 const STATUS_ROWS = 12;
 
 /**
- * One unit: what it is and how it is, its last 24 hours as charts, its status history, and its
+ * One unit: what it is and how it is, its commissioning checks, its last 24 hours as charts, its status history, and its
  * commands (forms for the command center only).
  */
 export class UnitView {
@@ -23,6 +24,7 @@ export class UnitView {
     /** @type {Device | null} */
     this.device = null;
     this.commands = new CommandPanel();
+    this.commission = new CommissionView();
     this.statusBody = h("tbody");
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.pendingRedraw = undefined;
@@ -44,6 +46,7 @@ export class UnitView {
       h("p", {}, h("a", { href: "#", class: "back" }, t("back"))),
       h("h2", {}, t("unitTitle", { id: device.id, name: device.name })),
       this.summaryEl,
+      this.commission.build(device.id),
       h("section", { "aria-labelledby": "charts-title" }, h("h3", { id: "charts-title" }, t("last24h")), this.chartsEl),
       h("section", { "aria-labelledby": "status-title" }, h("h3", { id: "status-title" }, t("statusHistory")),
         h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-labelledby": "status-title" }, h("table", { class: "history" },
@@ -115,6 +118,7 @@ export class UnitView {
    */
   reading(deviceId, _kind, _payload) {
     if (this.device?.id !== deviceId || this.root.hidden) return;
+    this.commission.changed();
     this.pendingRedraw ??= setTimeout(() => {
       this.pendingRedraw = undefined;
       if (this.device && !this.root.hidden) void this.history(this.device);
@@ -127,6 +131,7 @@ export class UnitView {
    */
   status(deviceId, payload) {
     if (this.device?.id !== deviceId || this.root.hidden) return;
+    this.commission.changed();
     this.statusBody.prepend(statusRow(payload));
     while (this.statusBody.childElementCount > STATUS_ROWS) this.statusBody.lastElementChild?.remove();
   }

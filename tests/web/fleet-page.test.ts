@@ -1,6 +1,6 @@
 // The fleet page in a real headless Chromium against `pantau demo` started as a user starts it:
-// every unit listed, live values moving, a flood alarm when the simulated river rises, and
-// commands for the command center only. Screenshots and figures land in tests/artifacts/.
+// every unit listed, live values moving, a flood alarm when the simulated river rises, a unit's
+// commissioning checks, and commands for the command center only. Screenshots and figures land in tests/artifacts/.
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -152,6 +152,16 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
       return res.status;
     });
     expect(status).toBe(403);
+    // the crew's own tool: the commissioning checks of the sign, from the shared module
+    const limit = page.locator('.commission li[data-check="limit set"]');
+    await expect.poll(() => limit.getAttribute("data-state"), { timeout: 30_000 }).toBe("pass");
+    expect(await limit.textContent()).toMatch(/LULUS batas kecepatan diatur 40 km\/h/);
+    const states = await page.locator(".commission li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-state")));
+    expect(states.length).toBeGreaterThanOrEqual(4);
+    expect(states.every((s) => s === "pass" || s === "fail" || s === "waiting")).toBe(true);
+    await page.locator("#commission-title").scrollIntoViewIfNeeded();
+    await screenshot(page, "commission-phone-360x740");
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 
   it("lets a command-center login send a command and see the unit apply it", async () => {
@@ -165,6 +175,11 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     await expect.poll(() => outcome.getAttribute("data-state"), { timeout: 30_000 }).toBe("applied");
     expect(await outcome.textContent()).toMatch(/diterapkan/);
     await page.locator('table.commands tr[data-state="applied"]').first().waitFor();
+    // the sign now shows against 30 km/h while the registry says 40: its commissioning check fails, live
+    const limit = page.locator('.commission li[data-check="limit set"]');
+    await expect.poll(() => limit.getAttribute("data-state"), { timeout: 30_000 }).toBe("fail");
+    expect(await limit.textContent()).toContain("the sign uses 30 km/h, the registry says 40 km/h");
+    expect(await page.locator(".commission .verdict").getAttribute("data-pass")).toBe("false");
     await page.locator("figure.chart").first().waitFor();
     await page.locator("#rejected-title").waitFor();
     await screenshot(page, "unit-phone-360x740");
