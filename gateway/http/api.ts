@@ -17,7 +17,8 @@ import { commandView, deviceView, readingView } from "./views.js";
 
 export interface ApiDeps {
   registry: Pick<Registry, "all" | "get">;
-  store: Pick<Store, "history" | "command" | "commandList">;
+  /** sessions: the page's logins (auth.ts) */
+  store: Pick<Store, "history" | "command" | "commandList" | "sessions">;
   health?: Pick<DeviceHealth, "snapshot">;
   /** absent: a unit's refused frames are not shown */
   rejections?: Pick<RecentRejections, "of">;

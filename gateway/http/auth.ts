@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import fastifyCsrf from "@fastify/csrf-protection";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -8,6 +8,7 @@ import { LoginBackoff, type LoginBackoffOptions } from "../security/login-backof
 import { grantsFor, mayCommandSite, mayReadSite, type Grants } from "../security/acl.js";
 import { isLoopback } from "../security/remote.js";
 import { DEFAULT_COST, verifyPassword, type PasswordHash } from "../security/scrypt.js";
+import type { SessionTable } from "../store/sessions.js";
 import { HttpError } from "./query.js";
 
 /** The roles that may use the page; device accounts only speak MQTT. */
@@ -44,41 +45,48 @@ const COOKIE = "pantau_session";
 /** a session unused this long ends */
 const IDLE_MS = 8 * 3600_000;
 const MAX_SESSIONS = 1000;
+/** a session's last use is written at most this often, not on every request */
+const TOUCH_MS = 60_000;
 /** password checks at once, as on MQTT: each costs ~50 ms of scrypt */
 const MAX_PENDING_LOGINS = 16;
 
-interface Session extends Viewer {
-  user: string;
-  usedAt: number;
-}
+/** What the store keeps of a session: its token only as this hash. */
+const hashOf = (token: string): string => createHash("sha256").update(token).digest("base64url");
 
 /**
  * Logins and sessions for the page and the API. A session is a random token in an HttpOnly,
- * SameSite=Strict cookie, kept in memory: a restart logs everyone out, which a gateway can afford.
- * Every request that changes something also needs a CSRF token (@fastify/csrf-protection).
+ * SameSite=Strict cookie; the store keeps its hash and user, so a restart keeps people logged in.
+ * The user's role and sites are read from the configuration at each request: a user removed or
+ * changed there is logged out or changed at once. Every request that changes something also
+ * needs a CSRF token (@fastify/csrf-protection).
  */
-export async function registerAuth(app: FastifyInstance, access: AccessOptions, log: Logger): Promise<void> {
+export async function registerAuth(app: FastifyInstance, access: AccessOptions, sessions: Pick<SessionTable, "put" | "get" | "touch" | "delete" | "prune">, log: Logger): Promise<void> {
   const accounts = compileAccounts(access.users);
-  const sessions = new Map<string, Session>();
   // unknown users are checked against this, so a wrong username costs the same time as a wrong password
   const decoy: PasswordHash = { ...DEFAULT_COST, salt: randomBytes(16), hash: randomBytes(32) };
   const demoViewer: Viewer = { user: null, role: "command-center", grants: grantsFor("command-center") };
   const backoff = new LoginBackoff(access.loginBackoff ?? DEFAULT_LIMITS.loginBackoff);
   let pending = 0;
 
+  // sessions that expired while the gateway was off go at once
+  sessions.prune(Date.now() - IDLE_MS, MAX_SESSIONS);
   await app.register(fastifyCsrf, { cookieOpts: { path: "/", sameSite: "strict", httpOnly: true } });
   app.decorateRequest("viewer", null);
 
-  const sessionOf = (request: FastifyRequest): Session | undefined => {
+  const sessionOf = (request: FastifyRequest): Viewer | undefined => {
     const token = request.cookies[COOKIE];
-    const session = token === undefined ? undefined : sessions.get(token);
-    if (!session || !token) return undefined;
-    if (Date.now() - session.usedAt > IDLE_MS) {
-      sessions.delete(token);
+    if (token === undefined) return undefined;
+    const hash = hashOf(token);
+    const session = sessions.get(hash);
+    if (!session) return undefined;
+    const now = Date.now();
+    const account = accounts.get(session.username);
+    if (now - session.usedAt > IDLE_MS || !account || account.role === "device") {
+      sessions.delete(hash);
       return undefined;
     }
-    session.usedAt = Date.now();
-    return session;
+    if (now - session.usedAt > TOUCH_MS) sessions.touch(hash, now);
+    return { user: session.username, role: account.role, grants: account.grants };
   };
 
   app.addHook("onRequest", async (request) => {
@@ -126,8 +134,9 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
     backoff.succeeded(keys[0]!);
     if (account.role === "device") throw new HttpError(403, "a device account cannot log in to the page; use a command-center or field-crew user");
     const token = randomBytes(32).toString("base64url");
-    if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-    sessions.set(token, { user: username, role: account.role, grants: account.grants, usedAt: Date.now() });
+    const now = Date.now();
+    sessions.prune(now - IDLE_MS, MAX_SESSIONS - 1);
+    sessions.put(hashOf(token), username, now);
     log.info({ username, role: account.role }, "http login");
     setSessionCookie(reply, request, token);
     return { user: username, role: account.role, mayCommand: account.role === "command-center" };
@@ -135,7 +144,7 @@ export async function registerAuth(app: FastifyInstance, access: AccessOptions, 
 
   app.post("/api/logout", { config: { public: true }, onRequest: app.csrfProtection }, async (request, reply) => {
     const token = request.cookies[COOKIE];
-    if (token !== undefined) sessions.delete(token);
+    if (token !== undefined) sessions.delete(hashOf(token));
     reply.clearCookie(COOKIE, { path: "/" });
     return { user: null };
   });

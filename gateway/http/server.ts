@@ -69,7 +69,7 @@ export async function startHttp(opts: HttpOptions, deps: HttpDeps): Promise<Runn
   await app.register(fastifyCookie);
   // brotli's default quality (11) costs milliseconds per small file; 5 is nearly as small
   await app.register(fastifyCompress, { encodings: ["br", "gzip"], brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } });
-  await registerAuth(app, deps.access, deps.log);
+  await registerAuth(app, deps.access, deps.store.sessions, deps.log);
   registerOps(app, deps.checks, deps.startedAt ?? Date.now(), deps.metrics);
   registerApi(app, deps);
   if (deps.aedes) await registerLive(app, deps.aedes, deps.log);

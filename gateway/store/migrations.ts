@@ -131,6 +131,19 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    description: "the page's login sessions, by a hash of their token, so a restart keeps people logged in",
+    sql: `
+      CREATE TABLE http_sessions (
+        token_hash TEXT    PRIMARY KEY,
+        username   TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        used_at    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX http_sessions_used ON http_sessions (used_at);
+    `,
+  },
 ];
 
 export class SchemaError extends Error {

@@ -5,6 +5,7 @@ import { COUNTER_KEYS } from "./counters.js";
 import { migrate } from "./migrations.js";
 import { Outbox, type OutboxCursor, type OutboxDepth, type OutboxEntry, type OutboxItem } from "./outbox.js";
 import { resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
+import { SessionTable } from "./sessions.js";
 
 export type { OutboxCursor, OutboxDepth, OutboxEntry, OutboxItem } from "./outbox.js";
 
@@ -135,12 +136,15 @@ export class Store {
   private readonly retention: Retention;
   private readonly historyStatements = new Map<string, Statement<[HistoryParams], ReadingRow>>();
   private readonly s: ReturnType<typeof prepare>;
+  /** the page's login sessions */
+  readonly sessions: SessionTable;
   private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[]) => CommitResult;
   private readonly expireTx: (now: number) => StoredCommand[];
   private failing: { error: string; since: number; commits: number } | undefined;
 
   private constructor(private readonly db: Db, opts: StoreOptions) {
     this.s = prepare(db);
+    this.sessions = new SessionTable(db);
     const limits = resolveLimits(opts);
     this.outbox = new Outbox(db, limits.outboxMaxRows);
     this.retention = new Retention(db, limits, this.outbox);

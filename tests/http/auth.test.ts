@@ -8,7 +8,7 @@ import { Registry } from "../../gateway/registry/registry.js";
 import { hashPassword } from "../../gateway/security/scrypt.js";
 import type { Store } from "../../gateway/store/store.js";
 import { TEST_DEVICES } from "../support/fleet.js";
-import { tempStore } from "./support.js";
+import { Client, tempStore } from "./support.js";
 
 const PASSWORD = "correct horse battery staple";
 let http: RunningHttp;
@@ -43,42 +43,9 @@ afterAll(async () => {
   cleanup();
 });
 
-/** One browser's worth of cookies, kept by hand. */
-class Client {
-  private readonly cookies = new Map<string, string>();
-  readonly setCookies: string[] = [];
-  csrf = "";
-
-  async call(path: string, init: { method?: string; body?: unknown; csrf?: boolean } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-    const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    if (init.csrf !== false && this.csrf) headers["x-csrf-token"] = this.csrf;
-    const res = await fetch(base + path, { method: init.method ?? "GET", headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
-    for (const line of res.headers.getSetCookie()) {
-      this.setCookies.push(line);
-      const [pair = ""] = line.split(";");
-      const [name = "", value = ""] = pair.split("=");
-      if (value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
-
-  async session(): Promise<Record<string, unknown>> {
-    const { body } = await this.call("/api/session");
-    this.csrf = String(body.csrfToken);
-    return body;
-  }
-
-  async login(username: string, password = PASSWORD): Promise<{ status: number; body: Record<string, unknown> }> {
-    await this.session();
-    return this.call("/api/login", { method: "POST", body: { username, password } });
-  }
-}
-
 describe("without a login (not demo mode)", () => {
   it("refuses the API with 401 and says how to log in, while /healthz stays open", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     const res = await c.call("/api/devices");
     expect(res).toMatchObject({ status: 401, body: { error: expect.stringMatching(/^log in first/) } });
     expect((await c.call("/healthz")).status).toBe(200);
@@ -88,7 +55,7 @@ describe("without a login (not demo mode)", () => {
 
 describe("POST /api/login", () => {
   it("needs the CSRF token", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.session();
     const res = await c.call("/api/login", { method: "POST", body: { username: "pusat", password: PASSWORD }, csrf: false });
     expect(res).toMatchObject({ status: 403, body: { error: "Invalid csrf token" } });
@@ -100,14 +67,14 @@ describe("POST /api/login", () => {
     ["a device account", { username: "101", password: PASSWORD }, 403, "a device account cannot log in to the page; use a command-center or field-crew user"],
     ["no password", { username: "pusat" }, 400, 'send JSON {"username": "...", "password": "..."}'],
   ])("refuses %s", async (_what, body, status, error) => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.session();
     expect(await c.call("/api/login", { method: "POST", body })).toMatchObject({ status, body: { error } });
     expect((await c.call("/api/devices")).status).toBe(401);
   });
 
   it("sets an HttpOnly, SameSite=Strict session cookie", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     expect(await c.login("lapangan")).toMatchObject({ status: 200, body: { user: "lapangan", role: "field-crew", mayCommand: false } });
     const cookie = c.setCookies.find((l) => l.startsWith("pantau_session="))!;
     expect(cookie).toMatch(/; HttpOnly/);
@@ -119,7 +86,7 @@ describe("POST /api/login", () => {
 
 describe("a field-crew login", () => {
   it("sees the fleet but cannot command", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.login("lapangan");
     expect((await c.call("/api/devices")).status).toBe(200);
     expect((await c.call("/api/alarms")).body).toEqual({ alarms: [] });
@@ -130,7 +97,7 @@ describe("a field-crew login", () => {
 
 describe("a command-center login", () => {
   it("has each command checked by the command schema and the unit's settings before anything is queued", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.login("pusat");
     expect(await c.call("/api/devices/102/commands", { method: "POST", body: { op: "requestStatus" }, csrf: false })).toMatchObject({ status: 403 });
     expect(await c.call("/api/devices/102/commands", { method: "POST", body: { op: "setSign", limitKmh: 500 } }))
@@ -144,7 +111,7 @@ describe("a command-center login", () => {
   });
 
   it("offers only the forms the unit takes, with the schema's bounds", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.login("pusat");
     const { body } = await c.call("/api/devices/103/command-form");
     const ops = body.ops as Array<{ op: string; fields: Array<{ name: string }> }>;
@@ -154,7 +121,7 @@ describe("a command-center login", () => {
   });
 
   it("is logged out by POST /api/logout", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.login("pusat");
     expect((await c.call("/api/devices")).status).toBe(200);
     expect((await c.call("/api/logout", { method: "POST", body: {} })).status).toBe(200);
@@ -165,7 +132,7 @@ describe("a command-center login", () => {
 // last: the back-off also holds this test process's address
 describe("failed logins", () => {
   it("backs off after repeated failures for a username, before checking any password (429)", async () => {
-    const c = new Client();
+    const c = new Client(base, PASSWORD);
     await c.session();
     let res = await c.call("/api/login", { method: "POST", body: { username: "tebak", password: "0" } });
     for (let i = 1; res.status === 401 && i < 20; i++) res = await c.call("/api/login", { method: "POST", body: { username: "tebak", password: String(i) } });

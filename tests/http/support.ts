@@ -23,3 +23,46 @@ export async function getJson(base: string, path: string, init?: RequestInit): P
   const res = await fetch(base + path, init);
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
+
+/** One browser's worth of cookies, kept by hand. */
+export class Client {
+  private readonly cookies = new Map<string, string>();
+  readonly setCookies: string[] = [];
+  csrf = "";
+
+  constructor(
+    private readonly base: string,
+    private readonly password: string,
+  ) {}
+
+  async call(path: string, init: { method?: string; body?: unknown; csrf?: boolean } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.csrf !== false && this.csrf) headers["x-csrf-token"] = this.csrf;
+    const res = await fetch(this.base + path, { method: init.method ?? "GET", headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+    for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
+      const [pair = ""] = line.split(";");
+      const [name = "", value = ""] = pair.split("=");
+      if (value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  async session(): Promise<Record<string, unknown>> {
+    const { body } = await this.call("/api/session");
+    this.csrf = String(body.csrfToken);
+    return body;
+  }
+
+  /** a cookie as the browser holds it */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  async login(username: string, password = this.password): Promise<{ status: number; body: Record<string, unknown> }> {
+    await this.session();
+    return this.call("/api/login", { method: "POST", body: { username, password } });
+  }
+}
