@@ -1,33 +1,52 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import type { Latency } from "./feed.js";
 import type { Machine } from "./machine.js";
+import { machineLine, writeSection } from "./sections.js";
 import type { UserPathResult } from "./user-path.js";
 
-const START = "<!-- bench:user-path -->";
-const END = "<!-- /bench:user-path -->";
+const n = (x: number | undefined): string => (x === undefined ? "–" : x.toLocaleString("en-US"));
 
-export function userPathTables(r: UserPathResult): string {
+function latencyRows(name: string, rows: Latency[] | undefined): string[] {
+  return (rows ?? []).map((l) => `| ${name} | ${n(l.rate)} | ${n(l.frames)} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} |`);
+}
+
+export function userPathTables(r: UserPathResult, command: string): string {
+  const t = r.throughput;
+  const rounds = (xs: number[] | undefined) => (xs ? xs.map(n).join(", ") : "–");
   return [
-    "| case | frames/s |",
-    "|---|---|",
-    `| Pantau, full default path (PTY in, store FULL, acks, subscriber over TCP) | ${r.fullPathFramesPerSec} |`,
-    `| aedes alone, an mqtt.js client publishing the same JSON (the ceiling) | ${r.aedesAloneFramesPerSec} |`,
-    `| ratio full path ÷ aedes alone | ${r.fullOverAedes} |`,
+    `Throughput: ${n(r.framesPerRound)} \`loopInterval\` frames from 100 units per case and round, median of ${r.rounds} interleaved round${r.rounds === 1 ? "" : "s"} (\`${command}\`).`,
     "",
-    "| frames/s offered | frames | p50 ms | p99 ms | max ms |",
+    "| case | frames/s (median) | each round |",
+    "|---|---|---|",
+    `| Pantau, \`pantau gateway --config\` (PTY in, store FULL, acks, MQTT login) | ${n(t.full)} | ${rounds(r.perRound.full)} |`,
+    `| aedes alone, an mqtt.js client publishing the same JSON (the ceiling) | ${n(t.aedes)} | ${rounds(r.perRound.aedes)} |`,
+    `| Node-RED ${r.nodeRed?.version ?? ""} flow (PTY in, same checks and JSON, no store, no acks) | ${n(t.nodeRed)} | ${rounds(r.perRound.nodeRed)} |`,
+    `| ratio Pantau ÷ aedes alone (target ≥ 0.5) | ${r.ratios.fullOverAedes} | |`,
+    `| ratio Pantau ÷ Node-RED (target ≥ 2) | ${r.ratios.fullOverNodeRed ?? "–"} | |`,
+    ...(r.nodeRed ? ["", `Node-RED's JSON for the same frame is ${r.nodeRed.sameJson ? "the same as the gateway's (times aside)" : "NOT the same as the gateway's: the comparison is off"}.`] : []),
+    "",
+    "Latency, last byte on the PTY to the reading at the subscriber (p99 targets: ≤ 5 ms at 1,000/s, ≤ 20 ms at 5,000/s):",
+    "",
+    "| path | frames/s offered | frames | p50 ms | p99 ms | max ms |",
+    "|---|---|---|---|---|---|",
+    ...latencyRows("Pantau", r.latency.full),
+    ...latencyRows("Node-RED", r.latency.nodeRed),
+    "",
+    `The gateway of these runs: ready ${n(r.gateway.startMs)} ms after the process started; ${n(r.gateway.rssIdleMiB)} MiB resident idle, ${n(r.gateway.rssPeakMiB)} MiB at its peak.`,
+    "",
+    `Disk: the gateway's store after the runs holds ${n(r.disk.readings)} readings, every one still in the outbox (no upstream configured): ${n(r.disk.bytesPerReading)} bytes of used pages per reading (indexes and outbox included), ${n(r.disk.mibPerMillionReadings)} MiB per million readings (target ≤ 400 bytes).`,
+    "",
+    "Scale: one frame from every unit of a fleet this size (target: start < 1 s, ≤ 300 MiB under load at 65,535):",
+    "",
+    "| units | ready after ms | RSS idle MiB | RSS peak under load MiB | frames/s |",
     "|---|---|---|---|---|",
-    ...r.latency.map((l) => `| ${l.rate} | ${l.frames} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} |`),
+    ...r.scale.map((s) => `| ${n(s.devices)} | ${n(s.startMs)} | ${n(s.rssIdleMiB)} | ${n(s.rssLoadMiB)} | ${n(s.framesPerSec)} |`),
   ].join("\n");
 }
 
 /** Replaces the generated part of docs/benchmarks.md (between its markers) with the new tables and the machine. */
 export function updateDocs(file: string, tables: string, host: Machine): void {
-  const text = readFileSync(file, "utf8");
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${file} lacks the ${START} … ${END} markers the bench writes between`);
-  const when = `Last run ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}.`;
   const busy = host.loadAverageAtStart[0]! > host.cores
-    ? " The machine was busy (load above its core count), so these figures fall well short of what it does idle; the ratio is the fairer figure."
+    ? " The machine was busy (load above its core count), so these figures fall well short of what it does idle; the ratios are the fairer figures."
     : "";
-  writeFileSync(file, `${text.slice(0, start + START.length)}\n${when}${busy}\n\n${tables}\n${text.slice(end)}`);
+  writeSection(file, "bench:user-path", `On ${machineLine(host)}.${busy}\n\n${tables}`);
 }

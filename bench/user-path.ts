@@ -1,212 +1,200 @@
-// What a user gets: frames written to a socat PTY, through the whole gateway (serial link,
-// verify, normalize, durable commit, ack, health, publish), to one MQTT subscriber over TCP;
-// beside it the ceiling, aedes alone with an mqtt.js client publishing the same JSON.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+// What a user gets, side by side in one run: the gateway as `pantau gateway --config` runs it
+// (PTY in, store FULL, acks, an MQTT login over TCP), the aedes-alone ceiling, and a Node-RED flow
+// doing the same job; throughput as the median of interleaved rounds, latency at steady rates,
+// the store's disk per reading, and the gateway's start time and memory at fleet scale.
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Aedes } from "aedes";
-import mqtt, { type MqttClient } from "mqtt";
-import { SerialPort } from "serialport";
-import { resolveConfig } from "../gateway/config.js";
-import { Gateway } from "../gateway/gateway.js";
-import { createLogger } from "../gateway/log.js";
-import { Registry, type DeviceEntry } from "../gateway/registry/registry.js";
-import { encodeFrame } from "../shared/envelope.js";
-import { slipEncode } from "../shared/slip.js";
+import Database from "better-sqlite3";
+import type { MqttClient } from "mqtt";
+import { startAedesAlone } from "./aedes-alone.js";
+import { latency, throughput, type Latency, type Target } from "./feed.js";
+import { READINGS, writeFleet, type Fleet } from "./fleet.js";
+import { startGateway } from "./gateway-process.js";
+import { installNodeRed, NODE_RED_VERSION, startNodeRed } from "./node-red.js";
+import { ptyPair } from "./pty.js";
 
+/** units the throughput and latency frames come from, round robin */
 const DEVICES = 100;
-const SITE = "bench";
-const READINGS = `pantau/v1/${SITE}/+/traffic`;
 
 export interface UserPathOptions {
-  /** frames for the throughput runs */
+  /** frames per case per round */
   frames: number;
+  rounds: number;
   /** seconds each latency rate runs */
   latencySeconds: number;
-  /** frames per second for the latency runs */
+  /** offered frames/s for the latency runs */
   rates: number[];
+  /** run the Node-RED flow beside (installs Node-RED on first use) */
+  nodeRed: boolean;
+  /** fleet sizes for the start time and memory figures */
+  scale: number[];
+  /** node flags for the gateway process of the main runs, e.g. --cpu-prof */
+  gatewayNodeArgs?: string[];
 }
 
-export interface Latency {
-  rate: number;
-  frames: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
+export interface Scale {
+  devices: number;
+  startMs: number;
+  rssIdleMiB: number;
+  /** peak resident memory while one frame from every unit went through */
+  rssLoadMiB: number;
+  framesPerSec: number;
+}
+
+export interface Disk {
+  readings: number;
+  /** the store file's used pages (readings, indexes, outbox, all) per reading */
+  bytesPerReading: number;
+  mibPerMillionReadings: number;
 }
 
 export interface UserPathResult {
-  fullPathFramesPerSec: number;
-  aedesAloneFramesPerSec: number;
-  /** full path ÷ aedes alone (the issue's target: ≥ 0.5) */
-  fullOverAedes: number;
-  latency: Latency[];
+  rounds: number;
+  framesPerRound: number;
+  /** medians over the rounds, frames/s */
+  throughput: { full: number; aedes: number; nodeRed?: number };
+  perRound: { full: number[]; aedes: number[]; nodeRed?: number[] };
+  ratios: { fullOverAedes: number; fullOverNodeRed?: number };
+  latency: { full: Latency[]; nodeRed?: Latency[] };
+  gateway: { startMs: number; rssIdleMiB: number; rssPeakMiB: number };
+  disk: Disk;
+  scale: Scale[];
+  nodeRed?: { version: string; sameJson: boolean };
 }
 
-const entries: DeviceEntry[] = Array.from({ length: DEVICES }, (_, i) => ({
-  id: 2000 + i, role: "loop", key: (i + 16).toString(16).repeat(16).slice(0, 32), site: SITE, name: `bench ${i}`,
-  location: { lat: -6.98, lon: 110.41 }, lanes: [{ lane: 0 }],
-}));
-const registry = new Registry(entries);
-const BODY = { lane: 0, intervalS: 60, volume: 23, occupancyPermille: 142, speedKmh: 47, lengthDm: 46, classes: [4, 15, 3, 1], headwayDs: 26 };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
+};
+const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Signed, SLIP-framed loopInterval frames, round robin over the devices; `seq` continues from `from`. */
-function frames(count: number, from: number): Buffer[] {
-  const t = Math.floor(Date.now() / 1000);
-  return Array.from({ length: count }, (_, i) => {
-    const n = from + i;
-    const device = registry.get(2000 + (n % DEVICES))!;
-    const frame = encodeFrame({ type: "loopInterval", deviceId: device.id, boot: 1, seq: Math.floor(n / DEVICES), timeS: t, body: BODY }, device.keyBytes);
-    return Buffer.from(slipEncode(frame));
-  });
+/** The first reading a subscriber receives, for the same-JSON check and the ceiling's body. */
+const firstMessage = (sub: MqttClient): Promise<string> => new Promise((resolve) => sub.once("message", (_t, payload) => resolve(payload.toString())));
+
+/** Two readings of the same frame agree but for the times (each run's frames carry the time they were made). */
+function sameReading(a: string, b: string): boolean {
+  const times = { receivedAt: undefined, dateObserved: undefined, dateObservedFrom: undefined, dateObservedTo: undefined };
+  const strip = (json: string) => JSON.stringify({ ...JSON.parse(json), ...times });
+  return strip(a) === strip(b);
 }
 
-async function ptyPair(dir: string): Promise<{ device: string; gateway: string; close(): Promise<void> }> {
-  const device = join(dir, "device");
-  const gateway = join(dir, "gateway");
-  const child = spawn("socat", [`pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${gateway}`], { stdio: "ignore" });
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(device) && existsSync(gateway))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error("socat did not create a PTY pair (is socat installed? apt-get install socat)");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    device, gateway,
-    close: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill();
-    }),
-  };
-}
-
-/** Resolves once `count` messages have arrived on the subscriber, calling `each` with the arrival time of every one. */
-function arrivals(client: MqttClient, count: number, each: (topic: string, at: number) => void = () => undefined): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const onMessage = (topic: string): void => {
-      each(topic, performance.now());
-      if (++seen === count) {
-        client.off("message", onMessage);
-        resolve();
-      }
-    };
-    client.on("message", onMessage);
-  });
-}
-
-function write(port: SerialPort, bytes: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    port.write(bytes, (err) => (err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve(performance.now())))));
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const round = (n: number, digits = 2): number => Number(n.toFixed(digits));
-
-/** The gateway as the CLI runs it by default (store FULL, acks, health), fed through a socat PTY. */
-async function fullPath(options: UserPathOptions, dir: string): Promise<{ framesPerSec: number; latency: Latency[]; sample: string }> {
-  const pty = await ptyPair(dir);
-  // demo mode lets the local subscriber in without a login; per message it costs the same
-  const config = resolveConfig({ mqtt: { port: 0 }, http: { port: 0 }, serial: [{ path: pty.gateway }], dataDir: join(dir, "data") }, dir);
-  const gateway = await Gateway.start(config, registry, createLogger("silent"), { demo: true });
-  const port = new SerialPort({ path: pty.device, baudRate: 115200, autoOpen: false });
-  const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${gateway.broker.port}`, { reconnectPeriod: 0 });
+function disk(storeFile: string): Disk {
+  const db = new Database(storeFile, { readonly: true });
   try {
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    await sub.subscribeAsync(READINGS, { qos: 1 });
-    let sample = "";
-    sub.once("message", (_topic, payload) => { sample = payload.toString(); });
-    let sent = 0;
-
-    const input = frames(options.frames, sent);
-    sent += input.length;
-    const done = arrivals(sub, input.length);
-    const started = performance.now();
-    await write(port, Buffer.concat(input));
-    await done;
-    const framesPerSec = Math.round(input.length / ((performance.now() - started) / 1000));
-
-    const latency: Latency[] = [];
-    for (const rate of options.rates) {
-      const count = Math.max(10, Math.round(rate * options.latencySeconds));
-      const paced = frames(count, sent);
-      sent += count;
-      // per device, frames arrive in the order they were written
-      const written = new Map<string, number[]>();
-      const delays: number[] = [];
-      const got = arrivals(sub, count, (topic, at) => {
-        const queue = written.get(topic.split("/")[3]!);
-        const last = queue?.shift();
-        if (last !== undefined) delays.push(at - last);
-      });
-      const t0 = performance.now();
-      for (let i = 0; i < count; i++) {
-        const due = t0 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        const device = String(2000 + ((sent - count + i) % DEVICES));
-        const at = await write(port, paced[i]!);
-        const queue = written.get(device) ?? [];
-        queue.push(at);
-        written.set(device, queue);
-      }
-      await got;
-      delays.sort((a, b) => a - b);
-      latency.push({ rate, frames: count, p50Ms: round(percentile(delays, 50)), p99Ms: round(percentile(delays, 99)), maxMs: round(delays[delays.length - 1]!) });
-    }
-    return { framesPerSec, latency, sample };
+    const readings = db.prepare("SELECT count(*) FROM readings").pluck().get() as number;
+    const pages = (db.pragma("page_count", { simple: true }) as number) - (db.pragma("freelist_count", { simple: true }) as number);
+    const used = pages * (db.pragma("page_size", { simple: true }) as number);
+    const bytesPerReading = Math.round(used / readings);
+    return { readings, bytesPerReading, mibPerMillionReadings: Math.round((bytesPerReading * 1e6) / 2 ** 20) };
   } finally {
+    db.close();
+  }
+}
+
+async function scaleRun(devices: number, dir: string): Promise<Scale> {
+  const fleet = writeFleet(dir, devices);
+  const pty = await ptyPair(dir, "scale");
+  const gateway = await startGateway(dir, fleet, pty.gateway);
+  try {
+    await settle(1000);
+    const rssIdleMiB = gateway.rssMiB().now;
+    const sub = await gateway.subscribe(READINGS);
+    const framesPerSec = await throughput({ pty, sub, sent: 0 }, fleet, devices, devices);
     await sub.endAsync();
-    if (port.isOpen) await new Promise((r) => port.close(r));
+    return { devices, startMs: gateway.startMs, rssIdleMiB, rssLoadMiB: gateway.rssMiB().peak, framesPerSec };
+  } finally {
     await gateway.stop();
     await pty.close();
   }
 }
 
-/** The ceiling: an embedded aedes on TCP, an mqtt.js client publishing `body` QoS 1, one subscriber. */
-async function aedesAlone(count: number, body: string): Promise<number> {
-  const aedes = await Aedes.createBroker();
-  const server = createServer((socket: Socket) => {
-    socket.setNoDelay(true);
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const sub = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
-  const pub = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+export async function benchUserPath(o: UserPathOptions): Promise<UserPathResult> {
+  const root = mkdtempSync(join(tmpdir(), "pantau-bench-user-"));
+  const stops: Array<() => Promise<void>> = [];
   try {
-    await sub.subscribeAsync(READINGS, { qos: 1 });
-    const done = arrivals(sub, count);
-    const started = performance.now();
-    for (let i = 0; i < count; i++) pub.publish(`pantau/v1/${SITE}/${2000 + (i % DEVICES)}/traffic`, body, { qos: 1 });
-    await done;
-    return Math.round(count / ((performance.now() - started) / 1000));
-  } finally {
-    await pub.endAsync();
-    await sub.endAsync();
-    await new Promise<void>((r) => aedes.close(() => r()));
-    await new Promise<void>((r) => server.close(() => r()));
-  }
-}
+    const red = o.nodeRed ? installNodeRed() : undefined;
+    const fleet: Fleet = writeFleet(root, DEVICES);
 
-export async function benchUserPath(options: UserPathOptions): Promise<UserPathResult> {
-  const dir = mkdtempSync(join(tmpdir(), "pantau-bench-user-"));
-  try {
-    const full = await fullPath(options, dir);
-    const aedesAloneFramesPerSec = await aedesAlone(options.frames, full.sample);
+    const gatewayPty = await ptyPair(root, "gateway");
+    stops.push(() => gatewayPty.close());
+    const gateway = await startGateway(root, fleet, gatewayPty.gateway, o.gatewayNodeArgs);
+    stops.unshift(() => gateway.stop());
+    await settle(500);
+    const gatewayIdle = gateway.rssMiB().now;
+    const full: Target = { pty: gatewayPty, sub: await gateway.subscribe(READINGS), sent: 0 };
+    stops.unshift(() => full.sub.endAsync());
+    const fullSample = firstMessage(full.sub);
+
+    let flow: Target | undefined;
+    let flowSample: Promise<string> | undefined;
+    if (red) {
+      const flowPty = await ptyPair(root, "node-red");
+      stops.push(() => flowPty.close());
+      const nodeRed = await startNodeRed(red, root, fleet, flowPty.gateway);
+      stops.unshift(() => nodeRed.stop());
+      flow = { pty: flowPty, sub: await nodeRed.subscribe(READINGS), sent: 0 };
+      stops.unshift(() => flow!.sub.endAsync());
+      flowSample = firstMessage(flow.sub);
+    }
+    const aedes = await startAedesAlone();
+    stops.unshift(() => aedes.stop());
+
+    const perRound = { full: [] as number[], aedes: [] as number[], nodeRed: [] as number[] };
+    let body: string | undefined;
+    const cases: Array<() => Promise<void>> = [
+      async () => {
+        perRound.full.push(await throughput(full, fleet, o.frames, DEVICES));
+        body ??= await fullSample;
+      },
+      async () => { perRound.aedes.push(await aedes.run(o.frames, body!)); },
+      ...(flow ? [async () => { perRound.nodeRed.push(await throughput(flow!, fleet, o.frames, DEVICES)); }] : []),
+    ];
+    for (let r = 0; r < o.rounds; r++) {
+      // interleaved, each round starting with the next case (the first always runs first once, for the ceiling's body)
+      const order = r === 0 ? cases : [...cases.slice(r % cases.length), ...cases.slice(0, r % cases.length)];
+      for (const run of order) await run();
+      console.log(`round ${r + 1}/${o.rounds}: full ${perRound.full.at(-1)}, aedes ${perRound.aedes.at(-1)}${flow ? `, Node-RED ${perRound.nodeRed.at(-1)}` : ""} frames/s`);
+    }
+
+    const latencies: { full: Latency[]; nodeRed: Latency[] } = { full: [], nodeRed: [] };
+    for (const rate of o.rates) {
+      latencies.full.push(await latency(full, fleet, rate, o.latencySeconds, DEVICES));
+      if (flow) latencies.nodeRed.push(await latency(flow, fleet, rate, o.latencySeconds, DEVICES));
+    }
+    const gatewayFigures = { startMs: gateway.startMs, rssIdleMiB: gatewayIdle, rssPeakMiB: gateway.rssMiB().peak };
+
+    // everything stopped (the gateway checkpoints its store on the way out) before the disk is read
+    for (const stop of stops.splice(0)) await stop();
+    const diskFigures = disk(gateway.storeFile);
+
+    const scale: Scale[] = [];
+    for (const devices of o.scale) {
+      const dir = mkdtempSync(join(root, `scale-${devices}-`));
+      scale.push(await scaleRun(devices, dir));
+      console.log(`scale ${devices} devices: start ${scale.at(-1)!.startMs} ms, RSS ${scale.at(-1)!.rssIdleMiB} MiB idle, ${scale.at(-1)!.rssLoadMiB} MiB under load`);
+    }
+
+    const throughputs = { full: median(perRound.full), aedes: median(perRound.aedes), ...(flow ? { nodeRed: median(perRound.nodeRed) } : {}) };
     return {
-      fullPathFramesPerSec: full.framesPerSec,
-      aedesAloneFramesPerSec,
-      fullOverAedes: round(full.framesPerSec / aedesAloneFramesPerSec),
-      latency: full.latency,
+      rounds: o.rounds,
+      framesPerRound: o.frames,
+      throughput: throughputs,
+      perRound: { full: perRound.full, aedes: perRound.aedes, ...(flow ? { nodeRed: perRound.nodeRed } : {}) },
+      ratios: {
+        fullOverAedes: ratio(throughputs.full, throughputs.aedes),
+        ...(throughputs.nodeRed ? { fullOverNodeRed: ratio(throughputs.full, throughputs.nodeRed) } : {}),
+      },
+      latency: { full: latencies.full, ...(flow ? { nodeRed: latencies.nodeRed } : {}) },
+      gateway: gatewayFigures,
+      disk: diskFigures,
+      scale,
+      ...(flowSample ? { nodeRed: { version: NODE_RED_VERSION, sameJson: sameReading(body!, await flowSample) } } : {}),
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    for (const stop of stops) await stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
   }
 }

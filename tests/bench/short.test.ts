@@ -14,15 +14,18 @@ describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
     const run = spawnSync(process.execPath, ["dist/bench/run.js", "--short", "--out", out], { encoding: "utf8", timeout: 170_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("| frames/s offered | frames | p50 ms | p99 ms | max ms |");
+    expect(run.stdout).toContain("| path | frames/s offered | frames | p50 ms | p99 ms | max ms |");
     const result = JSON.parse(readFileSync(out, "utf8"));
     expect(result.short).toBe(true);
     expect(result.machine).toMatchObject({ cpu: expect.any(String), cores: expect.any(Number), memoryGiB: expect.any(Number), node: process.version });
     expect(result.machine.loadAverageAtStart).toHaveLength(3);
+    expect(result.loadAverageAtEnd).toHaveLength(3);
     const { userPath } = result;
-    for (const figure of [userPath.fullPathFramesPerSec, userPath.aedesAloneFramesPerSec, userPath.fullOverAedes]) expect(figure).toBeGreaterThan(0);
-    expect(userPath.latency.map((l: { rate: number }) => l.rate)).toEqual([100, 1000]);
-    for (const l of userPath.latency) {
+    expect(userPath.rounds).toBe(1);
+    expect(userPath.perRound.full).toHaveLength(1);
+    for (const figure of [userPath.throughput.full, userPath.throughput.aedes, userPath.ratios.fullOverAedes]) expect(figure).toBeGreaterThan(0);
+    expect(userPath.latency.full.map((l: { rate: number }) => l.rate)).toEqual([100, 1000]);
+    for (const l of userPath.latency.full) {
       expect(l.frames).toBeGreaterThan(0);
       expect(l.p50Ms).toBeGreaterThan(0);
       expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
@@ -43,5 +46,12 @@ describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
       expect(a.airtimeMs.SF7).toBeLessThan(a.airtimeMs.SF12);
       expect(a.reportsPerHour.SF7).toBeGreaterThan(a.reportsPerHour.SF12);
     }
+    // the gateway's own process: its start, its memory, and its store holding every frame sent
+    expect(userPath.gateway.startMs).toBeGreaterThan(0);
+    expect(userPath.gateway.rssPeakMiB).toBeGreaterThanOrEqual(userPath.gateway.rssIdleMiB);
+    expect(userPath.disk.readings).toBe(300 + 30 + 300);
+    expect(userPath.disk.bytesPerReading).toBeGreaterThan(0);
+    expect(userPath.scale).toEqual([expect.objectContaining({ devices: 1000 })]);
+    for (const s of userPath.scale) for (const v of Object.values(s)) expect(v).toBeGreaterThan(0);
   }, 180_000);
 });
