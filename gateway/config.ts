@@ -74,7 +74,7 @@ export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig 
     serial: (file.serial ?? []).map((s) => ({ path: s.path, baudRate: s.baudRate ?? 115200, link: s.link ?? "direct" })),
     dataDir: resolve(baseDir, file.dataDir ?? "data"),
     logLevel: file.logLevel ?? "info",
-    store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 5 },
+    store: { ...file.store, synchronous: file.store?.synchronous ?? "full", batchMs: file.store?.batchMs ?? 0 },
     security: resolveSecurityConfig(file.security, baseDir),
     http: { host: file.http?.host ?? "127.0.0.1", port: file.http?.port ?? 8080 },
     upstream: resolveUpstream(file.upstream ?? {}, baseDir),
