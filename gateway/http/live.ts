@@ -23,6 +23,8 @@ export async function registerLive(app: FastifyInstance, aedes: Aedes, log: Logg
   /** each open stream with the grants of who opened it: a user scoped to sites gets only theirs */
   const streams = new Map<ServerResponse, Grants>();
   const deliver = (packet: AedesPublishPacket, done: () => void): void => {
+    // nobody watching (the usual case): no parse per message
+    if (streams.size === 0) return done();
     const level = SHOWN.exec(packet.topic)?.[1];
     if (level !== undefined && (level === "command/result" || outputKinds().includes(level))) {
       const data = `data: ${JSON.stringify({ topic: packet.topic, payload: JSON.parse(packet.payload.toString()) as unknown })}\n\n`;
