@@ -6,7 +6,7 @@ import type { RecentRejections } from "../health/recent-rejections.js";
 import type { Logger } from "../log.js";
 import { TOPIC_ROOT } from "../publish/publisher.js";
 import type { Device, Registry } from "../registry/registry.js";
-import { roleKinds } from "../roles/index.js";
+import { gatewayRoles, roleKinds } from "../roles/index.js";
 import type { Store } from "../store/store.js";
 import { maySee, requireCommander } from "./auth.js";
 import { commandForm } from "./command-form.js";
@@ -67,6 +67,16 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     const device = known(req, req.params.id);
     return { deviceId: device.id, ...commissionOf(device, deps.store) };
   });
+
+  // what the page shows of each role, from the plug-ins: the page itself names no role or kind
+  app.get("/api/roles", async () => ({
+    roles: Object.fromEntries(gatewayRoles().map(({ role, outputs, page }) => [role.name, {
+      label: page?.label ?? { id: role.name, en: role.name },
+      kinds: Object.keys(outputs),
+      shows: page?.shows ?? [],
+      alarms: page?.alarms ?? {},
+    }])),
+  }));
 
   app.get("/api/readings/latest", async (req) => ({
     // the roles' own kinds of reading (not alarms or status): the newest observation of each entity

@@ -7,6 +7,7 @@ import type { MessageTypeName } from "../../shared/messages.js";
 import type { RoleDescriptor } from "../../shared/roles/descriptor.js";
 import type { Normalized } from "../normalize/common.js";
 import type { Device, DeviceEntry } from "../registry/registry.js";
+import type { RolePage } from "./page.js";
 
 export type Normalizer<T extends MessageTypeName = MessageTypeName> = (env: Envelope<T>, device: Device, receivedAt: Date) => Normalized;
 
@@ -32,6 +33,8 @@ export interface GatewayRole {
   outputs: Readonly<Record<string, Schema>>;
   /** what its messages add to the `alarm` kind: alarm types and their fields */
   alarms?: { types: readonly string[]; properties: Readonly<Record<string, Schema>> };
+  /** what the fleet page shows of its units; absent: its units are listed under the role's name */
+  page?: RolePage;
   /** its own properties of a registry entry, and the rules between them */
   registry?: {
     properties: Readonly<Record<string, Schema>>;

@@ -7,6 +7,7 @@ import { FleetTable } from "./fleet.js";
 import { lang, setLang, t } from "./i18n.js";
 import { renderMap } from "./map.js";
 import { readingKey, renderReadings } from "./readings.js";
+import { loadRoles, readingKinds } from "./roles.js";
 import { UnitView } from "./unit.js";
 
 /** @typedef {import("./api.js").Device} Device */
@@ -92,7 +93,7 @@ function onLive(topic, payload) {
   const device = state.devices.get(deviceId);
   if (!device || !kind) return;
   if (kind === "command" && sub === "result") return unit.commandResult(payload);
-  if (kind === "traffic" || kind === "speed" || kind === "flood") {
+  if (readingKinds().includes(kind)) {
     state.latest.set(readingKey(deviceId, kind, payload), payload);
     if (!byId("readings").hidden) renderReadings(byId("readings"), devices(), state.latest);
     unit.reading(deviceId, kind, payload);
@@ -136,13 +137,15 @@ async function start() {
   // asked together: one round trip to the first view instead of two
   const latest = get("/api/readings/latest");
   const fleetRead = refresh();
+  const rolesRead = loadRoles();
   state.session = await loadSession();
   renderChrome();
   if (!state.session.role) {
-    void Promise.allSettled([latest, fleetRead]);
+    void Promise.allSettled([latest, fleetRead, rolesRead]);
     return showLogin();
   }
   byId("login").hidden = true;
+  await rolesRead;
   fleet.build();
   const [{ readings }] = await Promise.all([latest, fleetRead]);
   for (const r of readings) state.latest.set(readingKey(r.payload.deviceId, r.kind, r.payload), r.payload);

@@ -1,7 +1,7 @@
 // @ts-check
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { isSpeedStats } from "./readings.js";
+import { registryValue, roleOf, shownBy, words } from "./roles.js";
 
 /** @typedef {import("./api.js").Device} Device */
 /** @typedef {import("./api.js").Reading} Reading */
@@ -28,27 +28,30 @@ function uPlot() {
 }
 
 /**
- * Readings keyed by time into aligned columns: x in Unix seconds, one column per series.
+ * Readings keyed by time into aligned columns: x in Unix seconds, then one column per picker
+ * (a picker answers undefined for a reading that is not its series').
  * @param {Reading[]} readings
- * @param {(r: Reading) => number} column which series a reading feeds
- * @param {number} columns
- * @param {(r: Reading) => number | undefined} value
+ * @param {Array<(r: Reading) => number | undefined>} pickers
  */
-function align(readings, column, columns, value) {
+function align(readings, pickers) {
   /** @type {Map<number, Array<number | null>>} */
   const rows = new Map();
   for (const r of readings) {
     const x = Math.round(Date.parse(r.observedAt) / 1000);
-    const row = rows.get(x) ?? Array(columns).fill(null);
-    row[column(r)] = value(r) ?? null;
+    const row = rows.get(x) ?? Array(pickers.length).fill(null);
+    pickers.forEach((pick, i) => {
+      const v = pick(r);
+      if (typeof v === "number") row[i] = v;
+    });
     rows.set(x, row);
   }
   const xs = [...rows.keys()].sort((a, b) => a - b);
-  return [xs, ...Array.from({ length: columns }, (_, i) => xs.map((x) => rows.get(x)?.[i] ?? null))];
+  return [xs, ...pickers.map((_, i) => xs.map((x) => rows.get(x)?.[i] ?? null))];
 }
 
 /**
- * The charts of a unit's last 24 hours, by role, and its battery.
+ * The charts of a unit's last 24 hours, as its role describes them (one per kind shown: its
+ * charted figures, per entity when it has several, and the unit's lines), and its battery.
  * @param {Device} d
  * @param {Record<string, Reading[]>} byKind
  * @returns {Chart[]}
@@ -56,35 +59,39 @@ function align(readings, column, columns, value) {
 export function chartsFor(d, byKind) {
   /** @type {Chart[]} */
   const charts = [];
-  const constant = (/** @type {number[]} */ xs, /** @type {number} */ v) => xs.map(() => v);
-  if (d.role === "flood" && d.flood) {
-    const [xs = [], level = []] = align(byKind.flood ?? [], () => 0, 1, (r) => r.payload.currentLevel);
+  for (const s of roleOf(d.role)?.shows ?? []) {
+    const readings = (byKind[s.kind] ?? []).filter((r) => shownBy(s, r.payload));
+    const figures = s.figures.filter((f) => f.chart);
+    const per = s.per;
+    // several entities (lanes): the first charted figure, one series each
+    const entities = per ? [...new Set(readings.map((r) => r.payload[per.field]))].sort((a, b) => a - b) : [];
+    /** @type {Array<Chart["series"][number] & { pick: (r: Reading) => number | undefined }>} */
+    const series = per
+      ? entities.map((n, i) => ({ label: `${words(per.label, { n })}${unitOf(figures[0])}`, stroke: STROKES[i % STROKES.length] ?? "", pick: (r) => (r.payload[per.field] === n ? r.payload[figures[0]?.field ?? ""] : undefined) }))
+      : figures.map((f, i) => ({ label: `${words(f.label, {})}${unitOf(f)}`, stroke: f.dashed ? DANGER : STROKES[i % STROKES.length] ?? "", ...(f.dashed ? { dash: [8, 6] } : {}), pick: (r) => r.payload[f.field] }));
+    if (series.length === 0) continue;
+    const [xs = [], ...columns] = align(readings, series.map((c) => c.pick));
     const x = /** @type {number[]} */ (xs);
+    const lines = (s.lines ?? []).flatMap((l) => {
+      const at = registryValue(d, l.registry);
+      return at === undefined ? [] : [{ label: `${words(l.label)}${unitOf(figures[0])}`, stroke: l.level === "danger" ? DANGER : ALERT, dash: [8, 6], data: x.map(() => at) }];
+    });
     charts.push({
-      title: t("series:level"),
-      series: [{ label: t("series:level"), stroke: STROKES[0] ?? "" }, { label: t("series:alert"), stroke: ALERT, dash: [8, 6] }, { label: t("series:danger"), stroke: DANGER, dash: [8, 6] }],
-      data: [x, level, constant(x, d.flood.alertLevelM), constant(x, d.flood.dangerLevelM)],
+      title: words(s.title),
+      series: [...series.map(({ pick: _p, ...line }) => line), ...lines.map(({ data: _d, ...line }) => line)],
+      data: [x, ...columns, ...lines.map((l) => l.data)],
     });
   }
-  if (d.role === "loop") {
-    // readings count lanes from 1, as the FIWARE model does; the registry from 0, as the wire does
-    const lanes = (d.lanes?.map((l) => l.lane) ?? [0]).map((lane) => lane + 1);
-    const data = align((byKind.traffic ?? []).filter((r) => lanes.includes(r.payload.laneId)), (r) => lanes.indexOf(r.payload.laneId), lanes.length, (r) => r.payload.intensity);
-    charts.push({ title: t("col:lanes"), series: lanes.map((lane, i) => ({ label: t("series:lane", { lane }), stroke: STROKES[i % STROKES.length] ?? "" })), data });
-  }
-  if (d.role === "sign") {
-    const stats = (byKind.speed ?? []).filter((r) => isSpeedStats(r.payload));
-    const [xs = [], mean = []] = align(stats, () => 0, 1, (r) => r.payload.averageVehicleSpeed);
-    const [, p85 = []] = align(stats, () => 0, 1, (r) => r.payload.speedPercentile85);
-    const [, limit = []] = align(stats, () => 0, 1, (r) => r.payload.speedLimit);
-    charts.push({
-      title: t("series:mean"),
-      series: [{ label: t("series:mean"), stroke: STROKES[0] ?? "" }, { label: t("series:p85"), stroke: STROKES[1] ?? "" }, { label: t("series:limit"), stroke: DANGER, dash: [8, 6] }],
-      data: [xs, mean, p85, limit],
-    });
-  }
-  charts.push({ title: t("series:battery"), series: [{ label: t("series:battery"), stroke: STROKES[2] ?? "" }], data: align(byKind.status ?? [], () => 0, 1, (r) => r.payload.batteryVoltage) });
+  charts.push({ title: t("series:battery"), series: [{ label: t("series:battery"), stroke: STROKES[2] ?? "" }], data: align(byKind.status ?? [], [(r) => r.payload.batteryVoltage]) });
   return charts;
+}
+
+/**
+ * " (km/h)" after a series' name, or nothing.
+ * @param {import("./roles.js").Figure | undefined} f
+ */
+function unitOf(f) {
+  return f?.unit ? ` (${words(f.unit)})` : "";
 }
 
 /**

@@ -1,6 +1,7 @@
 // @ts-check
 import { fill, h } from "./dom.js";
 import { ago, localTime, num, t } from "./i18n.js";
+import { roleLabel } from "./roles.js";
 
 /** @typedef {import("./api.js").Device} Device */
 /** @typedef {{ key: string, value: (d: Device) => string | number | null, cell: (d: Device) => Node | string }} Column */
@@ -11,7 +12,7 @@ const stateOf = /** @param {Device} d */ (d) => d.health?.state ?? "unknown";
 const COLUMNS = [
   { key: "unit", value: (d) => d.id, cell: (d) => h("a", { href: `#/unit/${d.id}` }, h("span", { class: "id" }, String(d.id)), " ", d.name) },
   { key: "state", value: (d) => ["offline", "unknown", "online"].indexOf(stateOf(d)), cell: (d) => h("span", { class: `state ${stateOf(d)}` }, t(`state:${stateOf(d)}`)) },
-  { key: "role", value: (d) => d.role, cell: (d) => t(`rolename:${d.role}`) },
+  { key: "role", value: (d) => d.role, cell: (d) => roleLabel(d.role) },
   { key: "site", value: (d) => d.site, cell: (d) => d.site },
   { key: "road", value: (d) => d.road ?? "", cell: (d) => d.road ?? "—" },
   { key: "lanes", value: (d) => d.lanes?.length ?? 0, cell: (d) => d.lanes?.map((l) => l.lane).join(", ") || "—" },
@@ -37,7 +38,7 @@ const COLUMNS = [
 
 const FILTERS = /** @type {const} */ ([
   ["site", "filterSite", (/** @type {Device} */ d) => d.site, (/** @type {string} */ v) => v],
-  ["role", "filterRole", (/** @type {Device} */ d) => d.role, (/** @type {string} */ v) => t(`rolename:${v}`)],
+  ["role", "filterRole", (/** @type {Device} */ d) => d.role, (/** @type {string} */ v) => roleLabel(v)],
   ["state", "filterState", stateOf, (/** @type {string} */ v) => t(`state:${v}`)],
 ]);
 

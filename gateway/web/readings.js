@@ -1,9 +1,10 @@
 // @ts-check
 import { fill, h } from "./dom.js";
-import { localTime, num, t } from "./i18n.js";
+import { localTime, t } from "./i18n.js";
+import { figureText, registryValue, roleOf, shownBy, words } from "./roles.js";
 
 /** @typedef {import("./api.js").Device} Device */
-/** @typedef {import("./api.js").Reading} Reading */
+/** @typedef {import("./roles.js").Show} Show */
 
 /**
  * The key a reading replaces: its entity (one per lane, sign approach and histogram, station).
@@ -16,81 +17,68 @@ export function readingKey(deviceId, kind, payload) {
 }
 
 /**
- * One card per unit with readings: vehicles and speed per lane, the sign's speed statistics,
- * and the river's level drawn against its alert and danger lines.
+ * One card per unit with readings, as its role describes them: its figures per entity (a lane),
+ * the first one large, and a gauge against the unit's own lines (a river's alert and danger).
  * @param {HTMLElement} root
  * @param {Device[]} devices
  * @param {Map<string, Record<string, any>>} latest payloads by readingKey
  */
 export function renderReadings(root, devices, latest) {
   const cards = devices.flatMap((d) => {
-    const of = (/** @type {string} */ kind) => [...latest].filter(([k]) => k.startsWith(`${d.id}/${kind}/`)).map(([, p]) => p);
-    const body = d.role === "loop" ? traffic(of("traffic"))
-      : d.role === "sign" ? speed(of("speed").find(isSpeedStats))
-      : d.role === "flood" ? flood(d, of("flood")[0])
-      : null;
-    if (!body) return [];
+    const shows = roleOf(d.role)?.shows ?? [];
+    if (shows.length === 0) return [];
+    const of = (/** @type {Show} */ s) => [...latest].filter(([k, p]) => k.startsWith(`${d.id}/${s.kind}/`) && shownBy(s, p)).map(([, p]) => p);
     return [h("article", { class: `reading ${d.role}`, "data-unit": d.id },
       h("h3", {}, h("a", { href: `#/unit/${d.id}` }, `${d.id} ${d.name}`)),
-      body)];
+      shows.map((s) => showCard(d, s, of(s))))];
   });
   fill(root, h("h2", {}, t("live")), h("div", { class: "cards" }, cards));
 }
 
 /**
- * A sign's interval statistics rather than a slice of its speed histogram (both are traffic flow).
- * @param {Record<string, any>} payload
+ * @param {Device} d
+ * @param {Show} s
+ * @param {Record<string, any>[]} payloads the newest of each entity
  */
-export function isSpeedStats(payload) {
-  return payload.bins === undefined;
-}
-
-/** @param {Record<string, any>[]} lanes */
-function traffic(lanes) {
-  if (lanes.length === 0) return h("p", {}, t("noReading"));
-  const sorted = [...lanes].sort((a, b) => a.laneId - b.laneId);
-  const seconds = (/** @type {Record<string, any>} */ p) => Math.round((Date.parse(p.dateObservedTo) - Date.parse(p.dateObservedFrom)) / 1000);
-  return h("div", {},
-    h("ul", { class: "lanes" }, sorted.map((p) => h("li", { "data-lane": p.laneId },
-      h("span", { class: "label" }, t("lane", { lane: p.laneId })),
-      h("span", { class: "big", "data-value": "intensity" }, t("vehicles", { n: num(p.intensity) })),
-      h("span", {}, `${t("perInterval", { s: seconds(p) })} · ${p.averageVehicleSpeed === undefined ? "—" : t("kmh", { v: num(p.averageVehicleSpeed) })}`)))),
-    observed(sorted[0]));
-}
-
-/** @param {Record<string, any> | undefined} p */
-function speed(p) {
-  if (!p) return h("p", {}, t("noReading"));
-  return h("div", {},
-    h("dl", { class: "stats" },
-      h("div", {}, h("dt", {}, t("meanSpeed")), h("dd", { class: "big", "data-value": "mean" }, p.averageVehicleSpeed === undefined ? "—" : t("kmh", { v: num(p.averageVehicleSpeed, 1) }))),
-      h("div", {}, h("dt", {}, t("p85")), h("dd", {}, p.speedPercentile85 === undefined ? "—" : t("kmh", { v: num(p.speedPercentile85) }))),
-      h("div", {}, h("dt", {}, t("overLimit", { limit: p.speedLimit })), h("dd", {}, `${num(p.overSpeedLimitCount)} / ${num(p.intensity)} (${num(100 * p.overSpeedLimitShare)} %)`))),
-    observed(p));
+function showCard(d, s, payloads) {
+  if (payloads.length === 0) return h("p", {}, t("noReading"));
+  const per = s.per;
+  const at = (/** @type {Record<string, any>} */ p) => String(p[s.time ?? "dateObserved"] ?? "");
+  const newest = payloads.reduce((a, b) => (at(a) >= at(b) ? a : b));
+  const rows = per ? [...payloads].sort((a, b) => a[per.field] - b[per.field]) : [newest];
+  return h("div", { "data-kind": s.kind },
+    rows.map((p) => {
+      const [first, ...rest] = s.figures;
+      const state = s.state && p[s.state.field] !== undefined ? String(p[s.state.field]) : undefined;
+      const stateWords = state === undefined ? undefined : s.state?.words[state];
+      return h("div", { class: `row${state ? ` ${state}` : ""}`, ...(per ? { "data-entity": p[per.field] } : {}) },
+        per ? h("span", { class: "label" }, words(per.label, { n: p[per.field] })) : null,
+        first ? h("span", { class: "big", "data-value": first.field, title: words(first.label, p) }, figureText(first, p[first.field])) : null,
+        stateWords ? h("span", { class: "flag" }, words(stateWords)) : null,
+        h("dl", { class: "stats" }, rest.filter((f) => p[f.field] !== undefined).map((f) =>
+          h("div", {}, h("dt", {}, words(f.label, p)), h("dd", {}, figureText(f, p[f.field]))))));
+    }),
+    s.scale && s.figures[0] ? gauge(d, s, newest) : null,
+    h("p", { class: "when" }, t("observed", { time: localTime(at(newest) || null) })));
 }
 
 /**
+ * The first figure as a level up to the registry's scale, with the unit's lines.
  * @param {Device} d
- * @param {Record<string, any> | undefined} p
+ * @param {Show} s
+ * @param {Record<string, any>} p
  */
-function flood(d, p) {
-  if (!p || !d.flood) return h("p", {}, t("noReading"));
-  const top = d.flood.referenceLevelM;
-  const pct = (/** @type {number} */ m) => `${Math.max(0, Math.min(100, (100 * m) / top)).toFixed(1)}%`;
-  const status = String(p.floodLevelStatus ?? "normal");
-  return h("div", {},
-    h("p", { class: `level ${status}` },
-      h("span", { class: "big", "data-value": "level" }, `${num(p.currentLevel, 2)} m`),
-      h("span", { class: "flag" }, t(`flood:${status}`)),
-      p.levelRiseRate > 0 ? h("span", {}, t("rising", { v: num(p.levelRiseRate, 2) })) : null),
-    h("div", { class: "gauge", role: "img", "aria-label": `${t("waterLevel")} ${num(p.currentLevel, 2)} m; ${t("alertLine", { m: num(d.flood.alertLevelM, 1) })}; ${t("dangerLine", { m: num(d.flood.dangerLevelM, 1) })}` },
-      h("div", { class: "water", style: `height:${pct(p.currentLevel)}` }),
-      h("div", { class: "line alert", style: `bottom:${pct(d.flood.alertLevelM)}` }, h("span", {}, t("alertLine", { m: num(d.flood.alertLevelM, 1) }))),
-      h("div", { class: "line danger", style: `bottom:${pct(d.flood.dangerLevelM)}` }, h("span", {}, t("dangerLine", { m: num(d.flood.dangerLevelM, 1) })))),
-    observed(p));
-}
-
-/** @param {Record<string, any> | undefined} p */
-function observed(p) {
-  return h("p", { class: "when" }, t("observed", { time: localTime(p?.dateObserved) }));
+function gauge(d, s, p) {
+  const top = registryValue(d, s.scale ?? "");
+  const figure = s.figures[0];
+  const value = figure ? p[figure.field] : undefined;
+  if (!top || !figure || typeof value !== "number") return null;
+  const pct = (/** @type {number} */ v) => `${Math.max(0, Math.min(100, (100 * v) / top)).toFixed(1)}%`;
+  const lines = (s.lines ?? []).flatMap((l) => {
+    const at = registryValue(d, l.registry);
+    return at === undefined ? [] : [{ ...l, at, text: `${words(l.label)} ${figureText(figure, at)}` }];
+  });
+  return h("div", { class: "gauge", role: "img", "aria-label": [`${words(figure.label)} ${figureText(figure, value)}`, ...lines.map((l) => l.text)].join("; ") },
+    h("div", { class: "water", style: `height:${pct(value)}` }),
+    lines.map((l) => h("div", { class: `line ${l.level}`, style: `bottom:${pct(l.at)}` }, h("span", {}, l.text))));
 }

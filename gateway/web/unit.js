@@ -5,6 +5,7 @@ import { CommandPanel } from "./commands.js";
 import { CommissionView } from "./commission.js";
 import { fill, h } from "./dom.js";
 import { ago, localTime, num, t } from "./i18n.js";
+import { roleLabel, roleOf } from "./roles.js";
 
 /** @typedef {import("./api.js").Device} Device */
 /** @typedef {import("./api.js").Session} Session */
@@ -66,7 +67,7 @@ export class UnitView {
     /** @type {Array<[string, Node | string]>} */
     const rows = [
       ["col:state", h("span", { class: `state ${hl?.state ?? "unknown"}` }, t(`state:${hl?.state ?? "unknown"}`))],
-      ["col:role", t(`rolename:${d.role}`)],
+      ["col:role", roleLabel(d.role)],
       ["col:site", d.site],
       ["col:road", [d.road, d.direction].filter(Boolean).join(", ") || "—"],
       ["col:lastSeen", hl?.lastSeen ? `${localTime(hl.lastSeen)} (${ago(hl.lastSeen)})` : t("never")],
@@ -82,7 +83,7 @@ export class UnitView {
   /** @param {Device} d */
   async history(d) {
     const from = new Date(Date.now() - DAY_MS).toISOString();
-    const kinds = ["status", d.role === "loop" ? "traffic" : d.role === "sign" ? "speed" : d.role === "flood" ? "flood" : null].filter((k) => k !== null);
+    const kinds = ["status", ...new Set((roleOf(d.role)?.shows ?? []).map((s) => s.kind))];
     /** @type {Record<string, Reading[]>} */
     const byKind = {};
     await Promise.all(kinds.map(async (kind) => {

@@ -3,6 +3,7 @@
 
 import { flood } from "../../../shared/roles/flood.js";
 import type { GatewayRole } from "../plugin.js";
+import { floodPage } from "./page.js";
 import floodSchema from "./flood.schema.json" with { type: "json" };
 import { normalizeFloodAlarm, normalizeFloodReport } from "./normalize.js";
 
@@ -26,6 +27,7 @@ export const floodGateway: GatewayRole = {
   fiware: { controlledProperty: ["waterLevel", "temperature"], deviceCategory: ["sensor"], alertCategory: "naturalDisaster" },
   normalizers: { floodReport: normalizeFloodReport, floodAlarm: normalizeFloodAlarm },
   outputs: { flood: floodSchema },
+  page: floodPage,
   alarms: {
     types: ["floodLevelStatus"],
     properties: {

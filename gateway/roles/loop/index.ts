@@ -2,6 +2,7 @@
 
 import { loop } from "../../../shared/roles/loop.js";
 import type { GatewayRole } from "../plugin.js";
+import { loopPage } from "./page.js";
 import { normalizeLoopInterval } from "./normalize.js";
 import traffic from "./traffic.schema.json" with { type: "json" };
 
@@ -22,6 +23,7 @@ export const loopGateway: GatewayRole = {
   fiware: { controlledProperty: ["trafficFlow", "occupancy", "speed"], deviceCategory: ["sensor"], alertCategory: "traffic" },
   normalizers: { loopInterval: normalizeLoopInterval },
   outputs: { traffic },
+  page: loopPage,
   registry: {
     properties: {
       lanes: {

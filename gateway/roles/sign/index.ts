@@ -2,6 +2,7 @@
 
 import { sign } from "../../../shared/roles/sign.js";
 import type { GatewayRole } from "../plugin.js";
+import { signPage } from "./page.js";
 import { normalizeSignHistogram, normalizeSignStats } from "./normalize.js";
 import speed from "./speed.schema.json" with { type: "json" };
 
@@ -17,6 +18,7 @@ export const signGateway: GatewayRole = {
   fiware: { controlledProperty: ["speed", "trafficFlow"], deviceCategory: ["sensor", "actuator"], alertCategory: "traffic" },
   normalizers: { signStats: normalizeSignStats, signHistogram: normalizeSignHistogram },
   outputs: { speed },
+  page: signPage,
   registry: {
     properties: {
       sign: {
