@@ -123,6 +123,9 @@ describe.skipIf(skip)("the fleet page against pantau demo", () => {
     await page.goto(base);
     const observed = page.locator('article.reading[data-unit="2001"] .when');
     await observed.waitFor();
+    // each role's card reads its model's own time attribute (the flood gauge's is observationDateTime)
+    await expect.poll(() => page.locator("article.reading .when").allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.not.arrayContaining([expect.stringContaining("belum pernah")]));
     const first = await observed.textContent();
     await expect.poll(() => observed.textContent(), { timeout: 30_000 }).not.toBe(first);
   }, 60_000);
