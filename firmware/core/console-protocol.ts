@@ -6,7 +6,9 @@
 // MIC = HMAC-SHA-256(device key, marker byte + CBOR bytes), first 16 bytes. Once a unit has a key
 // it refuses changes (set identity, set settings, reboot) unless the request carries a valid MIC
 // and a counter above the last one it accepted, which it persists: a recorded request cannot be
-// replayed. Reads (info, get settings, self-test) are answered without a MIC too.
+// replayed. Reads (info, get settings, self-test) are answered without a MIC too. A role test
+// (args {test: name}, one its descriptor declares) changes what the unit shows, so it is signed
+// too; its answer {pass, found} comes once the test is over.
 
 import { decode, encode } from "../../shared/cbor.js";
 import { hmacSha256, timingSafeEqual } from "../../shared/hmac.js";
@@ -15,13 +17,13 @@ export const CONSOLE_REQUEST = 0x43;
 export const CONSOLE_RESPONSE = 0x63;
 export const CONSOLE_MIC_BYTES = 16;
 
-export const ConsoleOp = { info: 0, setIdentity: 1, getSettings: 2, setSettings: 3, selfTest: 4, reboot: 5 } as const;
+export const ConsoleOp = { info: 0, setIdentity: 1, getSettings: 2, setSettings: 3, selfTest: 4, reboot: 5, roleTest: 6 } as const;
 export type ConsoleOpName = keyof typeof ConsoleOp;
 
 export const ConsoleStatus = { ok: 0, badRequest: 1, unauthorized: 2, replay: 3, refused: 4, unknownOp: 5 } as const;
 
 /** Ops that change the unit: they need the MIC and a fresh counter once a key is set. */
-export const MUTATING_OPS: readonly number[] = [ConsoleOp.setIdentity, ConsoleOp.setSettings, ConsoleOp.reboot];
+export const MUTATING_OPS: readonly number[] = [ConsoleOp.setIdentity, ConsoleOp.setSettings, ConsoleOp.reboot, ConsoleOp.roleTest];
 
 export const MAX_COUNTER = 0xffffffff;
 

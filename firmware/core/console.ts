@@ -46,10 +46,18 @@ export class Console {
       this.reply({ op: 255, counter: 0, status: ConsoleStatus.badRequest, result: err.message }, key);
       return;
     }
-    const outcome = this.guard(request, key) ?? this.run(request);
-    if (outcome.status !== ConsoleStatus.ok) this.refused++;
-    // Answer under the key the request was checked against, even if it just changed the key.
-    this.reply({ op: request.op, counter: request.counter, status: outcome.status, result: outcome.result ?? null }, key);
+    const answer = (outcome: Result): void => {
+      if (outcome.status !== ConsoleStatus.ok) this.refused++;
+      // Answer under the key the request was checked against, even if it just changed the key.
+      this.reply({ op: request.op, counter: request.counter, status: outcome.status, result: outcome.result ?? null }, key);
+    };
+    const refusal = this.guard(request, key);
+    if (!refusal && request.op === ConsoleOp.roleTest) {
+      this.roleTest(request.args, answer);
+      return;
+    }
+    const outcome = refusal ?? this.run(request);
+    answer(outcome);
     if (request.op === ConsoleOp.reboot && outcome.status === ConsoleStatus.ok) {
       this.platform.setTimer(() => this.platform.restart(), REBOOT_DELAY_MS);
     }
@@ -75,6 +83,16 @@ export class Console {
       case ConsoleOp.selfTest: return { status: ConsoleStatus.ok, result: this.selfTest() };
       case ConsoleOp.reboot: return { status: ConsoleStatus.ok, result: "rebooting" };
       default: return { status: ConsoleStatus.unknownOp, result: `unknown op ${request.op}` };
+    }
+  }
+
+  /** args {test: name}: the answer {pass, found} comes when the role's test is over. */
+  private roleTest(args: unknown, answer: (outcome: Result) => void): void {
+    const name = args instanceof Map ? args.get("test") : undefined;
+    if (typeof name !== "string") answer({ status: ConsoleStatus.badRequest, result: "args: {test: the name of a test the role declares}" });
+    else if (!this.device) answer({ status: ConsoleStatus.refused, result: "the unit is not provisioned: no role runs" });
+    else {
+      this.device.runTest(name, ({ pass, found }) => answer({ status: ConsoleStatus.ok, result: new Map<string, unknown>([["pass", pass], ["found", found]]) }));
     }
   }
 

@@ -11,7 +11,7 @@ import { ProtocolError } from "../../shared/errors.js";
 import { AckResult, Fault, MAX_AIR_FRAME, type BodyByType, type MessageTypeName, type StatusBody } from "../../shared/messages.js";
 import { isAlarmType, RoleCode } from "../../shared/roles/catalog.js";
 import type { Platform, TimerHandle } from "../platform/platform.js";
-import type { Role, RoleContext, Settings } from "../roles/role.js";
+import type { Role, RoleContext, RoleTestResult, Settings } from "../roles/role.js";
 import { DeviceClock } from "./clock.js";
 import { Commands, unknownCommandKey } from "./commands.js";
 import { FrameCounter, type FrameNumber } from "./counters.js";
@@ -290,6 +290,12 @@ export class Device implements CoreContext {
   // --- run-time settings (the console) ---
 
   /** Applies a provisioned change now when possible; the caller persists accepted values. */
+  /** Runs a test the role declares; answers once through done. */
+  runTest(name: string, done: (result: RoleTestResult) => void): void {
+    if (this.role?.runTest) this.role.runTest(name, done);
+    else done({ pass: false, found: this.roleError ?? `role ${this.identity.role} has no tests` });
+  }
+
   applySetting(name: string, value: SettingValue): ApplyResult {
     if (isCoreSetting(name)) {
       if (checkCoreSetting(name, value) !== undefined) return "refused";

@@ -23,6 +23,14 @@ export interface Role {
   stop(): void;
   /** a setting changed at run time (a provisioning console or a command); return false to refuse */
   applySetting?(key: string, value: number | string | boolean): boolean;
+  /** runs one of the tests its descriptor declares (RoleDescriptor.tests); answers once through done */
+  runTest?(name: string, done: (result: RoleTestResult) => void): void;
+}
+
+export interface RoleTestResult {
+  pass: boolean;
+  /** what the test found, in words */
+  found: string;
 }
 
 export type RoleFactory = (ctx: RoleContext) => Role;

@@ -38,7 +38,12 @@ export interface UnitObservations {
   dutyUsed?: number;
   /** on its port: the unit's self-test says the gateway has set its clock */
   clockSynced?: boolean;
+  /** sign: the display test's outcome as the unit answered it, "running" meanwhile; absent when nobody asked for it */
+  displayTest?: { pass: boolean; found: string } | "running";
 }
+
+/** How a technician asks for the sign's display test (it lights the sign, so only on request). */
+export const DISPLAY_TEST_HOW = "run pantau commission with --display-test, or press d in its live view";
 
 /** After this many closed intervals with nothing counted, a lane or radar fails instead of waiting. */
 export const QUIET_INTERVALS_TO_FAIL = 3;
@@ -158,6 +163,7 @@ const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult
     else if (unitLimit === undefined) out.push(wait("limit set", "no statistics yet"));
     else if (want !== undefined && unitLimit !== want) out.push(fail("limit set", `the sign uses ${unitLimit} km/h, the registry says ${want} km/h`));
     else out.push(pass("limit set", `${unitLimit} km/h`));
+    out.push(displayTest(o.displayTest));
     return out;
   },
 
@@ -177,6 +183,13 @@ const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult
     return out;
   },
 };
+
+function displayTest(test: UnitObservations["displayTest"]): CheckResult {
+  const check = "display test";
+  if (test === undefined) return pass(check, `not run (not asked for): ${DISPLAY_TEST_HOW}`);
+  if (test === "running") return wait(check, "running: every segment lit, then each digit alone");
+  return test.pass ? pass(check, test.found) : fail(check, test.found);
+}
 
 /** The loop's faults come only in its status frames. */
 function loopOscillator(o: UnitObservations): CheckResult {

@@ -16,6 +16,7 @@ import { infoFields, UnitPort } from "../field/unit-port.js";
 import { normalize } from "../normalize/index.js";
 import { nodeMac } from "../pipeline/verify.js";
 import type { Device } from "../registry/registry.js";
+import { roleNamed } from "../../shared/roles/catalog.js";
 import { RelayTally } from "./relay-tally.js";
 import { CommissionSession } from "./session.js";
 
@@ -23,8 +24,13 @@ const CLOCK_POLL_MS = 2000;
 
 export interface PortSource {
   session: CommissionSession;
+  /** present when the unit's role declares a display test: runs it (signed), its answer lands in session.displayTest */
+  displayTest?: () => void;
   close(): Promise<void>;
 }
+
+/** the unit gives up on its board after 3 s of its own; the rest is the PTY and the console's turn */
+const DISPLAY_TEST_WAIT_MS = 8000;
 
 export async function commissionOnPort(path: string, files: FleetFiles, baud?: number): Promise<PortSource> {
   const unit = await UnitPort.open(path, baud);
@@ -78,14 +84,31 @@ export async function commissionOnPort(path: string, files: FleetFiles, baud?: n
         session.dutyUsed = tally.ackDutyShare(sf, dutyBp);
       });
     }
+    // one console request at a time: the clock poll and a display test take turns
+    let turn: Promise<unknown> = Promise.resolve();
+    const inTurn = (ask: () => Promise<unknown>): void => {
+      turn = turn.then(ask).catch(() => undefined);
+    };
     // the unit's own word on its clock, in answers carrying its MIC, while the view runs
-    const poll = setInterval(() => {
-      unit.ok(ConsoleOp.selfTest, randomInt(1, 0xffffffff), null).then((r) => {
-        session.clockSynced = infoFields(r).clockSynced === true;
-      }, () => undefined);
-    }, CLOCK_POLL_MS);
+    const poll = setInterval(() => inTurn(async () => {
+      session.clockSynced = infoFields(await unit.ok(ConsoleOp.selfTest, randomInt(1, 0xffffffff), null)).clockSynced === true;
+    }), CLOCK_POLL_MS);
+    const displayTest = () => {
+      if (session.displayTest === "running") return;
+      session.displayTest = "running";
+      inTurn(async () => {
+        try {
+          const counter = Number(infoFields(await unit.ok(ConsoleOp.info, 0, null)).counter) + 1;
+          const r = infoFields(await unit.ok(ConsoleOp.roleTest, counter, new Map([["test", "display"]]), true, DISPLAY_TEST_WAIT_MS));
+          session.displayTest = { pass: r.pass === true, found: String(r.found) };
+        } catch (err) {
+          session.displayTest = { pass: false, found: `the test did not run: ${(err as Error).message}` };
+        }
+      });
+    };
     return {
       session,
+      ...(roleNamed(entry.role)?.tests?.display ? { displayTest } : {}),
       close: async () => {
         clearInterval(poll);
         await unit.close();

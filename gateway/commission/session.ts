@@ -25,6 +25,7 @@ export class CommissionSession {
   dutyUsed: number | undefined;
   /** on its port, the unit's own word (self-test) on whether the gateway has set its clock */
   clockSynced: boolean | undefined;
+  displayTest: UnitObservations["displayTest"];
   private readonly frameTimes: number[] = [];
 
   constructor(readonly entry: Omit<DeviceEntry, "key">, readonly via: string) {}
@@ -55,6 +56,7 @@ export class CommissionSession {
       ...(this.relayed ? { relayed: this.relayed } : {}),
       ...(this.dutyUsed !== undefined ? { dutyUsed: this.dutyUsed } : {}),
       ...(this.clockSynced !== undefined ? { clockSynced: this.clockSynced } : {}),
+      ...(this.displayTest !== undefined ? { displayTest: this.displayTest } : {}),
     };
   }
 

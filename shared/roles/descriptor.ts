@@ -40,6 +40,12 @@ export interface CommandOpSpec {
   doc: string;
 }
 
+/** A test the role runs on request (console op roleTest), e.g. the sign's display test. */
+export interface RoleTestSpec {
+  /** what it exercises and what a technician sees meanwhile */
+  doc: string;
+}
+
 export interface RoleDescriptor {
   /** the role's name in the registry, on topics and in status messages */
   name: string;
@@ -50,5 +56,7 @@ export interface RoleDescriptor {
   rules?: readonly SettingRule[];
   /** command ops of its own; settings may also name an op another role or the core declares */
   commandOps?: Readonly<Record<string, CommandOpSpec>>;
+  /** tests the unit runs when a technician asks, by name */
+  tests?: Readonly<Record<string, RoleTestSpec>>;
   health: HealthDefaults;
 }

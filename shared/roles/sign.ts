@@ -100,6 +100,9 @@ export const sign = {
   commandOps: {
     setSign: { doc: "Speed sign: the posted limit, how far above it the display flashes, above which speed it shows nothing" },
   },
+  tests: {
+    display: { doc: "The display board lights every segment and the message line, then each digit alone, and its driver reports any part that failed" },
+  },
   // signs run on a 12 V lead-acid battery (solar or mains float)
   health: { intervalS: 300, intervalSetting: "statsIntervalS", battery: { lowV: 11.5, recoverV: 11.9 }, offlineSeverity: "warning" },
 } as const satisfies RoleDescriptor;

@@ -2,7 +2,7 @@
 // reason, and waiting while the data a check needs has not arrived.
 
 import { describe, expect, it } from "vitest";
-import { allPass, commissionChecks, type UnitObservations } from "../../gateway/commission/checks.js";
+import { allPass, commissionChecks, DISPLAY_TEST_HOW, type UnitObservations } from "../../gateway/commission/checks.js";
 import { demodulationFloorDb, linkMarginDb } from "../../gateway/commission/link.js";
 import { Fault } from "../../shared/messages.js";
 
@@ -58,6 +58,16 @@ describe("commissioning checks", () => {
     const quiet = byCheck({ entry, status: status(), readings: [stats(0), stats(0), stats(0)] });
     expect(quiet["radar seeing targets"]!.reason).toContain("no vehicle in 3 intervals");
     expect(byCheck({ entry, status: status(), readings: [stats(3, 50)] })["limit set"]!.reason).toBe("the sign uses 50 km/h, the registry says 40 km/h");
+  });
+
+  it("judges a sign's display test by the unit's answer, waits while it runs, and says how to ask for it", () => {
+    const entry = { id: 2102, role: "sign" as const };
+    const display = (displayTest?: UnitObservations["displayTest"]) =>
+      byCheck({ entry, status: status(), readings: [], ...(displayTest ? { displayTest } : {}) })["display test"];
+    expect(display()).toEqual({ check: "display test", pass: true, reason: `not run (not asked for): ${DISPLAY_TEST_HOW}` });
+    expect(display("running")).toMatchObject({ pass: false, waiting: true });
+    expect(display({ pass: false, found: "digit 2 faulted" })).toEqual({ check: "display test", pass: false, reason: "digit 2 faulted" });
+    expect(display({ pass: true, found: "all 4 parts lit" })).toEqual({ check: "display test", pass: true, reason: "all 4 parts lit" });
   });
 
   it("passes a bridge that hears a unit with budget left, waits on one hearing nobody", () => {

@@ -1,7 +1,7 @@
 // `pantau commission --port` against the real firmware on the XS engine behind a socat PTY: a unit
 // of each role passes when its site works, and fails, saying why, on the obvious faults: a flood
-// gauge whose reference level was never set, an open loop, a silent radar, a bridge hearing nobody.
-// The live view is checked in a real terminal.
+// gauge whose reference level was never set, an open loop, a silent radar, a bridge hearing nobody,
+// a display board whose driver reports a dead digit. The live view is checked in a real terminal.
 
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -62,8 +62,8 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
     return fleet;
   }
 
-  async function commission(fleet: string[], timeoutS: number): Promise<CliRun & { report: Record<string, unknown> }> {
-    const run = await pantau(["commission", "--port", unit.path, ...fleet, "--timeout", String(timeoutS), "--report-dir", dir]);
+  async function commission(fleet: string[], timeoutS: number, ...more: string[]): Promise<CliRun & { report: Record<string, unknown> }> {
+    const run = await pantau(["commission", "--port", unit.path, ...fleet, "--timeout", String(timeoutS), "--report-dir", dir, ...more]);
     const json = readdirSync(dir).find((f) => f.startsWith("commission-") && f.endsWith(".json"))!;
     expect(readdirSync(dir).filter((f) => f.startsWith("commission-") && f.endsWith(".html"))).toHaveLength(1);
     return { ...run, report: JSON.parse(readFileSync(join(dir, json), "utf8")) as Record<string, unknown> };
@@ -75,12 +75,15 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
   for (const kind of ["loop", "sign", "flood"] as const) {
     it(`passes a ${kind} unit whose site works`, async () => {
       const fleet = await provisioned(kind, kind);
-      const run = await commission(fleet, 40);
+      // the sign's display test runs when asked for: signed, answered with what the board's driver found
+      const run = await commission(fleet, 40, ...(kind === "sign" ? ["--display-test"] : []));
       console.log(`commissioning a ${kind} took ${(run.ms / 1000).toFixed(1)} s (process start to exit)`);
       expect(failed(run.report)).toEqual({});
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`unit ${UNITS[kind]!.id} commissioned: every check passed`);
       expect(run.report).toMatchObject({ passed: true, unit: { id: UNITS[kind]!.id, role: kind } });
+      const display = (run.report.checks as Array<{ check: string; reason: string }>).find((c) => c.check === "display test");
+      expect(display?.reason).toBe(kind === "sign" ? "all 4 parts lit (digit 1, digit 2, digit 3, message line)" : undefined);
     }, 90_000);
   }
 
@@ -114,6 +117,31 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
     const run = await commission(await provisioned("sign-silent", "sign"), 8);
     expect(run.code).toBe(3);
     expect(failed(run.report)["radar seeing targets"]).toMatch(/no vehicle in \d+ intervals/);
+    const display = (run.report.checks as Array<{ check: string; pass: boolean; reason: string }>).find((c) => c.check === "display test");
+    expect(display).toEqual({ check: "display test", pass: true, reason: "not run (not asked for): run pantau commission with --display-test, or press d in its live view" });
+  });
+
+  it.skipIf(!hasTmux)("runs a sign's display test when d is pressed in the live view, failing on the digit its board's driver reports", async () => {
+    const fleet = await provisioned("sign-dead-digit", "sign");
+    const term = openTerminal([process.execPath, CLI, "commission", "--port", unit.path, ...fleet, "--timeout", "8", "--report-dir", dir], {}, 130, 30);
+    try {
+      await waitFor("the live view", () => term.screen().includes("d runs the display test, Ctrl-C ends it now") || undefined, 20_000);
+      term.keys("d");
+      const done = await waitFor("finished", () => (term.alive() ? undefined : term.screen()), 30_000);
+      console.log(`commission with a dead digit, at the end:\n${done}`);
+      expect(done).toMatch(/FAIL +display test +the board's driver reports digit 2 faulted \(open or shorted segments\)/);
+      expect(done).toContain("[exit 3]");
+      expect(done).toMatch(/FAIL +radar seeing targets/);
+    } finally {
+      term.close();
+    }
+  });
+
+  it("refuses --display-test for a unit without one, as a usage error", async () => {
+    const fleet = await provisioned("flood", "flood");
+    const run = await pantau(["commission", "--port", unit.path, ...fleet, "--timeout", "5", "--report-dir", dir, "--display-test"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unit 2103 has no display test (a flood: only signs have one)");
   });
 
   it("fails a bridge that hears nobody", async () => {

@@ -86,13 +86,19 @@ describe("provisioning console on XS", () => {
     expect(fields(test.result)).toMatchObject({
       batteryMv: 3700, storage: true, radio: false, queueDepth: 1, link: "serial", statusFits: true, clockSynced: false, role: "running",
     });
-    const reboot = await ask(ConsoleOp.reboot, 3, null, KEY, KEY, 500);
+    // a role test changes what the unit shows: signed and fresh only; a role without tests says so
+    const display = new Map([["test", "display"]]);
+    expect((await ask(ConsoleOp.roleTest, 3, display, undefined, KEY)).status).toBe(ConsoleStatus.unauthorized);
+    expect((await ask(ConsoleOp.roleTest, 3, null, KEY, KEY)).status).toBe(ConsoleStatus.badRequest);
+    const none = await ask(ConsoleOp.roleTest, 4, display, KEY, KEY);
+    expect([none.status, fields(none.result)]).toEqual([ConsoleStatus.ok, { pass: false, found: "role flood has no tests" }]);
+    const reboot = await ask(ConsoleOp.reboot, 5, null, KEY, KEY, 500);
     expect(reboot.status).toBe(ConsoleStatus.ok);
     const after = await call<{ provisioned: boolean; restartsBefore: number; settings: Record<string, unknown> }>("rebootBlank", "unit");
     expect(after.restartsBefore).toBe(1);
     expect(after.provisioned).toBe(true);
     expect(after.settings).toMatchObject({ statusS: 120, limit: 5, link: "lora" });
     const info = await ask(ConsoleOp.info, 0, null, undefined, KEY);
-    expect(fields(info.result)).toMatchObject({ boot: 1, counter: 3 });
+    expect(fields(info.result)).toMatchObject({ boot: 1, counter: 5 });
   });
 });

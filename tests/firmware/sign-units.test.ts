@@ -11,6 +11,8 @@ import { fitsAir, worstCaseFrameBytes } from "../../firmware/roles/sign/air-size
 import { readSignConfig } from "../../firmware/roles/sign/config.js";
 import { createSignRole } from "../../firmware/roles/sign/role.js";
 import { SimPlatform } from "../../firmware/sim/sim-platform.js";
+import { BOARD_TEST_MS, DisplayBoardSim } from "../../firmware/sim/physics/display-board.js";
+import type { RoleTestResult } from "../../firmware/roles/role.js";
 import { encodeFrame, MAX_BOOT, MAX_DEVICE_ID, MAX_SEQ, type AnyEnvelope } from "../../shared/envelope.js";
 import { Fault, MAX_AIR_FRAME } from "../../shared/messages.js";
 import type { SignStatsBody } from "../../shared/roles/sign.js";
@@ -281,5 +283,44 @@ describe("sign role on a simulated board", () => {
     role.start();
     sim.advance(60_000);
     expect(sent).toEqual([["signStats", { intervalS: 60, count: 0, overLimit: 0, limitKmh: 50 }]]);
+  });
+
+  describe("display test", () => {
+    function testOn(board: ConstructorParameters<typeof DisplayBoardSim>[1], name = "display") {
+      const sim = new SimPlatform();
+      const screen = new DisplayBoardSim(sim, board);
+      const role = createSignRole({ platform: sim, settings: {}, send: () => undefined, nowS: () => 0, setFaults: () => undefined });
+      role.start();
+      const results: RoleTestResult[] = [];
+      role.runTest?.(name, (r) => results.push(r));
+      return { sim, screen, role, results };
+    }
+
+    it("lights the board's test pattern and reports every part lit, then shows what it showed before", () => {
+      const { sim, screen, role, results } = testOn({});
+      expect(screen.lastCommand).toBe("T");
+      role.runTest?.("display", (r) => results.push(r));
+      expect(results).toEqual([{ pass: false, found: "a display test is already running" }]);
+      sim.advance(BOARD_TEST_MS);
+      expect(results[1]).toEqual({ pass: true, found: "all 4 parts lit (digit 1, digit 2, digit 3, message line)" });
+      expect(screen.tests).toBe(1);
+      expect(screen.lastCommand).toBe("B");
+    });
+
+    it("names the parts whose driver reports a fault", () => {
+      const { sim, results } = testOn({ deadParts: [1, 3] });
+      sim.advance(BOARD_TEST_MS);
+      expect(results).toEqual([{ pass: false, found: "the board's driver reports digit 2, message line faulted (open or shorted segments)" }]);
+    });
+
+    it("fails when the board does not answer, and refuses a test it does not have", () => {
+      const { sim, results, role } = testOn({ mute: true });
+      sim.advance(2_900);
+      expect(results).toEqual([]);
+      sim.advance(200);
+      expect(results).toEqual([{ pass: false, found: "the display board did not answer its test within 3 s: check its cable and power" }]);
+      role.runTest?.("radar", (r) => results.push(r));
+      expect(results[1]).toEqual({ pass: false, found: "the sign has no test named radar" });
+    });
   });
 });

@@ -7,6 +7,8 @@
 //   Snnn       show nnn km/h steady (3 digits)
 //   Fnnn       show nnn km/h flashing
 //   M<text>    message line (M alone clears it)
+//   T          test: every part lit, then each alone; the board's driver answers `T` and one
+//              character per part of DISPLAY_TEST_PARTS, '1' lit or '0' faulted (open or shorted)
 // A change of state is one write: `B\n`, or a speed command followed by a message command.
 
 export interface DisplayConfig {
@@ -31,9 +33,29 @@ export interface DisplayState {
   message: string;
 }
 
+import type { RoleTestResult } from "../role.js";
+
 export { MAX_MESSAGE } from "../../../shared/roles/sign.js";
 
+/** the parts the board's test answers for, in its answer's order */
+export const DISPLAY_TEST_PARTS = ["digit 1", "digit 2", "digit 3", "message line"] as const;
+
 const LF = 0x0a;
+const TEST = Uint8Array.of(0x54, LF);
+
+/** Reads the board's answer to TEST: undefined when the line is not one. */
+export function readTestAnswer(line: Uint8Array, length: number): RoleTestResult | undefined {
+  if (line[0] !== 0x54 || length !== 1 + DISPLAY_TEST_PARTS.length) return undefined;
+  const dead: string[] = [];
+  for (let i = 0; i < DISPLAY_TEST_PARTS.length; i++) {
+    const flag = line[1 + i];
+    if (flag !== 0x30 && flag !== 0x31) return undefined;
+    if (flag === 0x30) dead.push(DISPLAY_TEST_PARTS[i] as string);
+  }
+  return dead.length
+    ? { pass: false, found: `the board's driver reports ${dead.join(", ")} faulted (open or shorted segments)` }
+    : { pass: true, found: `all ${DISPLAY_TEST_PARTS.length} parts lit (${DISPLAY_TEST_PARTS.join(", ")})` };
+}
 
 export class DisplayController {
   private readonly state: DisplayState = { mode: "idle", speedKmh: 0, flashing: false, message: "" };
@@ -44,6 +66,12 @@ export class DisplayController {
   /** the display's state as last written */
   get current(): Readonly<DisplayState> {
     return this.state;
+  }
+
+  /** Starts the board's test pattern; what it showed is written again by the next show(). */
+  test(): void {
+    this.started = false;
+    this.write(TEST);
   }
 
   reconfigure(config: DisplayConfig): void {

@@ -5,11 +5,12 @@
 import { Fault } from "../../../shared/messages.js";
 import { sign } from "../../../shared/roles/sign.js";
 import type { SerialPort, TimerHandle } from "../../platform/platform.js";
-import type { Role, RoleContext, RoleFactory, Settings } from "../role.js";
+import type { Role, RoleContext, RoleFactory, RoleTestResult, Settings } from "../role.js";
 import { fitsAir } from "./air-size.js";
 import { readSignConfig, type SignConfig } from "./config.js";
-import { DisplayController, type DisplayState } from "./display.js";
+import { DisplayController, readTestAnswer, type DisplayState } from "./display.js";
 import { Ld2415 } from "./ld2415.js";
+import { LineReader } from "./line-reader.js";
 import { Ops243 } from "./ops243.js";
 import type { RadarCounters, RadarDriver } from "./radar.js";
 import { changeSetting } from "../settings-reader.js";
@@ -19,6 +20,9 @@ import { Tracker } from "./tracker.js";
 /** how often the sign looks for a vehicle that has left and for a silent radar */
 const TICK_MS = 250;
 const DISPLAY_BAUD = 9600;
+/** the board cycles its test pattern in well under this */
+const DISPLAY_TEST_TIMEOUT_MS = 3000;
+const DISPLAY_LINE = 16;
 
 export interface SignRole extends Role {
   /** what the display shows now */
@@ -45,6 +49,9 @@ class Sign implements SignRole {
   private intervalS = 0;
   private lastByteMs = 0;
   private faults = 0;
+  /** the display test under way: its answer, and the timer that gives up on the board */
+  private testing: { done: (result: RoleTestResult) => void; timer: TimerHandle } | undefined;
+  private readonly displayLines = new LineReader((line, length) => this.displayLine(line, length), DISPLAY_LINE);
 
   constructor(private readonly ctx: RoleContext) {
     this.settings = ctx.settings;
@@ -83,7 +90,7 @@ class Sign implements SignRole {
         driver.push(bytes);
       },
     });
-    this.displayPort = platform.serial({ port: "display", baud: DISPLAY_BAUD, onReceive: () => undefined });
+    this.displayPort = platform.serial({ port: "display", baud: DISPLAY_BAUD, onReceive: (bytes) => this.displayLines.push(bytes) });
     this.screen.show(0);
     this.timers = [platform.setTimer(() => this.tick(), TICK_MS, TICK_MS)];
     this.armFlush();
@@ -94,6 +101,7 @@ class Sign implements SignRole {
     this.timers = [];
     if (this.flushTimer) this.ctx.platform.clearTimer(this.flushTimer);
     this.flushTimer = undefined;
+    this.endTest({ pass: false, found: "the sign stopped during the test" });
     this.radarPort?.close();
     this.displayPort?.close();
     this.radarPort = undefined;
@@ -113,6 +121,34 @@ class Sign implements SignRole {
     return true;
   }
 
+  runTest(name: string, done: (result: RoleTestResult) => void): void {
+    if (name !== "display") done({ pass: false, found: `the sign has no test named ${name}` });
+    else if (!this.displayPort) done({ pass: false, found: "the display port is not open" });
+    else if (this.testing) done({ pass: false, found: "a display test is already running" });
+    else {
+      const timer = this.ctx.platform.setTimer(() => this.endTest({
+        pass: false, found: `the display board did not answer its test within ${DISPLAY_TEST_TIMEOUT_MS / 1000} s: check its cable and power`,
+      }), DISPLAY_TEST_TIMEOUT_MS);
+      this.testing = { done, timer };
+      this.displayLines.reset();
+      this.screen.test();
+    }
+  }
+
+  private displayLine(line: Uint8Array, length: number): void {
+    const result = this.testing && readTestAnswer(line, length);
+    if (result) this.endTest(result);
+  }
+
+  private endTest(result: RoleTestResult): void {
+    const testing = this.testing;
+    if (!testing) return;
+    this.testing = undefined;
+    this.ctx.platform.clearTimer(testing.timer);
+    this.refreshDisplay();
+    testing.done(result);
+  }
+
   private report(speedDkmh: number): void {
     this.tracker.report(this.ctx.platform.uptimeMs(), speedDkmh);
     this.refreshDisplay();
@@ -127,6 +163,8 @@ class Sign implements SignRole {
   }
 
   private refreshDisplay(): void {
+    // the board shows its test pattern until it answers
+    if (this.testing) return;
     this.screen.show(this.tracker.confirmed ? this.tracker.speedDkmh : 0);
   }
 
