@@ -76,6 +76,8 @@ function commonChecks(o: UnitObservations): CheckResult[] {
   const volts = num(status.batteryVoltage) ?? 0;
   if (faultsOf(o) & Fault.lowBattery) out.push(fail("battery", `${volts.toFixed(2)} V, below the unit's low-battery level (lowBattMv)`));
   else out.push(pass("battery", volts > 0 ? `${volts.toFixed(2)} V` : "not measured on this board"));
+  const bridges = heardBy(status);
+  if (bridges.length) out.push(pass("heard by bridges", bridges.map(describeHeard).join(", ")));
   const snr = num(status.uplinkSnr) ?? num(status.snr);
   if (snr !== undefined) {
     const sf = num(o.settings?.sf) ?? 10;
@@ -85,6 +87,24 @@ function commonChecks(o: UnitObservations): CheckResult[] {
   }
   return out;
 }
+
+/** One bridge that relayed the unit lately, as the gateway's status message says (its health's heardBy). */
+export interface HeardVia {
+  bridge: number | null;
+  link: string;
+  frames: number;
+  rssi: number;
+  snr: number;
+  lastHeard: string;
+}
+
+/** The bridges in a status message, best SNR first; none on a wired unit or on its port. */
+export function heardBy(status: Payload | undefined): HeardVia[] {
+  return Array.isArray(status?.heardBy) ? (status.heardBy as HeardVia[]) : [];
+}
+
+export const describeHeard = (h: HeardVia): string =>
+  `${h.bridge === null ? `the bridge on ${h.link}` : `bridge ${h.bridge}`} (${h.rssi} dBm, SNR ${h.snr} dB, ${h.frames} frame${h.frames === 1 ? "" : "s"})`;
 
 const ROLE_CHECKS: Partial<Record<RoleName, (o: UnitObservations) => CheckResult[]>> = {
   loop: (o) => {

@@ -2,7 +2,7 @@
 
 import { describe, localTime, observed } from "../field/format.js";
 import { demodulationFloorDb, linkMarginDb } from "./link.js";
-import type { CheckResult } from "./checks.js";
+import { describeHeard, heardBy, type CheckResult } from "./checks.js";
 import type { CommissionSession } from "./session.js";
 
 export interface Paint {
@@ -38,6 +38,9 @@ export function renderView(s: CommissionSession, paint: Paint, now = Date.now())
   const radio = snr === undefined ? "wired (no radio figures)"
     : `RSSI ${String(rssi)} dBm, SNR ${snr} dB, ${linkMarginDb(snr, sf)} dB above the SF${sf} floor (${demodulationFloorDb(sf)} dB)`;
   lines.push(`  link      ${s.framesPerMinute(now)} frames/min over the last minute; ${radio}`);
+  const bridges = heardBy(st);
+  if (bridges.length) lines.push(`  heard by  ${bridges.map((h) => `${describeHeard(h)} at ${localTime(h.lastHeard)}`).join("; ")}`);
+  if (!s.settings) lines.push(`  settings  ${paint.dim("judged from its reports: the gateway does not read a unit's settings (on its port they are read)")}`);
   if (s.relayed) {
     const heard = [...s.relayed].map(([id, r]) => `${id} ×${r.frames} (${r.rssiDbm} dBm, ${r.snrDb} dB)`);
     lines.push(`  hears     ${heard.join(", ") || "nobody yet"}`);

@@ -1,6 +1,7 @@
 import type { RoleName } from "../../shared/messages.js";
 import { allRoles } from "../../shared/roles/catalog.js";
 import type { BatteryPolicy } from "../../shared/roles/descriptor.js";
+import { HeardBy, type HeardVia } from "./heard-by.js";
 
 export type { BatteryPolicy } from "../../shared/roles/descriptor.js";
 
@@ -55,6 +56,9 @@ export interface Observation {
   rssiDbm?: number;
   snrDb10?: number;
   queueDepth?: number;
+  /** the link the frame arrived on, and whether a bridge relayed it from the air (its radio figures are then rssiDbm/snrDb10) */
+  link?: string;
+  relayed?: boolean;
 }
 
 interface TransitionBase {
@@ -94,6 +98,8 @@ export interface HealthSnapshot {
   snr: number | null;
   linkDegraded: boolean;
   queueDepth: number | null;
+  /** the bridges that relayed its frames lately */
+  heardBy: HeardVia[];
 }
 
 /** Boots remembered per device, so frames resent from before a reboot still fill their gaps. */
@@ -147,6 +153,7 @@ export class DeviceHealth {
   private readonly devices = new Map<number, Tracked>();
   private pending: HealthTransition[] = [];
   private readonly startedAt: number;
+  private readonly heard = new HeardBy();
 
   constructor(devices: Iterable<HealthDevice>, opts: DeviceHealthOptions = {}) {
     const p = opts.policy ?? {};
@@ -178,6 +185,9 @@ export class DeviceHealth {
     // 0 mV is what a unit without a battery gauge reports
     if (obs.batteryMv !== undefined && obs.batteryMv > 0) this.battery(t, obs.batteryMv / 1000, at);
     if (obs.rssiDbm !== undefined || obs.snrDb10 !== undefined) this.link(t, obs.rssiDbm, obs.snrDb10, at);
+    if (obs.link !== undefined) {
+      this.heard.note(deviceId, obs.link, at, obs.relayed ? { rssiDbm: obs.rssiDbm ?? 0, snrDb10: obs.snrDb10 ?? 0 } : undefined);
+    }
   }
 
   /** A frame from this device that failed verification (bad MIC, replay, out of range). */
@@ -234,6 +244,7 @@ export class DeviceHealth {
       snr: round1(snr),
       linkDegraded: t.linkDegraded,
       queueDepth: t.queueDepth,
+      heardBy: this.heard.of(deviceId),
     };
   }
 

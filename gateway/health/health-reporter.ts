@@ -24,6 +24,7 @@ export function statusHealthFields(s: HealthSnapshot, faults: number): Record<st
     linkDegraded: s.linkDegraded,
     ...(s.rssi !== null ? { uplinkRssi: s.rssi } : {}),
     ...(s.snr !== null ? { uplinkSnr: s.snr } : {}),
+    ...(s.heardBy.length ? { heardBy: s.heardBy } : {}),
   };
 }
 

@@ -17,6 +17,8 @@ export function observationOf(envelope: AnyEnvelope, origin: FrameOrigin, receiv
     ...(status ? { batteryMv: status.batteryMv, queueDepth: status.queueDepth } : {}),
     ...(rssiDbm !== undefined ? { rssiDbm } : {}),
     ...(snrDb10 !== undefined ? { snrDb10 } : {}),
+    link: origin.source,
+    ...(origin.radio ? { relayed: true } : {}),
   };
 }
 

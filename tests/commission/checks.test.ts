@@ -70,6 +70,16 @@ describe("commissioning checks", () => {
     expect(display({ pass: true, found: "all 4 parts lit" })).toEqual({ check: "display test", pass: true, reason: "all 4 parts lit" });
   });
 
+  it("names the bridges that heard a unit when the gateway's status says, and adds no check when none did", () => {
+    const entry = { id: 2105, role: "flood" as const };
+    const heardBy = [{ bridge: 2104, link: "/dev/ttyUSB1", frames: 3, rssi: -108, snr: 4.5, lastHeard: "2026-12-01T01:00:00.000Z" },
+      { bridge: null, link: "/dev/ttyUSB2", frames: 1, rssi: -115, snr: -2, lastHeard: "2026-12-01T01:00:00.000Z" }];
+    expect(byCheck({ entry, status: status({ heardBy }), readings: [] })["heard by bridges"]).toEqual({
+      check: "heard by bridges", pass: true, reason: "bridge 2104 (-108 dBm, SNR 4.5 dB, 3 frames), the bridge on /dev/ttyUSB2 (-115 dBm, SNR -2 dB, 1 frame)",
+    });
+    expect(byCheck({ entry, status: status(), readings: [] })["heard by bridges"]).toBeUndefined();
+  });
+
   it("passes a bridge that hears a unit with budget left, waits on one hearing nobody", () => {
     const entry = { id: 2104, role: "bridge" as const };
     const hearing = commissionChecks({ entry, status: status(), readings: [], relayed: new Map([[2105, { frames: 3, rssiDbm: -108, snrDb: 4.5 }]]), dutyUsed: 0.1 });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleOp, encodeConsoleRequest, parseConsoleResponse } from "../../firmware/core/console-protocol.js";
 import { slipEncode, SlipDecoder } from "../../shared/slip.js";
 import { SerialPort } from "serialport";
-import { CLI, runCli as pantau, type CliRun } from "../support/cli.js";
+import { CLI, runCli as pantau, startCli, type CliRun } from "../support/cli.js";
+import { freePort } from "../support/mosquitto.js";
 import { waitFor } from "../support/mqtt.js";
 import { hasSocat } from "../support/socat.js";
 import { tempDir } from "../support/temp.js";
@@ -100,6 +101,20 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
       const checks = run.report.checks as Array<{ check: string; reason: string }>;
       expect(checks.find((c) => c.check === "hearing sensors")!.reason).toMatch(/^heard 2105 \(-108 dBm, SNR 4\.5 dB\)$/);
       expect(checks.find((c) => c.check === "duty-cycle budget left")!.reason).toMatch(/^acks for the units heard would use \d+ % of its hour's transmit budget$/);
+
+      // plugged into a running gateway, the bridge's relay link tells which bridge heard the gauge: commission --device says so
+      const config = join(dir, "gateway.json");
+      writeFileSync(config, JSON.stringify({ registry: join(dir, "fleet.json"), keys: join(dir, "keys.json"), dataDir: join(dir, "data"), serial: [{ path: unit.path, link: "relay" }] }));
+      const mqttPort = await freePort();
+      const gateway = startCli(["gateway", "--config", config, "--mqtt-port", String(mqttPort), "--http-port", String(await freePort())]);
+      try {
+        await waitFor("gateway ready", () => gateway.logs.find((l) => String(l.msg).startsWith("ready:")), 20_000);
+        const remote = await pantau(["commission", "--device", "2105", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--config", config, "--timeout", "60", "--report-dir", dir]);
+        console.log(`commission --device of the gauge the bridge hears:\n${remote.stdout}`);
+        expect(remote.stdout).toMatch(/PASS +heard by bridges +bridge 2104 \(-108 dBm, SNR 4\.5 dB, \d+ frames?\)/);
+      } finally {
+        expect(await gateway.stop()).toBe(0);
+      }
     } finally {
       await unit.stop();
       unit = fast;

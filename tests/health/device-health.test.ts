@@ -172,3 +172,25 @@ describe("device health: battery and link", () => {
     expect(kinds(health.tick(T0 + 3 * S))).toEqual(["103:link-ok"]);
   });
 });
+
+describe("device health: which bridges heard a unit", () => {
+  it("names each bridge by the unit whose own frames arrive on its link, with the latest radio figures, best SNR first, for 15 minutes", () => {
+    const health = new DeviceHealth(FLEET, { startedAt: T0 });
+    const flood = device(health, 103);
+    const relayed = (link: string, rssiDbm: number, snrDb10: number) => ({ link, relayed: true, rssiDbm, snrDb10 });
+    flood.send(T0, relayed("/dev/ttyUSB1", -110, -20));
+    // the bridge on ttyUSB1 has not spoken yet: known by its link only
+    expect(health.snapshot(103)!.heardBy).toEqual([{ bridge: null, link: "/dev/ttyUSB1", frames: 1, rssi: -110, snr: -2, lastHeard: new Date(T0).toISOString() }]);
+    device(health, 104).send(T0 + S, { link: "/dev/ttyUSB1" });
+    flood.send(T0 + 60 * S, relayed("/dev/ttyUSB1", -108, 45));
+    flood.send(T0 + 61 * S, relayed("/dev/ttyUSB2", -90, 80));
+    expect(health.snapshot(103)!.heardBy).toEqual([
+      { bridge: null, link: "/dev/ttyUSB2", frames: 1, rssi: -90, snr: 8, lastHeard: new Date(T0 + 61 * S).toISOString() },
+      { bridge: 104, link: "/dev/ttyUSB1", frames: 2, rssi: -108, snr: 4.5, lastHeard: new Date(T0 + 60 * S).toISOString() },
+    ]);
+    // a bridge that has not relayed it for 15 minutes drops out; a unit heard on a wire has no list
+    flood.send(T0 + 961 * S, relayed("/dev/ttyUSB2", -91, 79));
+    expect(health.snapshot(103)!.heardBy.map((h) => h.link)).toEqual(["/dev/ttyUSB2"]);
+    expect(health.snapshot(104)!.heardBy).toEqual([]);
+  });
+});
