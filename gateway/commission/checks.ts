@@ -5,7 +5,10 @@
 // closed yet) is not passed; the caller decides when waiting has lasted long enough to fail.
 
 import { Fault, type RoleName } from "../../shared/messages.js";
+import type { HeardVia } from "../health/heard-by.js";
 import { linkMarginDb, LINK_MARGIN_DB } from "./link.js";
+
+export type { HeardVia } from "../health/heard-by.js";
 
 export interface CheckResult {
   check: string;
@@ -86,16 +89,6 @@ function commonChecks(o: UnitObservations): CheckResult[] {
     out.push(margin >= LINK_MARGIN_DB ? pass("link margin", text) : fail("link margin", `${text}, less than ${LINK_MARGIN_DB} dB: raise the antenna or use a higher SF`));
   }
   return out;
-}
-
-/** One bridge that relayed the unit lately, as the gateway's status message says (its health's heardBy). */
-export interface HeardVia {
-  bridge: number | null;
-  link: string;
-  frames: number;
-  rssi: number;
-  snr: number;
-  lastHeard: string;
 }
 
 /** The bridges in a status message, best SNR first; none on a wired unit or on its port. */
@@ -211,22 +204,22 @@ function displayTest(test: UnitObservations["displayTest"]): CheckResult {
   return test.pass ? pass(check, test.found) : fail(check, test.found);
 }
 
-/** The loop's faults come only in its status frames. */
-function loopOscillator(o: UnitObservations): CheckResult {
-  const check = "oscillator in range";
+/** A check on fault bits of the unit's status (the loop's faults come only in its status frames): the first set fails it. */
+function faultCheck(o: UnitObservations, check: string, faults: Array<[bit: number, reason: string]>, ok: string): CheckResult {
   if (!o.status) return wait(check, NO_STATUS);
-  if (faultsOf(o) & Fault.loopOpen) return fail(check, "a loop is open (frequency below fMinHz): check the loop wire and its lead-in");
-  if (faultsOf(o) & Fault.loopShorted) return fail(check, "a loop is shorted (frequency above fMaxHz): check the loop's insulation");
-  return pass(check, "every loop oscillates within fMinHz..fMaxHz");
+  const found = faults.find(([bit]) => faultsOf(o) & bit);
+  return found ? fail(check, found[1]) : pass(check, ok);
 }
 
-function loopBaseline(o: UnitObservations): CheckResult {
-  const check = "baseline stable";
-  if (!o.status) return wait(check, NO_STATUS);
-  if (faultsOf(o) & Fault.stuckPresence) return fail(check, "a loop reported presence for longer than maxPresenceS and re-tuned");
-  if (faultsOf(o) & Fault.chatter) return fail(check, "a loop chatters (more than chatterPerS on-transitions a second)");
-  return pass(check, "no stuck presence, no chatter");
-}
+const loopOscillator = (o: UnitObservations): CheckResult => faultCheck(o, "oscillator in range", [
+  [Fault.loopOpen, "a loop is open (frequency below fMinHz): check the loop wire and its lead-in"],
+  [Fault.loopShorted, "a loop is shorted (frequency above fMaxHz): check the loop's insulation"],
+], "every loop oscillates within fMinHz..fMaxHz");
+
+const loopBaseline = (o: UnitObservations): CheckResult => faultCheck(o, "baseline stable", [
+  [Fault.stuckPresence, "a loop reported presence for longer than maxPresenceS and re-tuned"],
+  [Fault.chatter, "a loop chatters (more than chatterPerS on-transitions a second)"],
+], "no stuck presence, no chatter");
 
 function laneDigits(lanes: unknown): number[] {
   return typeof lanes === "string" ? [...new Set([...lanes].map(Number).filter((n) => Number.isInteger(n)))] : [];

@@ -11,7 +11,7 @@ import { slipEncode, SlipDecoder } from "../../shared/slip.js";
 import { SerialPort } from "serialport";
 import { CLI, runCli as pantau, startCli, type CliRun } from "../support/cli.js";
 import { freePort } from "../support/mosquitto.js";
-import { waitFor } from "../support/mqtt.js";
+import { collect, waitFor } from "../support/mqtt.js";
 import { hasSocat } from "../support/socat.js";
 import { tempDir } from "../support/temp.js";
 import { closeTerminals, hasTmux, openTerminal } from "../support/tmux.js";
@@ -20,6 +20,7 @@ import type { Site } from "./fixtures/field-unit-entry.js";
 
 
 
+const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 const NEIGHBOUR_KEY = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
 const UNITS: Record<string, { id: number; role: string; set: string[] }> = {
@@ -104,13 +105,22 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
 
       // plugged into a running gateway, the bridge's relay link tells which bridge heard the gauge: commission --device says so
       const config = join(dir, "gateway.json");
-      writeFileSync(config, JSON.stringify({ registry: join(dir, "fleet.json"), keys: join(dir, "keys.json"), dataDir: join(dir, "data"), serial: [{ path: unit.path, link: "relay" }] }));
+      writeFileSync(config, JSON.stringify({ registry: join(dir, "fleet.json"), keys: join(dir, "keys.json"), dataDir: join(dir, "data"),
+        serial: [{ path: unit.path, link: "relay" }], security: JSON.parse(readFileSync(join(EXAMPLES, "gateway.json"), "utf8")).security }));
       const mqttPort = await freePort();
       const gateway = startCli(["gateway", "--config", config, "--mqtt-port", String(mqttPort), "--http-port", String(await freePort())]);
       try {
         await waitFor("gateway ready", () => gateway.logs.find((l) => String(l.msg).startsWith("ready:")), 20_000);
-        const remote = await pantau(["commission", "--device", "2105", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--config", config, "--timeout", "60", "--report-dir", dir]);
-        console.log(`commission --device of the gauge the bridge hears:\n${remote.stdout}`);
+        const sub = await collect(`mqtt://field-laptop:pantau-example@127.0.0.1:${mqttPort}`, "pantau/v1/smg-test-02/2105/status");
+        try {
+          const status = await waitFor("the gauge's status, naming the bridge", () => sub.messages.find((m) => (m.payload.heardBy as Array<{ bridge: number | null }> | undefined)?.[0]?.bridge === 2104), 90_000);
+          expect(status.payload.heardBy).toEqual([{ bridge: 2104, link: unit.path, frames: expect.any(Number), rssi: -108, snr: 4.5, lastHeard: expect.any(String) }]);
+        } finally {
+          await sub.client.endAsync();
+        }
+        process.env.PANTAU_MQTT_PASSWORD = "pantau-example"; // the example's read-only field-crew account
+        const remote = await pantau(["commission", "--device", "2105", "--mqtt", `mqtt://127.0.0.1:${mqttPort}`, "--user", "field-laptop", "--config", config, "--timeout", "60", "--report-dir", dir]);
+        console.log(`commission --device of the gauge the bridge hears:\n${remote.stdout}${remote.stderr}`);
         expect(remote.stdout).toMatch(/PASS +heard by bridges +bridge 2104 \(-108 dBm, SNR 4\.5 dB, \d+ frames?\)/);
       } finally {
         expect(await gateway.stop()).toBe(0);
