@@ -2,13 +2,13 @@
 // settings in bench/node-red/, see docs/benchmarks.md). Node-RED is not a project dependency:
 // the bench installs it from npm into a folder under the OS temp folder, kept between runs.
 // Its MQTT out node publishes to a Mosquitto broker of its own, where the subscriber listens.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
+import { freePort, Mosquitto } from "../tests/support/mosquitto.js";
 import type { Fleet } from "./fleet.js";
 import { start, type Running } from "./process.js";
 
@@ -27,37 +27,8 @@ export function installNodeRed(): string {
   return red;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface NodeRedProcess extends Running {
   subscribe(topic: string): Promise<MqttClient>;
-}
-
-async function mosquitto(dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const child = spawn("mosquitto", ["-c", conf], { stdio: "ignore" });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      const probe = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 500 });
-      await probe.endAsync();
-      return { port, child };
-    } catch (err) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`mosquitto did not start (is it installed? apt-get install mosquitto): ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 /** Starts Mosquitto, then Node-RED on the flow with the fleet, reading `serialPath`; ready once its MQTT node is connected. */
@@ -65,7 +36,8 @@ export async function startNodeRed(red: string, dir: string, fleet: Fleet, seria
   const userDir = join(dir, "node-red");
   mkdirSync(userDir, { recursive: true });
   copyFileSync(join(FLOW_DIR, "flow.json"), join(userDir, "flows.json"));
-  const broker = await mosquitto(dir);
+  const broker = new Mosquitto(await freePort(), dir);
+  await broker.start();
   const env = {
     PANTAU_PTY: serialPath, PANTAU_BROKER_PORT: String(broker.port), PANTAU_FLEET: fleet.registryFile, PANTAU_KEYS: fleet.keysFile,
     PANTAU_NODE_RED_PORT: String(await freePort()),
@@ -75,7 +47,7 @@ export async function startNodeRed(red: string, dir: string, fleet: Fleet, seria
     // ready when both its MQTT node is connected and its serial port is open, in either order
     running = await start("Node-RED", [red, "--userDir", userDir, "--settings", join(FLOW_DIR, "settings.cjs"), "flows.json"], env, /^(?=[\s\S]*Connected to broker)(?=[\s\S]*serial port \S+ opened)/);
   } catch (err) {
-    broker.child.kill();
+    await broker.stop();
     throw err;
   }
   return {
@@ -87,7 +59,7 @@ export async function startNodeRed(red: string, dir: string, fleet: Fleet, seria
     },
     stop: async () => {
       await running.stop();
-      broker.child.kill();
+      await broker.stop();
     },
   };
 }

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { boardTargets, configure, listed, readManifest, toolEnv, type BoardTarget } from "../firmware-build/board.js";
+import { boardTargets, configure, linkOnlyArgs, listed, readLinkReport, readManifest, toolEnv, xslFigures, type BoardTarget } from "../firmware-build/board.js";
+import { describeBoard } from "../firmware-build/check.js";
 import { prepareSdk, tail, type Sdk } from "../firmware-build/sdk.js";
 import { INSTALL_ESP_IDF, INSTALL_SDK, missingEspIdf } from "../firmware-build/toolchain.js";
 import { CliError } from "./errors.js";
@@ -26,8 +27,8 @@ export async function sdkOrExplain(): Promise<Sdk> {
   }
 }
 
-/** Runs the build's makefile, counting the modules xsc compiles; a bar on a terminal. */
-function make(sdk: Sdk, buildDir: string, args: string[], total: number): Promise<void> {
+/** Runs the build's makefile, counting the modules xsc compiles (a bar on a terminal); resolves with its output. */
+function make(sdk: Sdk, buildDir: string, args: string[], total: number): Promise<string> {
   const tty = process.stderr.isTTY === true;
   let done = 0;
   let output = "";
@@ -51,7 +52,7 @@ function make(sdk: Sdk, buildDir: string, args: string[], total: number): Promis
     child.once("error", reject);
     child.once("exit", (code) => {
       if (tty) process.stderr.write("\n");
-      if (code === 0) resolveDone();
+      if (code === 0) resolveDone(output);
       else reject(new CliError(`the build failed (make in ${buildDir}):\n${tail(output)}`));
     });
   });
@@ -73,11 +74,11 @@ export function buildCommand(program: Command): void {
       const makefile = readFileSync(join(configured.buildDir, "makefile"), "utf8");
       const total = listed(makefile, "MODULES").filter((m) => m.endsWith(".xsb")).length;
       const idf = missingEspIdf();
+      const started = Date.now();
       // without ESP-IDF, only what needs none: every module through tsc and xsc, and the xsl link
-      const args = idf
-        ? ["-j2", "-f", "makefile", "IDF_PATH=/esp-idf-not-needed", "IDF_VERSION=link-only", "SDKCONFIG_H=", join(configured.buildDir, "mc.xs.c")]
-        : ["-j2", "-f", "makefile"];
-      await make(sdk, configured.buildDir, args, total);
+      const output = await make(sdk, configured.buildDir, idf ? linkOnlyArgs(configured.buildDir) : ["-j2", "-f", "makefile"], total);
+      const report = readLinkReport(configured, xslFigures(configured, output), (Date.now() - started) / 1000);
+      process.stdout.write(`${describeBoard({ configured, report })}\n`);
       if (idf) throw new CliError(`compiled and linked for ${opts.board} (${configured.buildDir}), but the flash image needs ESP-IDF: ${idf}`, INSTALL_ESP_IDF);
       process.stdout.write(`built the ${opts.release ? "release" : "debug"} image for ${opts.board} in ${configured.buildDir}\nnext: pantau flash --board ${opts.board} --port /dev/ttyUSB0\n`);
     });

@@ -138,16 +138,32 @@ export async function configure(sdk: Sdk, projectRoot: string, target: BoardTarg
   return { target, buildDir, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")) };
 }
 
+/**
+ * make's arguments for everything that needs no ESP-IDF: every module through tsc and xsc, then
+ * the xsl link. The makefile refuses to load without ESP-IDF and makes mc.xs.c wait for ESP-IDF's
+ * sdkconfig.h: both are for the C build, which this stops short of. Command-line values override them.
+ */
+export function linkOnlyArgs(buildDir: string): string[] {
+  return ["-j2", "-f", "makefile", "IDF_PATH=/esp-idf-not-needed", "IDF_VERSION=link-only", "SDKCONFIG_H=", join(buildDir, "mc.xs.c")];
+}
+
 /** Compiles every module (tsc, xsc) and links them with xsl, as the device build does. */
 export async function link(sdk: Sdk, projectRoot: string, configured: Configured): Promise<LinkReport> {
   const started = Date.now();
+  const output = await runTool(sdk, projectRoot, "make", linkOnlyArgs(configured.buildDir), configured.buildDir, `compiling and linking for ${configured.target.board}`);
+  return readLinkReport(configured, xslFigures(configured, output), (Date.now() - started) / 1000);
+}
+
+/** The objects and keys xsl made at link time, from the build's output. */
+export function xslFigures(configured: Configured, makeOutput: string): { instances: number; keys: number } {
+  const figures = /### (\d+) instances, (\d+) keys/.exec(makeOutput);
+  if (!figures) throw new Error(`xsl printed no link figures for ${configured.target.board}:\n${tail(makeOutput)}`);
+  return { instances: Number(figures[1]), keys: Number(figures[2]) };
+}
+
+/** What a finished link made: xsl's figures, and what the makefile and the linked image say. */
+export function readLinkReport(configured: Configured, figures: { instances: number; keys: number }, seconds: number): LinkReport {
   const { buildDir } = configured;
-  // The makefile refuses to load without ESP-IDF and makes mc.xs.c wait for ESP-IDF's sdkconfig.h:
-  // both are for the C build, which this stops short of. Command-line values override them.
-  const args = ["-j2", "-f", "makefile", "IDF_PATH=/esp-idf-not-needed", "IDF_VERSION=link-only", "SDKCONFIG_H=", join(buildDir, "mc.xs.c")];
-  const output = await runTool(sdk, projectRoot, "make", args, buildDir, `compiling and linking for ${configured.target.board}`);
-  const figures = /### (\d+) instances, (\d+) keys/.exec(output);
-  if (!figures) throw new Error(`xsl printed no link figures for ${configured.target.board}:\n${tail(output)}`);
   const makefile = readFileSync(join(buildDir, "makefile"), "utf8");
   const modules = listed(makefile, "MODULES").filter((m) => m.endsWith(".xsb"));
   const preloads = listed(makefile, "PRELOADS").filter((m) => m.endsWith(".xsb"));
@@ -159,11 +175,10 @@ export async function link(sdk: Sdk, projectRoot: string, configured: Configured
     sdkModules: modules.filter((m) => !isProject(m)).length,
     projectPreloaded: preloads.filter(isProject).length,
     sdkPreloaded: preloads.filter((m) => !isProject(m)).length,
-    instances: Number(figures[1]),
-    keys: Number(figures[2]),
+    ...figures,
     flashSlots: heap ? Number(heap[1]) : 0,
     linkedCreation: creationFields(linkedCreationValues(image)),
-    seconds: (Date.now() - started) / 1000,
+    seconds,
   };
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { boardTargets, configure, link, mcconfigArgs, preloadedModules, readManifest, type Configured, type LinkReport } from "./board.js";
+import { boardTargets, configure, link, mcconfigArgs, preloadedModules, readManifest, type BoardTarget, type Configured, type LinkReport } from "./board.js";
 import { buildHost, runHost, SCENARIO_HOURS } from "./host.js";
 import { describeMargins, margins } from "./margins.js";
 import { preloadHazards } from "./preload-safety.js";
@@ -20,10 +20,12 @@ export interface BoardResult {
   report: LinkReport;
 }
 
-/** Configures and links every board's release build, one after the other (each uses both cores). */
-export async function checkFirmware(sdk: Sdk, projectRoot: string, outDir: string, onBoard?: (result: BoardResult) => void): Promise<BoardResult[]> {
+/** Configures and links each board's release build (every board by default), one after the other (each uses both cores). */
+export async function checkFirmware(
+  sdk: Sdk, projectRoot: string, outDir: string, onBoard?: (result: BoardResult) => void, targets: BoardTarget[] = boardTargets(readManifest(projectRoot)),
+): Promise<BoardResult[]> {
   const results: BoardResult[] = [];
-  for (const target of boardTargets(readManifest(projectRoot))) {
+  for (const target of targets) {
     const configured = await configure(sdk, projectRoot, target, join(outDir, target.board), { debug: false });
     const result = { configured, report: await link(sdk, projectRoot, configured) };
     onBoard?.(result);

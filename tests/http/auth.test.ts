@@ -2,13 +2,10 @@
 // scrypt hashes, HttpOnly SameSite cookies, a token on every change, look-only field crews.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHttp, type RunningHttp } from "../../gateway/http/server.js";
-import { createLogger } from "../../gateway/log.js";
-import { Registry } from "../../gateway/registry/registry.js";
+import type { RunningHttp } from "../../gateway/http/server.js";
 import { hashPassword } from "../../gateway/security/scrypt.js";
 import type { Store } from "../../gateway/store/store.js";
-import { TEST_DEVICES } from "../support/fleet.js";
-import { Client, tempStore } from "./support.js";
+import { Client, startTestHttp, tempStore } from "./support.js";
 
 const PASSWORD = "correct horse battery staple";
 let http: RunningHttp;
@@ -19,11 +16,7 @@ let cleanup: () => void;
 beforeAll(async () => {
   ({ store, cleanup } = tempStore());
   const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  http = await startHttp({ port: 0 }, {
-    registry: new Registry(TEST_DEVICES),
-    store,
-    checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
-    log: createLogger("silent"),
+  http = await startTestHttp(store, {
     access: {
       demo: false,
       // each test's failures stay below the wait, except the one that checks it

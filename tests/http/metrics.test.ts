@@ -1,13 +1,10 @@
 import parsePrometheus, { type PromFamily } from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHttp, type RunningHttp } from "../../gateway/http/server.js";
-import { createLogger } from "../../gateway/log.js";
+import type { RunningHttp } from "../../gateway/http/server.js";
 import { GatewayMetrics } from "../../gateway/metrics/metrics.js";
 import { OUTCOMES } from "../../gateway/pipeline/pipeline.js";
-import { Registry } from "../../gateway/registry/registry.js";
 import type { Store } from "../../gateway/store/store.js";
-import { TEST_DEVICES } from "../support/fleet.js";
-import { reading, T0, tempStore } from "./support.js";
+import { reading, startTestHttp, T0, tempStore } from "./support.js";
 
 let http: RunningHttp;
 let store: Store;
@@ -28,14 +25,7 @@ beforeAll(async () => {
     upstream: () => upstream,
     senderLag: () => ({ mqtt: store.outboxLag("mqtt"), "ngsi-ld": store.outboxLag("ngsi-ld") }),
   });
-  http = await startHttp({ port: 0 }, {
-    registry: new Registry(TEST_DEVICES),
-    store,
-    metrics,
-    checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
-    log: createLogger("silent"),
-    access: { users: [], demo: true },
-  });
+  http = await startTestHttp(store, { metrics });
 });
 
 afterAll(async () => {

@@ -3,13 +3,10 @@
 // counter station) reaches the page with no edit to gateway/web.
 
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startHttp, type RunningHttp } from "../../gateway/http/server.js";
-import { createLogger } from "../../gateway/log.js";
-import { Registry } from "../../gateway/registry/registry.js";
 import { gatewayRoles, registerGatewayRole } from "../../gateway/roles/index.js";
-import { TEST_DEVICES } from "../support/fleet.js";
 import { counterGateway } from "../roles/fixtures/counter/gateway.js";
-import { getJson, tempStore } from "./support.js";
+import type { RunningHttp } from "../../gateway/http/server.js";
+import { getJson, startTestHttp, tempStore } from "./support.js";
 
 registerGatewayRole(counterGateway);
 
@@ -19,13 +16,7 @@ let cleanup: () => void;
 beforeAll(async () => {
   const { store, cleanup: done } = tempStore();
   cleanup = done;
-  http = await startHttp({ port: 0 }, {
-    registry: new Registry(TEST_DEVICES),
-    store,
-    checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
-    log: createLogger("silent"),
-    access: { users: [], demo: true },
-  });
+  http = await startTestHttp(store);
 });
 
 afterAll(async () => {

@@ -3,13 +3,10 @@
 
 import { Aedes } from "aedes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHttp, type RunningHttp } from "../../gateway/http/server.js";
-import { createLogger } from "../../gateway/log.js";
-import { Registry } from "../../gateway/registry/registry.js";
+import type { RunningHttp } from "../../gateway/http/server.js";
 import { hashPassword } from "../../gateway/security/scrypt.js";
 import type { Store } from "../../gateway/store/store.js";
-import { TEST_DEVICES } from "../support/fleet.js";
-import { reading, tempStore } from "./support.js";
+import { reading, startTestHttp, tempStore } from "./support.js";
 
 const PASSWORD = "kata sandi panjang";
 const PEMUDA = "smg-pemuda-01";
@@ -25,12 +22,8 @@ beforeAll(async () => {
   store.commit([reading(101, 0, { site: PEMUDA }), reading(103, 0, { site: KALI, kind: "flood" })]);
   aedes = await Aedes.createBroker({ id: "pantau-http-test" });
   const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  http = await startHttp({ port: 0 }, {
-    registry: new Registry(TEST_DEVICES),
-    store,
+  http = await startTestHttp(store, {
     aedes,
-    checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
-    log: createLogger("silent"),
     access: {
       demo: false,
       users: [

@@ -1,6 +1,10 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { startHttp, type HttpDeps, type RunningHttp } from "../../gateway/http/server.js";
+import { createLogger } from "../../gateway/log.js";
+import { Registry } from "../../gateway/registry/registry.js";
 import { Store } from "../../gateway/store/store.js";
+import { TEST_DEVICES } from "../support/fleet.js";
 import { tempDir } from "../support/temp.js";
 
 export { reading } from "../support/readings.js";
@@ -17,6 +21,18 @@ export function tempStore(): { store: Store; cleanup: () => void } {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The HTTP listener on a free loopback port over `store`: the test fleet, healthy checks, a silent log and demo access unless `deps` says otherwise. */
+export function startTestHttp(store: Store, deps: Partial<HttpDeps> = {}): Promise<RunningHttp> {
+  return startHttp({ port: 0 }, {
+    registry: new Registry(TEST_DEVICES),
+    store,
+    checks: { broker: () => ({ ok: true }), store: () => ({ ok: true }) },
+    log: createLogger("silent"),
+    access: { users: [], demo: true },
+    ...deps,
+  });
 }
 
 export async function getJson(base: string, path: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {

@@ -1,14 +1,18 @@
 // The firmware through the real Moddable toolchain for every board in manifest.json: mcconfig,
 // tsc and xsc for every module, and the xsl link, exactly as the device build runs them (the
-// C compile and flashing need ESP-IDF and are left to docs/firmware.md).
+// C compile and flashing need ESP-IDF and are left to docs/firmware.md). The first board is built
+// the way a technician builds it, `pantau build` in a real terminal (tmux): one build per board,
+// since each takes about a minute of both cores.
 
-import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { configure, link, readManifest } from "../../gateway/firmware-build/board.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { boardTargets, configure, link, parseCreation, readLinkReport, readManifest } from "../../gateway/firmware-build/board.js";
 import { checkFirmware, describeBoard, type BoardResult } from "../../gateway/firmware-build/check.js";
+import { CLI } from "../support/cli.js";
 import { moddable, PROJECT_ROOT } from "../support/moddable.js";
 import { tempDir } from "../support/temp.js";
+import { closeTerminals, hasTmux, openTerminal } from "../support/tmux.js";
 
 /** Every firmware and shared source module, except the simulator and the host run's program, which never go on a device. */
 function deviceSources(): string[] {
@@ -20,9 +24,60 @@ function deviceSources(): string[] {
   return [...walk("firmware"), ...walk("shared")];
 }
 
+/** Reads the screen every half second (a tmux call each time) until `probe` says yes. */
+async function watchScreen<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const [first, ...others] = boardTargets(readManifest(PROJECT_ROOT));
+/** the first board as `pantau build` left it, for the every-board checks */
+let built: BoardResult | undefined;
+
 describe.skipIf(!moddable)("the firmware on the Moddable toolchain", () => {
+  afterAll(() => closeTerminals());
+
+  it.skipIf(!hasTmux)(`pantau build --board ${first!.board} in a terminal: a bar over the modules compiled, the link's figures, then says ESP-IDF v6.0 is needed for the rest`, async () => {
+    // the terminal's shell inherits this environment: no ESP-IDF
+    delete process.env.IDF_PATH;
+    const out = tempDir("pantau-build-");
+    const term = openTerminal([process.execPath, CLI, "build", "--board", first!.board, "--release", "-o", out], {}, 400, 40);
+    try {
+      const bar = /\[(#*)(\.*)\] (\d+)\/(\d+) modules compiled/;
+      const partial = await watchScreen("the bar part way", () => {
+        const m = bar.exec(term.screen());
+        return m && Number(m[3]) > 0 && Number(m[3]) < Number(m[4]) ? m : undefined;
+      }, 300_000);
+      expect(partial[1]!.length + partial[2]!.length).toBe(30);
+      const screen = await watchScreen("the build's end", () => (term.alive() ? undefined : term.screen()), 600_000);
+      console.log(`pantau build, at the end:\n${screen}`);
+      const done = bar.exec(screen)!;
+      expect(done[3]).toBe(done[4]);
+      expect(done[1]).toBe("#".repeat(30));
+      expect(screen).toContain(`Moddable SDK ${moddable!.version}`);
+      const buildDir = join(out, `tmp/${first!.platform}/release/pantau`);
+      expect(screen).toContain(`compiled and linked for ${first!.board} (${buildDir}), but the flash image needs ESP-IDF`);
+      expect(screen).toContain("install ESP-IDF v6.0:");
+      expect(screen).toContain("[exit 1]");
+      // xsl's output: the linked XS image as C, ready for the ESP-IDF build
+      expect(existsSync(join(buildDir, "mc.xs.c"))).toBe(true);
+      const figures = /linked \(xsl\): (\d+) instances, (\d+) keys/.exec(screen);
+      expect(figures, "the link's figures on the screen").not.toBeNull();
+      const configured = { target: first!, buildDir, creation: parseCreation(readFileSync(join(buildDir, "makefile"), "utf8")) };
+      built = { configured, report: readLinkReport(configured, { instances: Number(figures![1]), keys: Number(figures![2]) }, 0) };
+    } finally {
+      term.close();
+    }
+  }, 900_000);
+
   it("compiles every module and links for every board", async () => {
-    const results: BoardResult[] = await checkFirmware(moddable!, PROJECT_ROOT, tempDir("pantau-mc-"), (r) => console.log(describeBoard(r)));
+    const rest = await checkFirmware(moddable!, PROJECT_ROOT, tempDir("pantau-mc-"), (r) => console.log(describeBoard(r)), built ? others : [first!, ...others]);
+    const results = built ? [built, ...rest] : rest;
     expect(results.map((r) => r.configured.target.board)).toEqual(Object.keys(readManifest(PROJECT_ROOT).config.boards));
     const sources = deviceSources();
     const wanted = readManifest(PROJECT_ROOT).creation;
