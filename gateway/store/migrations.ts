@@ -1,16 +1,22 @@
 import type { Database } from "better-sqlite3";
+import { Labels } from "./labels.js";
+import { PayloadCodec } from "./payload-codec.js";
 
 /**
  * One schema step. Steps are applied in order, each in its own transaction together with the
  * bump of `PRAGMA user_version`, so a crash mid-upgrade leaves the file at the last whole step.
  * Append new steps at the end; never edit or reorder a step that has shipped. Adding a column is
  * `ALTER TABLE ... ADD COLUMN ... DEFAULT ...`, which SQLite does without rewriting the table.
+ * A step's `run` uses this version's code (labels.ts, payload-codec.ts): a later change to those
+ * must keep the format the step writes readable, or the step must keep its own copy.
  */
 export interface Migration {
   /** the user_version the file has once this step is applied (1, 2, 3, ...) */
   version: number;
   description: string;
   sql: string;
+  /** work SQL cannot do (packing payloads), run after `sql` in the same transaction */
+  run?: (db: Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -144,7 +150,97 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX http_sessions_used ON http_sessions (used_at);
     `,
   },
+  {
+    version: 6,
+    description: "compact readings: payloads deflated with dictionaries kept in the file, types, kinds and topics as label ids, no index on received_at",
+    sql: `
+      DROP TRIGGER readings_retired;
+      DROP INDEX readings_device_time;
+      DROP INDEX readings_kind_time;
+      DROP INDEX readings_time;
+      DROP INDEX readings_received;
+      ALTER TABLE readings RENAME TO readings_v5;
+
+      -- the strings many readings share (message types, kinds, topics), each stored once; never changed or deleted
+      CREATE TABLE labels (
+        id   INTEGER PRIMARY KEY,
+        text TEXT    NOT NULL UNIQUE
+      );
+      -- preset deflate dictionaries per message type and kind (payload-codec.ts); a packed payload
+      -- names the one it needs, so a dictionary is never changed or deleted
+      CREATE TABLE dictionaries (
+        id         INTEGER PRIMARY KEY,
+        type_id    INTEGER NOT NULL,
+        kind_id    INTEGER NOT NULL,
+        dictionary BLOB    NOT NULL
+      );
+      CREATE TABLE readings (
+        id          INTEGER PRIMARY KEY,
+        device_id   INTEGER NOT NULL,
+        boot        INTEGER NOT NULL,
+        seq         INTEGER NOT NULL,
+        type_id     INTEGER NOT NULL,
+        kind_id     INTEGER NOT NULL,
+        topic_id    INTEGER NOT NULL,
+        payload     BLOB    NOT NULL,
+        observed_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        alarm       INTEGER NOT NULL,
+        UNIQUE (device_id, boot, seq)
+      );
+    `,
+    run: (db) => {
+      const labels = new Labels(db);
+      const codec = new PayloadCodec(db);
+      const page = db.prepare<[number], V5Reading>("SELECT * FROM readings_v5 WHERE id > ? ORDER BY id LIMIT 1000");
+      const insert = db.prepare(
+        `INSERT INTO readings (id, device_id, boot, seq, type_id, kind_id, topic_id, payload, observed_at, received_at, alarm)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (let rows = page.all(0); rows.length > 0; rows = page.all(rows[rows.length - 1]!.id)) {
+        for (const r of rows) {
+          const typeId = labels.id(r.type);
+          const kindId = labels.id(r.kind);
+          insert.run(r.id, r.device_id, r.boot, r.seq, typeId, kindId, labels.id(r.topic), codec.encode(typeId, kindId, r.payload), r.observed_at, r.received_at, r.alarm);
+        }
+      }
+      db.exec(`
+        DROP TABLE readings_v5;
+        -- history by device, by kind, by time (store.ts); retention ages by id order, as ids follow arrival (retention.ts)
+        CREATE INDEX readings_device_time ON readings (device_id, observed_at);
+        CREATE INDEX readings_kind_time   ON readings (kind_id, observed_at);
+        CREATE INDEX readings_time        ON readings (observed_at);
+
+        -- as in v4, with the topic a label now
+        CREATE TRIGGER readings_retired AFTER DELETE ON readings
+        WHEN EXISTS (SELECT 1 FROM messages WHERE reading_id = old.id)
+        BEGIN
+          UPDATE messages SET topic = (SELECT text FROM labels WHERE id = old.topic_id), payload = old.payload, reading_id = NULL
+           WHERE reading_id = old.id AND alarm = 1;
+          INSERT INTO meta (key, value)
+            SELECT 'outbox_dropped', count(*) FROM messages WHERE reading_id = old.id AND alarm = 0
+            ON CONFLICT (key) DO UPDATE SET value = value + excluded.value;
+          DELETE FROM messages WHERE reading_id = old.id;
+        END;
+      `);
+    },
+  },
 ];
+
+/** A v5 history row, as migration 6 reads it. */
+interface V5Reading {
+  id: number;
+  device_id: number;
+  boot: number;
+  seq: number;
+  type: string;
+  kind: string;
+  topic: string;
+  payload: string;
+  observed_at: number;
+  received_at: number;
+  alarm: number;
+}
 
 export class SchemaError extends Error {
   override name = "SchemaError";
@@ -164,6 +260,7 @@ export function migrate(db: Database, steps: readonly Migration[] = MIGRATIONS):
   for (const step of steps.slice(current)) {
     db.transaction(() => {
       db.exec(step.sql);
+      step.run?.(db);
       db.pragma(`user_version = ${step.version}`);
     })();
     applied.push(step.version);

@@ -1,5 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
 import { COUNTER_KEYS, counterBumper } from "./counters.js";
+import type { Labels } from "./labels.js";
+import type { PayloadCodec } from "./payload-codec.js";
 
 /** One message offered upstream, in the order it must go. */
 export interface OutboxItem {
@@ -31,8 +33,11 @@ export interface OutboxDepth {
 
 interface MessageRow {
   id: number;
-  topic: string;
-  payload: string;
+  /** a message's own topic, or null for a reading's (then `topic_id` names it) */
+  topic: string | null;
+  topic_id: number | null;
+  /** its own text, or a reading's packed payload (payload-codec.ts) */
+  payload: string | Buffer;
   alarm: number;
   created_at: number;
 }
@@ -57,6 +62,8 @@ export class Outbox {
   constructor(
     private readonly db: Database,
     private readonly maxRows: number,
+    private readonly labels: Labels,
+    private readonly codec: PayloadCodec,
   ) {
     this.s = prepare(db);
     this.bump = counterBumper(db);
@@ -123,7 +130,13 @@ export class Outbox {
 
   /** Messages after `after`, oldest first, each with its payload (a reading's from its history row). */
   read(after: number, limit: number): OutboxItem[] {
-    return this.s.read.all(after, limit).map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, alarm: r.alarm === 1, createdAt: r.created_at }));
+    return this.s.read.all(after, limit).map((r) => ({
+      id: r.id,
+      topic: r.topic ?? this.labels.text(r.topic_id!),
+      payload: this.codec.decode(r.payload),
+      alarm: r.alarm === 1,
+      createdAt: r.created_at,
+    }));
   }
 
   /** How many messages a sender has still to send. */
@@ -171,7 +184,7 @@ function prepare(db: Database) {
     insertOwn: db.prepare<[string, string, number, number]>("INSERT INTO messages (topic, payload, alarm, created_at) VALUES (?, ?, ?, ?)"),
     insertReading: db.prepare<[number, number, number]>("INSERT INTO messages (reading_id, alarm, created_at) VALUES (?, ?, ?)"),
     read: db.prepare<[number, number], MessageRow>(
-      `SELECT m.id, coalesce(m.topic, r.topic) AS topic, coalesce(m.payload, r.payload) AS payload, m.alarm, m.created_at
+      `SELECT m.id, m.topic, r.topic_id, coalesce(m.payload, r.payload) AS payload, m.alarm, m.created_at
        FROM messages m LEFT JOIN readings r ON r.id = m.reading_id
        WHERE m.id > ? ORDER BY m.id LIMIT ?`,
     ),

@@ -57,7 +57,8 @@ export interface SweepResult {
 
 /** The retention sweep; see README.md in this folder for the policy. */
 export class Retention {
-  private readonly historyOlderThan: Statement<[number, number]>;
+  private readonly historyFirstKept: Statement<[number], number>;
+  private readonly historyBefore: Statement<[number, number]>;
   private readonly historyOldest: Statement<[number]>;
   private readonly historySpan: Statement<[], { lo: number | null; hi: number | null }>;
   private readonly outboxOlderThan: Statement<[number, number, number]>;
@@ -72,9 +73,8 @@ export class Retention {
     private readonly limits: Limits,
     private readonly outbox: Outbox,
   ) {
-    this.historyOlderThan = db.prepare(
-      "DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE received_at < ? ORDER BY received_at LIMIT ?)",
-    );
+    this.historyFirstKept = db.prepare<[number], number>("SELECT id FROM readings WHERE received_at >= ? ORDER BY id LIMIT 1").pluck();
+    this.historyBefore = db.prepare("DELETE FROM readings WHERE id IN (SELECT id FROM readings WHERE id < ? ORDER BY id LIMIT ?)");
     this.historyOldest = db.prepare("DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)");
     this.historySpan = db.prepare("SELECT min(id) AS lo, max(id) AS hi FROM readings");
     this.outboxOlderThan = db.prepare(
@@ -125,9 +125,14 @@ export class Retention {
     return this.usedBytesStmt.get() ?? 0;
   }
 
+  /**
+   * Ids follow arrival, so the readings received before the cutoff are the ones before the first
+   * received after it: no index on received_at needed. After the gateway's clock stepped back, a
+   * reading stamped later than its successors holds them until it ages out itself.
+   */
   private historyByAge(now: number): number {
-    const cutoff = now - this.limits.historyMaxAgeMs;
-    return this.repeat((n) => this.deleteCounted(this.historyOlderThan, [cutoff, n], [COUNTER_KEYS.historyDropped]));
+    const firstKept = this.historyFirstKept.get(now - this.limits.historyMaxAgeMs) ?? Number.MAX_SAFE_INTEGER;
+    return this.repeat((n) => this.deleteCounted(this.historyBefore, [firstKept, n], [COUNTER_KEYS.historyDropped]));
   }
 
   /**

@@ -2,8 +2,10 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database, { type Database as Db, type Statement } from "better-sqlite3";
 import { COUNTER_KEYS } from "./counters.js";
+import { Labels } from "./labels.js";
 import { migrate } from "./migrations.js";
 import { Outbox, type OutboxCursor, type OutboxDepth, type OutboxEntry, type OutboxItem } from "./outbox.js";
+import { PayloadCodec } from "./payload-codec.js";
 import { resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
 import { SessionTable } from "./sessions.js";
 
@@ -100,10 +102,10 @@ interface ReadingRow {
   device_id: number;
   boot: number;
   seq: number;
-  type: string;
-  kind: string;
-  topic: string;
-  payload: string;
+  type_id: number;
+  kind_id: number;
+  topic_id: number;
+  payload: Buffer;
   observed_at: number;
   received_at: number;
   alarm: number;
@@ -134,6 +136,8 @@ interface CommandRow {
 export class Store {
   private readonly outbox: Outbox;
   private readonly retention: Retention;
+  private readonly labels: Labels;
+  private readonly codec: PayloadCodec;
   private readonly historyStatements = new Map<string, Statement<[HistoryParams], ReadingRow>>();
   private readonly s: ReturnType<typeof prepare>;
   /** the page's login sessions */
@@ -145,8 +149,10 @@ export class Store {
   private constructor(private readonly db: Db, opts: StoreOptions) {
     this.s = prepare(db);
     this.sessions = new SessionTable(db);
+    this.labels = new Labels(db);
+    this.codec = new PayloadCodec(db);
     const limits = resolveLimits(opts);
-    this.outbox = new Outbox(db, limits.outboxMaxRows);
+    this.outbox = new Outbox(db, limits.outboxMaxRows, this.labels, this.codec);
     this.retention = new Retention(db, limits, this.outbox);
     this.commitTx = (batch, windows) => this.outbox.transaction(() => {
       const inserted = batch.map((r) => this.insertReading(r));
@@ -191,9 +197,13 @@ export class Store {
   commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = []): CommitResult {
     try {
       const result = this.commitTx(batch, windows);
+      this.labels.commit();
+      this.codec.commit();
       this.failing = undefined;
       return result;
     } catch (err) {
+      this.labels.rollback();
+      this.codec.rollback();
       const error = `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
       this.failing = { error, since: this.failing?.since ?? Date.now(), commits: (this.failing?.commits ?? 0) + 1 };
       throw err;
@@ -218,16 +228,19 @@ export class Store {
 
   history(q: HistoryQuery = {}): StoredReading[] {
     const limit = clampLimit(q.limit);
-    const stmt = this.historyStatement(q.deviceId !== undefined, q.kind !== undefined, q.order ?? "asc");
+    const kindId = q.kind === undefined ? null : this.labels.find(q.kind);
+    // a kind no reading ever had
+    if (kindId === undefined) return [];
+    const stmt = this.historyStatement(q.deviceId !== undefined, kindId !== null, q.order ?? "asc");
     return stmt
       .all({
         deviceId: q.deviceId ?? null,
-        kind: q.kind ?? null,
+        kindId,
         from: q.from ?? Number.MIN_SAFE_INTEGER,
         to: q.to ?? Number.MAX_SAFE_INTEGER,
         limit,
       })
-      .map(toReading);
+      .map((r) => this.toReading(r));
   }
 
   /** Puts a message that is not a reading (a command result, a health alarm or status) in line for upstream, within the bound. */
@@ -344,13 +357,34 @@ export class Store {
   }
 
   private insertReading(r: ReadingRecord): boolean {
-    const alarm = r.alarm ? 1 : 0;
+    if (typeof r.payload !== "string") {
+      throw new TypeError(`store: reading ${r.deviceId}/${r.boot}/${r.seq} has no JSON payload (got ${r.payload === null ? "null" : typeof r.payload})`);
+    }
+    const typeId = this.labels.id(r.type);
+    const kindId = this.labels.id(r.kind);
     const { changes, lastInsertRowid } = this.s.readingInsert.run(
-      r.deviceId, r.boot, r.seq, r.type, r.kind, r.topic, r.payload, r.observedAt, r.receivedAt, alarm,
+      r.deviceId, r.boot, r.seq, typeId, kindId, this.labels.id(r.topic), this.codec.encode(typeId, kindId, r.payload),
+      r.observedAt, r.receivedAt, r.alarm ? 1 : 0,
     );
     if (changes === 0) return false;
     this.outbox.appendReading(Number(lastInsertRowid), r.alarm, r.receivedAt);
     return true;
+  }
+
+  private toReading(r: ReadingRow): StoredReading {
+    return {
+      id: r.id,
+      deviceId: r.device_id,
+      boot: r.boot,
+      seq: r.seq,
+      type: this.labels.text(r.type_id),
+      kind: this.labels.text(r.kind_id),
+      topic: this.labels.text(r.topic_id),
+      payload: this.codec.decode(r.payload),
+      observedAt: r.observed_at,
+      receivedAt: r.received_at,
+      alarm: r.alarm === 1,
+    };
   }
 
   private upsertWindow(w: ReplayWindowRow): void {
@@ -365,7 +399,7 @@ export class Store {
     if (!stmt) {
       const where = ["observed_at >= @from", "observed_at <= @to"];
       if (byDevice) where.push("device_id = @deviceId");
-      if (byKind) where.push("kind = @kind");
+      if (byKind) where.push("kind_id = @kindId");
       const dir = order === "asc" ? "ASC" : "DESC";
       stmt = this.db.prepare<[HistoryParams], ReadingRow>(
         `SELECT * FROM readings WHERE ${where.join(" AND ")} ORDER BY observed_at ${dir}, id ${dir} LIMIT @limit`,
@@ -378,7 +412,7 @@ export class Store {
 
 interface HistoryParams {
   deviceId: number | null;
-  kind: string | null;
+  kindId: number | null;
   from: number;
   to: number;
   limit: number;
@@ -386,8 +420,8 @@ interface HistoryParams {
 
 function prepare(db: Db) {
   return {
-    readingInsert: db.prepare<[number, number, number, string, string, string, string, number, number, number]>(
-      `INSERT INTO readings (device_id, boot, seq, type, kind, topic, payload, observed_at, received_at, alarm)
+    readingInsert: db.prepare<[number, number, number, number, number, number, Buffer, number, number, number]>(
+      `INSERT INTO readings (device_id, boot, seq, type_id, kind_id, topic_id, payload, observed_at, received_at, alarm)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id, boot, seq) DO NOTHING`,
     ),
     windowUpsert: db.prepare<[number, number, number, Buffer]>(
@@ -435,21 +469,6 @@ function clampLimit(limit: number = HISTORY_LIMIT.default): number {
   return Math.min(Math.max(Math.trunc(limit), 1), HISTORY_LIMIT.max);
 }
 
-function toReading(r: ReadingRow): StoredReading {
-  return {
-    id: r.id,
-    deviceId: r.device_id,
-    boot: r.boot,
-    seq: r.seq,
-    type: r.type,
-    kind: r.kind,
-    topic: r.topic,
-    payload: r.payload,
-    observedAt: r.observed_at,
-    receivedAt: r.received_at,
-    alarm: r.alarm === 1,
-  };
-}
 
 function toCommand(r: CommandRow): StoredCommand {
   return {

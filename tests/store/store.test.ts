@@ -150,7 +150,7 @@ describe("commit and dedup", () => {
     const store = openStore();
     const bad = { ...reading(7, 3), payload: null as unknown as string };
     const window: ReplayWindowRow = { deviceId: 7, boot: 1, top: 3, seen: new Uint8Array(128).fill(1) };
-    expect(() => store.commit([reading(7, 1), reading(7, 2), bad], [window])).toThrow(/NOT NULL/);
+    expect(() => store.commit([reading(7, 1), reading(7, 2), bad], [window])).toThrow(/reading 7\/1\/3 has no JSON payload/);
     expect(store.history()).toEqual([]);
     expect(store.outboxDepth().rows).toBe(0);
     expect(store.loadReplayWindows()).toEqual([]);
@@ -218,19 +218,26 @@ describe("history queries", () => {
     expect(s.history({ limit: 50_000 }).length).toBe(10_000);
   });
 
-  it("uses an index for each query shape", () => {
+  it("uses an index for each query shape, and keeps no index it does not use", () => {
     const file = tmp.file();
     openStore({ file });
-    const plan = (where: string) =>
+    const plan = (sql: string) =>
       inspect(file, (db) =>
-        db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM readings WHERE ${where} ORDER BY observed_at LIMIT 10`)
+        db.prepare(`EXPLAIN QUERY PLAN ${sql}`)
           .all()
           .map((r) => (r as { detail: string }).detail)
           .join("; "),
       );
-    expect(plan("device_id = 1 AND observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_device_time/);
-    expect(plan("kind = 'alarm' AND observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_kind_time/);
-    expect(plan("observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_time/);
+    const history = (where: string) => plan(`SELECT * FROM readings WHERE ${where} ORDER BY observed_at LIMIT 10`);
+    expect(history("device_id = 1 AND observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_device_time/);
+    expect(history("kind_id = 1 AND observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_kind_time/);
+    expect(history("observed_at >= 0 AND observed_at <= 9")).toMatch(/USING INDEX readings_time/);
+    // retention by age walks the readings in id (arrival) order, with no index on received_at and no sort
+    expect(plan("SELECT id FROM readings WHERE received_at >= 0 ORDER BY id LIMIT 1")).toBe("SCAN readings");
+    expect(plan("SELECT id FROM readings WHERE id < 9 ORDER BY id LIMIT 10")).toMatch(/^SEARCH readings USING INTEGER PRIMARY KEY \(rowid<\?\)$/);
+    // the three above and the (device, boot, seq) uniqueness that dedups a commit
+    expect(inspect(file, (db) => db.prepare<[], string>("SELECT name FROM pragma_index_list('readings') ORDER BY name").pluck().all()))
+      .toEqual(["readings_device_time", "readings_kind_time", "readings_time", "sqlite_autoindex_readings_1"]);
   });
 });
 
