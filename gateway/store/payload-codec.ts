@@ -9,7 +9,7 @@ import type { Database, Statement } from "better-sqlite3";
  *
  * A type and kind's first dictionary is its first payload: the readings of one kind share their
  * field names, entity ids, site and road, which leaves mostly the values to pack (an 864-byte
- * loop reading takes about 75 bytes). When a kind's payloads change shape (a new gateway version
+ * loop reading takes about 70 bytes). When a kind's payloads change shape (a new gateway version
  * adds fields), packing gets worse; after `RETRAIN_AFTER` poorly packed payloads in a row the
  * previous one is tried as a dictionary, and becomes the next version if it packs much better.
  */
@@ -42,7 +42,7 @@ export class PayloadCodec {
     const dictionary = this.latest.get(key) ?? this.add(typeId, kindId, json);
     let packed = pack(dictionary, json);
     const recent = this.recent.get(key) ?? { poor: 0, last: json };
-    recent.poor = packed.length * POOR_RATIO > Buffer.byteLength(json) ? recent.poor + 1 : 0;
+    recent.poor = packed.length * POOR_RATIO > json.length ? recent.poor + 1 : 0;
     if (recent.poor >= RETRAIN_AFTER) {
       recent.poor = 0;
       const candidate = newEntry(0, typeId, kindId, sampleDictionary(recent.last));
@@ -66,7 +66,7 @@ export class PayloadCodec {
       shift += 7;
       if (byte < 0x80) break;
     }
-    return inflateRawSync(stored.subarray(at), this.dictionary(id).options).toString("utf8");
+    return inflateRawSync(stored.subarray(at), this.dictionary(id).unpack).toString("utf8");
   }
 
   /** The open transaction committed: the dictionaries it added stay. */
@@ -114,7 +114,13 @@ export class PayloadCodec {
 }
 
 /** Dictionary bytes kept of a sample: readings are well under this. */
-const MAX_DICTIONARY_BYTES = 4096;
+const MAX_DICTIONARY_BYTES = 2048;
+/**
+ * Packing: a 4 KiB window holds the dictionary and a reading, and a small hash table is quicker
+ * to set up; most of a short payload's cost is that setup. Unpacking uses zlib's largest window,
+ * which reads whatever window a payload was packed with.
+ */
+const PACK = { windowBits: 12, memLevel: 3 } as const;
 /** A payload packed to more than 1/POOR_RATIO of its size counts as poorly packed. */
 const POOR_RATIO = 4;
 const RETRAIN_AFTER = 64;
@@ -134,11 +140,12 @@ interface DictionaryEntry {
   kindId: number;
   /** the id as the payload prefix */
   prefix: Buffer;
-  options: ZlibOptions;
+  pack: ZlibOptions;
+  unpack: ZlibOptions;
 }
 
 function newEntry(id: number, typeId: number, kindId: number, dictionary: Buffer): DictionaryEntry {
-  return { id, typeId, kindId, prefix: leb128(id), options: { dictionary } };
+  return { id, typeId, kindId, prefix: leb128(id), pack: { ...PACK, dictionary }, unpack: { dictionary } };
 }
 
 function sampleDictionary(json: string): Buffer {
@@ -146,7 +153,7 @@ function sampleDictionary(json: string): Buffer {
 }
 
 function pack(entry: DictionaryEntry, json: string): Buffer {
-  return Buffer.concat([entry.prefix, deflateRawSync(json, entry.options)]);
+  return Buffer.concat([entry.prefix, deflateRawSync(json, entry.pack)]);
 }
 
 function leb128(n: number): Buffer {

@@ -235,6 +235,10 @@ describe("history queries", () => {
     // retention by age walks the readings in id (arrival) order, with no index on received_at and no sort
     expect(plan("SELECT id FROM readings WHERE received_at >= 0 ORDER BY id LIMIT 1")).toBe("SCAN readings");
     expect(plan("SELECT id FROM readings WHERE id < 9 ORDER BY id LIMIT 10")).toMatch(/^SEARCH readings USING INTEGER PRIMARY KEY \(rowid<\?\)$/);
+    // the outbox over its row bound drops the oldest routine messages in index order: no sort of all it holds
+    const bound = plan("SELECT id FROM messages WHERE alarm = 0 ORDER BY created_at, id LIMIT 10");
+    expect(bound).toMatch(/USING COVERING INDEX messages_alarm_age/);
+    expect(bound).not.toMatch(/TEMP B-TREE/);
     // the three above and the (device, boot, seq) uniqueness that dedups a commit
     expect(inspect(file, (db) => db.prepare<[], string>("SELECT name FROM pragma_index_list('readings') ORDER BY name").pluck().all()))
       .toEqual(["readings_device_time", "readings_kind_time", "readings_time", "sqlite_autoindex_readings_1"]);
