@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { Labels } from "./labels.js";
 import { PayloadCodec } from "./payload-codec.js";
+import type { StoredReading } from "./store.js";
 
 /**
  * One schema step. Steps are applied in order, each in its own transaction together with the
@@ -192,7 +193,10 @@ export const MIGRATIONS: readonly Migration[] = [
     run: (db) => {
       const labels = new Labels(db);
       const codec = new PayloadCodec(db);
-      const page = db.prepare<[number], V5Reading>("SELECT * FROM readings_v5 WHERE id > ? ORDER BY id LIMIT 1000");
+      const page = db.prepare<[number], V5Reading>(
+        `SELECT id, device_id AS deviceId, boot, seq, type, kind, topic, payload, observed_at AS observedAt, received_at AS receivedAt, alarm
+         FROM readings_v5 WHERE id > ? ORDER BY id LIMIT 1000`,
+      );
       const insert = db.prepare(
         `INSERT INTO readings (id, device_id, boot, seq, type_id, kind_id, topic_id, payload, observed_at, received_at, alarm)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -201,7 +205,7 @@ export const MIGRATIONS: readonly Migration[] = [
         for (const r of rows) {
           const typeId = labels.id(r.type);
           const kindId = labels.id(r.kind);
-          insert.run(r.id, r.device_id, r.boot, r.seq, typeId, kindId, labels.id(r.topic), codec.encode(typeId, kindId, r.payload), r.observed_at, r.received_at, r.alarm);
+          insert.run(r.id, r.deviceId, r.boot, r.seq, typeId, kindId, labels.id(r.topic), codec.encode(typeId, kindId, r.payload), r.observedAt, r.receivedAt, r.alarm);
         }
       }
       db.exec(`
@@ -228,19 +232,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** A v5 history row, as migration 6 reads it. */
-interface V5Reading {
-  id: number;
-  device_id: number;
-  boot: number;
-  seq: number;
-  type: string;
-  kind: string;
-  topic: string;
-  payload: string;
-  observed_at: number;
-  received_at: number;
-  alarm: number;
-}
+type V5Reading = Omit<StoredReading, "alarm"> & { alarm: number };
 
 export class SchemaError extends Error {
   override name = "SchemaError";

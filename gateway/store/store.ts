@@ -469,7 +469,6 @@ function clampLimit(limit: number = HISTORY_LIMIT.default): number {
   return Math.min(Math.max(Math.trunc(limit), 1), HISTORY_LIMIT.max);
 }
 
-
 function toCommand(r: CommandRow): StoredCommand {
   return {
     id: r.id,

@@ -4,27 +4,16 @@
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { migrate, MIGRATIONS } from "../../gateway/store/migrations.js";
-import { Store, type ReadingRecord, type StoredReading, type StoreOptions } from "../../gateway/store/store.js";
-import { DAY, MINUTE, reading, storeFiles, T0 } from "./helpers.js";
+import type { OutboxItem, ReadingRecord, StoredReading } from "../../gateway/store/store.js";
+import { DAY, inspect, MINUTE, reading, storeFiles, storeOpener, T0 } from "./helpers.js";
 
 const tmp = storeFiles("pantau-compact-");
 afterAll(() => tmp.cleanup());
 
-const open: Store[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function openStore(opts: Partial<StoreOptions> = {}): Store {
-  const store = Store.open({ file: tmp.file(), ...opts });
-  open.push(store);
-  return store;
-}
-
-function closeStore(store: Store): void {
-  open.splice(open.indexOf(store), 1);
-  store.close();
-}
+const stores = storeOpener(tmp);
+afterEach(() => stores.closeAll());
+const openStore = stores.open;
+const closeStore = stores.close;
 
 /** A payload shaped like a normalized reading, with text outside ASCII. */
 function rich(deviceId: number, seq: number, kind: string, extra: Record<string, unknown> = {}): string {
@@ -83,7 +72,7 @@ describe("store v6: a v5 file is converted in place", () => {
     const outbox = v5.prepare(
       `SELECT m.id, coalesce(m.topic, r.topic) AS topic, coalesce(m.payload, r.payload) AS payload, m.alarm = 1 AS alarm, m.created_at AS createdAt
        FROM messages m LEFT JOIN readings r ON r.id = m.reading_id ORDER BY m.id`,
-    ).all().map((m) => ({ ...(m as object), alarm: (m as { alarm: number }).alarm === 1 }));
+    ).all().map((m) => ({ ...(m as OutboxItem), alarm: (m as { alarm: number }).alarm === 1 }));
     v5.close();
 
     const store = openStore({ file, history: { maxAgeDays: 1 }, outbox: { maxAgeDays: 30 } });
@@ -183,12 +172,3 @@ describe("store v6: packed payloads", () => {
     expect(reader.outboxPeek(10).map((m) => [m.topic, m.payload])).toEqual([["pantau/v1/smg-01/8/alarm", rich(8, 1, "alarm")]]);
   });
 });
-
-function inspect<T>(file: string, look: (db: Database.Database) => T): T {
-  const db = new Database(file, { readonly: true });
-  try {
-    return look(db);
-  } finally {
-    db.close();
-  }
-}

@@ -2,38 +2,16 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { migrate, MIGRATIONS, SchemaError, type Migration } from "../../gateway/store/migrations.js";
-import { Store, type ReplayWindowRow, type StoreOptions } from "../../gateway/store/store.js";
-import { DAY, MINUTE, reading, T0, storeFiles } from "./helpers.js";
+import { Store, type ReplayWindowRow } from "../../gateway/store/store.js";
+import { DAY, inspect, MINUTE, reading, storeOpener, T0, storeFiles } from "./helpers.js";
 
 const tmp = storeFiles();
 afterAll(() => tmp.cleanup());
 
-const open: Store[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function openStore(opts: Partial<StoreOptions> & { file?: string } = {}): Store {
-  const store = Store.open({ file: tmp.file(), ...opts });
-  open.push(store);
-  return store;
-}
-
-/** Closes a store early (to reopen its file) without afterEach closing it twice. */
-function closeStore(store: Store): void {
-  open.splice(open.indexOf(store), 1);
-  store.close();
-}
-
-/** A second, raw connection to look at the file the way an operator's sqlite3 would. */
-function inspect<T>(file: string, look: (db: Database.Database) => T): T {
-  const db = new Database(file, { readonly: true });
-  try {
-    return look(db);
-  } finally {
-    db.close();
-  }
-}
+const stores = storeOpener(tmp);
+afterEach(() => stores.closeAll());
+const openStore = stores.open;
+const closeStore = stores.close;
 
 const tables = (db: Database.Database) =>
   db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
