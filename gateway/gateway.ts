@@ -23,7 +23,8 @@ import { Publisher } from "./publish/publisher.js";
 import type { Registry } from "./registry/registry.js";
 import { registerSecurityMetrics } from "./security/metrics.js";
 import { closing, periodic, ServiceRunner, type Service } from "./service.js";
-import { Store } from "./store/store.js";
+import { CommitThread } from "./store/commit-worker.js";
+import { Store, type StoreOptions } from "./store/store.js";
 import type { OutboxConsumer } from "./upstream/consumer.js";
 import { MqttSender } from "./upstream/mqtt-sender.js";
 import { createSenders } from "./upstream/senders.js";
@@ -47,6 +48,8 @@ export class Gateway implements FrameSink {
   readonly senders: OutboxConsumer[];
   readonly commands: Commands;
   readonly http: HttpService;
+  /** commits readings off the event loop */
+  readonly commits: CommitThread;
   /** in start order; they stop in reverse */
   private readonly services: readonly Service[];
   private readonly runner: ServiceRunner;
@@ -56,6 +59,7 @@ export class Gateway implements FrameSink {
     readonly registry: Registry,
     readonly broker: RunningBroker,
     readonly store: Store,
+    storeOptions: StoreOptions,
     private readonly log: Logger,
     /** demo mode; `clock` is the gateway's wall clock in ms, which acks hand to the units (the demo runs it at its speed) */
     mode: { demo: boolean; clock?: () => number },
@@ -69,7 +73,8 @@ export class Gateway implements FrameSink {
         this.metrics.portState(port.path, state);
         if (state === "open") this.commands.linkOpened(port.path);
       })));
-    this.pipeline = new Pipeline(registry, store, this.outlet, log, {
+    this.commits = new CommitThread(storeOptions, store, log);
+    this.pipeline = new Pipeline(registry, this.commits, this.outlet, log, {
       batch: { maxDelayMs: config.store.batchMs },
       decorate: (message, a) => {
         this.observe(a);
@@ -113,6 +118,7 @@ export class Gateway implements FrameSink {
     });
     this.services = [
       closing("store", () => store.close()),
+      closing("commit thread", () => this.commits.close()),
       closing("broker", () => broker.close()),
       closing("pipeline", () => this.pipeline.flush()),
       periodic("store limits", HOUSEKEEPING_MS, () => this.sweep(), log),
@@ -128,7 +134,8 @@ export class Gateway implements FrameSink {
   static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean; clock?: () => number } = { demo: false }): Promise<Gateway> {
     for (const line of config.deprecations) log.warn(`config: ${line}`);
     const file = join(config.dataDir, "pantau.db");
-    const store = Store.open({ file, ...config.store });
+    const storeOptions: StoreOptions = { file, ...config.store };
+    const store = Store.open(storeOptions);
     log.info({ file, ...store.enforceLimits() }, "store open");
     let broker: RunningBroker;
     try {
@@ -137,7 +144,7 @@ export class Gateway implements FrameSink {
       store.close();
       throw err;
     }
-    const gateway = new Gateway(config, registry, broker, store, log, mode);
+    const gateway = new Gateway(config, registry, broker, store, storeOptions, log, mode);
     await gateway.runner.start(gateway.services);
     log.info({ devices: registry.all().length, ports: config.serial.length, http: gateway.http.port }, "gateway started");
     return gateway;

@@ -46,9 +46,12 @@ export interface CommandResultArrival extends Omit<Accepted, "message" | "envelo
   envelope: Envelope<"commandResult">;
 }
 
-/** What the pipeline needs of the durable store (gateway/store/store.ts). */
+/**
+ * What the pipeline needs of the durable store: the commit thread (gateway/store/commit-worker.ts),
+ * or a Store itself (gateway/store/store.ts), whose commit holds the event loop.
+ */
 export interface ReadingStore {
-  commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): CommitResult;
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): CommitResult | Promise<CommitResult>;
   loadReplayWindows(): ReplayWindowRow[];
 }
 
@@ -168,29 +171,24 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     return rejection.reason;
   }
 
-  /** Commits whatever is batched now (at shutdown). */
-  flush(): void {
-    this.batcher.flush();
+  /** Commits whatever is batched now, and waits for it (at shutdown). */
+  flush(): Promise<void> {
+    return this.batcher.flush();
   }
 
   /**
-   * One transaction for the batch and the replay windows it moved. If it fails, the in-memory
-   * windows are restored from the store, so the device's resend is taken as fresh again.
+   * One transaction for the batch and the replay windows it moves. The in-memory windows move
+   * only once it is durable: a resend that arrives meanwhile is taken as fresh and found stored
+   * by the next commit (acked duplicate then), never acked duplicate for a commit that may fail.
    */
-  private commit(items: Candidate[]): boolean[] {
-    const touched = new Set<number>();
-    for (const { envelope } of items) {
-      this.windows.record(envelope.deviceId, envelope.boot, envelope.seq);
-      touched.add(envelope.deviceId);
-    }
-    const rows = [...touched].map((id) => this.windows.row(id)).filter((r) => r !== undefined);
+  private async commit(items: Candidate[]): Promise<boolean[]> {
+    const rows = this.windows.withRecorded(items.map((i) => i.envelope));
     try {
-      const { inserted } = this.store.commit(items.flatMap((i) => (i.record ? [i.record] : [])), rows);
+      const { inserted } = await this.store.commit(items.flatMap((i) => (i.record ? [i.record] : [])), rows);
+      this.windows.load(rows);
       let next = 0;
       return items.map((i) => (i.record ? inserted[next++] === true : true));
     } catch (err) {
-      for (const id of touched) this.windows.forget(id);
-      this.windows.load(this.store.loadReplayWindows().filter((r) => touched.has(r.deviceId)));
       const message = (err as Error).message;
       this.throttled.error(`commit:${message}`, { err: message, frames: items.length }, "store commit failed; frames not acknowledged");
       throw new StoreFailure(message, { cause: err });

@@ -1,3 +1,5 @@
+import type { ReplayWindowRow } from "../store/store.js";
+
 /**
  * Anti-replay window over (boot, seq) per device, in the style of IPsec's sliding window:
  * frames may arrive out of order (a resend after a lost ack, two LoRa paths), so any seq within
@@ -39,14 +41,31 @@ export class ReplayWindows {
     setBit(w.seen, seq, true);
   }
 
+  /**
+   * The windows of the devices these frames come from, as they will be once the frames are
+   * recorded: what a commit persists with them, and `load`s here once it is durable. Until then
+   * this set is unchanged, so a frame of a commit still running (or failed) is not yet a replay.
+   */
+  withRecorded(frames: Iterable<{ deviceId: number; boot: number; seq: number }>): ReplayWindowRow[] {
+    const next = new ReplayWindows();
+    for (const { deviceId, boot, seq } of frames) {
+      if (!next.windows.has(deviceId)) {
+        const now = this.windows.get(deviceId);
+        if (now) next.windows.set(deviceId, { ...now, seen: now.seen.slice() });
+      }
+      next.record(deviceId, boot, seq);
+    }
+    return [...next.windows.keys()].map((id) => next.row(id)!);
+  }
+
   /** Snapshot of one device's window, for the store. */
-  row(deviceId: number): { deviceId: number; boot: number; top: number; seen: Uint8Array } | undefined {
+  row(deviceId: number): ReplayWindowRow | undefined {
     const w = this.windows.get(deviceId);
     return w && { deviceId, boot: w.boot, top: w.top, seen: w.seen.slice() };
   }
 
   /** Restores windows persisted by the store, so a restarted gateway still refuses replays. */
-  load(rows: Iterable<{ deviceId: number; boot: number; top: number; seen: Uint8Array }>): void {
+  load(rows: Iterable<ReplayWindowRow>): void {
     for (const r of rows) {
       const seen = new Uint8Array(WINDOW / 8);
       seen.set(r.seen.subarray(0, seen.length));

@@ -199,15 +199,24 @@ export class Store {
       const result = this.commitTx(batch, windows);
       this.labels.commit();
       this.codec.commit();
-      this.failing = undefined;
+      this.noteCommit();
       return result;
     } catch (err) {
       this.labels.rollback();
       this.codec.rollback();
-      const error = `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
-      this.failing = { error, since: this.failing?.since ?? Date.now(), commits: (this.failing?.commits ?? 0) + 1 };
+      this.noteCommit(err);
       throw err;
     }
+  }
+
+  /** A commit's outcome (an error when it failed), for `health()`; also one made on another connection, the commit thread's. */
+  noteCommit(err?: unknown): void {
+    if (err === undefined) {
+      this.failing = undefined;
+      return;
+    }
+    const error = `${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`;
+    this.failing = { error, since: this.failing?.since ?? Date.now(), commits: (this.failing?.commits ?? 0) + 1 };
   }
 
   health(): StoreHealth {

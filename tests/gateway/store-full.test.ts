@@ -1,5 +1,5 @@
-// A gateway whose disk fills up: a real SQLite store on a small tmpfs (where this machine lets
-// us mount one) that is filled to the last byte while a Wi-Fi unit keeps resending its readings.
+// A gateway whose disk fills up: a real SQLite store on a small tmpfs (mounting one needs root
+// with CAP_SYS_ADMIN, as in CI) that is filled to the last byte while a Wi-Fi unit keeps resending its readings.
 // /healthz says so, every frame is counted under exactly one result, the log holds a handful of
 // lines instead of one per frame, and everything is stored once, and acked, when space returns.
 
@@ -36,11 +36,12 @@ function mountTmpfs(): boolean {
 }
 
 const realDisk = mountTmpfs();
+// commits run in the commit thread on its own connection, so a size cap set on the event loop's
+// connection (PRAGMA max_page_count) would not reach them: only a full file system will do
 if (!realDisk) {
-  console.warn(
-    "\n*** store-full: cannot mount a tmpfs here; FALLING BACK to SQLite's own size cap (PRAGMA max_page_count) on an ordinary folder: " +
-      "the same SQLITE_FULL from the same store, but not a real full file system ***\n",
-  );
+  const why = "store-full: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)";
+  if (process.env.CI === "true") throw new Error(`${why}; CI must run this test`);
+  console.warn(`\n*** ${why}: SKIPPING the full-disk test on this machine ***\n`);
 }
 
 /** Each frame's outcome, as /metrics reports it. */
@@ -53,7 +54,7 @@ async function frameCounts(port: number): Promise<Record<string, number>> {
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-describe("a store on a full disk", () => {
+describe.skipIf(!realDisk)("a store on a full disk", () => {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -84,13 +85,8 @@ describe("a store on a full disk", () => {
     if (realDisk) execFileSync("umount", [mountPoint]);
   });
 
-  /** Fills the file system to its last byte (or caps the file at its size now). */
+  /** Fills the file system to its last byte. */
   function fillDisk(): void {
-    if (!realDisk) {
-      const db = (gateway.store as unknown as { db: { pragma(s: string, o?: { simple: boolean }): unknown } }).db;
-      db.pragma(`max_page_count = ${String(db.pragma("page_count", { simple: true }))}`);
-      return;
-    }
     const chunk = Buffer.alloc(64 * 1024);
     let size = 0;
     for (;;) {
@@ -111,10 +107,6 @@ describe("a store on a full disk", () => {
   }
 
   function freeDisk(): void {
-    if (!realDisk) {
-      (gateway.store as unknown as { db: { pragma(s: string): unknown } }).db.pragma("max_page_count = 1073741823");
-      return;
-    }
     rmSync(filler);
   }
 
@@ -148,9 +140,7 @@ describe("a store on a full disk", () => {
     // each frame under exactly one result: accepted, or store-failed once the disk is full
     expect(sum(counts)).toBe(sent);
     expect(counts["accepted"]! + counts["store-failed"]!).toBe(sent);
-    // SQLite's size cap still lets the file's free pages fill, a round of frames at most
-    const fitted = realDisk ? 0 : frames.length;
-    expect(counts["store-failed"]).toBeGreaterThanOrEqual(sent - 1 - fitted);
+    expect(counts["store-failed"]).toBeGreaterThanOrEqual(sent - 1);
     expect(acked.size).toBe(counts["accepted"]);
 
     const health = await fetch(`http://127.0.0.1:${http}/healthz`);

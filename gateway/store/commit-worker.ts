@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../log.js";
+import type { CommitResult, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
+
+/** A batch for the commit thread, or "close" (close the store and end). */
+export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[] } | "close";
+
+/** The thread's answer to one batch. */
+export type CommitReply = { id: number; inserted: boolean[] } | { id: number; error: { message: string; code: string | undefined } };
+
+/** After the thread died, batches fail at once for this long rather than start a thread each (a store that cannot open). */
+const RESTART_AFTER_MS = 1000;
+
+/** The thread's entry as JavaScript: beside this module in dist/, or dist/'s when this module runs from the sources (the tests). */
+function entry(): URL {
+  const beside = new URL("./commit-thread.js", import.meta.url);
+  if (existsSync(beside)) return beside;
+  const built = new URL("../../dist/gateway/store/commit-thread.js", import.meta.url);
+  if (!existsSync(built)) throw new Error(`the commit thread's code is missing (${built.pathname}): build the gateway first (npm run build)`);
+  return built;
+}
+
+/**
+ * Store commits in a worker thread with its own connection to the store file: the event loop
+ * verifies, publishes and acks while a batch's transaction and fsync run beside it. A commit
+ * answers as `Store.commit` does (the ack still waits for it); a thread that dies fails the
+ * batch it held (not acked, so resent) and the next batch starts a new one. Outcomes go to the
+ * event loop's Store, whose `health()` reports them.
+ */
+export class CommitThread {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, { resolve: (r: CommitResult) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private died: { at: number; error: Error } | undefined;
+
+  constructor(
+    private readonly options: StoreOptions,
+    private readonly store: Pick<Store, "noteCommit" | "loadReplayWindows">,
+    private readonly log: Logger,
+  ) {
+    this.worker = this.spawn();
+  }
+
+  async commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+    try {
+      const result = await this.post(batch, windows);
+      this.store.noteCommit();
+      return result;
+    } catch (err) {
+      this.store.noteCommit(err);
+      throw err;
+    }
+  }
+
+  loadReplayWindows(): ReplayWindowRow[] {
+    return this.store.loadReplayWindows();
+  }
+
+  /** The thread now, if one runs (diagnostics, and the tests that kill it). */
+  get thread(): Worker | undefined {
+    return this.worker;
+  }
+
+  /** Lets the thread close its connection (a checkpoint) and end; call once no commit is waiting. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return;
+    const ended = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.postMessage("close" satisfies CommitRequest);
+    await ended;
+  }
+
+  private post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+    if (!this.worker) {
+      if (this.died && Date.now() - this.died.at < RESTART_AFTER_MS) return Promise.reject(this.died.error);
+      this.worker = this.spawn();
+    }
+    const worker = this.worker;
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, batch, windows } satisfies CommitRequest);
+    });
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(entry(), { workerData: this.options });
+    worker.on("message", (reply: CommitReply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (!waiter) return;
+      if ("inserted" in reply) waiter.resolve({ inserted: reply.inserted });
+      else waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    });
+    worker.on("error", (err) => this.lost(worker, err));
+    worker.on("exit", (code) => this.lost(worker, new Error(`the commit thread ended (exit code ${code})`)));
+    return worker;
+  }
+
+  /** The thread died (or ended): what it held fails, and the next batch starts a new one. */
+  private lost(worker: Worker, error: Error): void {
+    if (worker !== this.worker) return;
+    this.worker = undefined;
+    this.died = { at: Date.now(), error };
+    if (this.waiting.size > 0) this.log.error({ err: error.message, batches: this.waiting.size }, "commit thread died; its batches are not acknowledged");
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}

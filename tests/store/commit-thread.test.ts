@@ -1,0 +1,91 @@
+// Store commits in a worker thread with its own connection: the same answers as Store.commit, and
+// a thread that dies holding a batch costs no reading: the batch is not acked, the unit's resend
+// is taken once a new thread runs, and the reading is in the history exactly once.
+
+import { Aedes } from "aedes";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../gateway/log.js";
+import { Pipeline } from "../../gateway/pipeline/pipeline.js";
+import { Outlet } from "../../gateway/publish/outlet.js";
+import { Publisher } from "../../gateway/publish/publisher.js";
+import { Registry } from "../../gateway/registry/registry.js";
+import { CommitThread } from "../../gateway/store/commit-worker.js";
+import { Store } from "../../gateway/store/store.js";
+import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
+import { KEYS, TEST_DEVICES } from "../support/fleet.js";
+import { reading, storeFiles } from "./helpers.js";
+
+const files = storeFiles("pantau-commit-thread-");
+const log = createLogger("silent");
+const turn = () => new Promise((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("the commit thread", () => {
+  const closers: Array<() => unknown> = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close();
+    files.cleanup();
+  });
+
+  function open(): { store: Store; thread: CommitThread; file: string } {
+    const file = files.file();
+    const store = Store.open({ file });
+    const thread = new CommitThread({ file }, store, log);
+    closers.push(() => store.close(), () => thread.close());
+    return { store, thread, file };
+  }
+
+  it("answers as Store.commit does, and the event loop's store reads what it wrote", async () => {
+    const { store, thread } = open();
+    const seen = new Uint8Array(128).fill(0xaa);
+    expect(await thread.commit([reading(101, 0), reading(101, 1)], [{ deviceId: 101, boot: 1, top: 1, seen }])).toEqual({ inserted: [true, true] });
+    expect(await thread.commit([reading(101, 1), reading(101, 2)], [])).toEqual({ inserted: [false, true] });
+    expect(store.history({ deviceId: 101 }).map((r) => r.seq)).toEqual([0, 1, 2]);
+    expect(thread.loadReplayWindows()).toEqual([{ deviceId: 101, boot: 1, top: 1, seen }]);
+    expect(store.outboxDepth().rows).toBe(3);
+    expect(store.health().ok).toBe(true);
+  });
+
+  it("a thread killed while it holds a batch: not acked, counted store-failed, and the resend is stored once", async () => {
+    const { store, thread, file } = open();
+    const aedes = await Aedes.createBroker();
+    closers.push(() => new Promise<void>((r) => aedes.close(() => r())));
+    const pipeline = new Pipeline(new Registry(TEST_DEVICES), thread, new Outlet(store, new Publisher(aedes)), log);
+    const acks: number[] = [];
+    pipeline.on("ack", (req) => acks.push(req.result));
+    const frame = new ScriptedDevice(103, KEYS.flood).frame("floodReport", SAMPLE_BODIES.floodReport);
+
+    // another connection holds the write lock, so the thread is inside the commit when it is killed
+    const blocker = new Database(file);
+    blocker.exec("BEGIN IMMEDIATE");
+    const first = pipeline.handleFrame(frame, { source: "test" });
+    await turn();
+    await sleep(100);
+    const killed = thread.thread!;
+    const ended = killed.terminate();
+    // the commit may now finish in the file, but the thread ends before it can answer
+    blocker.exec("ROLLBACK");
+    blocker.close();
+    await ended;
+
+    expect(await first).toBe("store-failed");
+    expect(pipeline.counts["store-failed"]).toBe(1);
+    expect(acks).toEqual([]);
+    expect(store.health()).toMatchObject({ ok: false, commitError: expect.stringMatching(/commit thread ended/) });
+
+    // the unit resends every 200 ms until acked; a new thread starts after a pause
+    const outcomes: string[] = [];
+    for (let tries = 0; acks.length === 0 && tries < 50; tries++) {
+      outcomes.push(await pipeline.handleFrame(frame, { source: "test" }));
+      if (acks.length === 0) await sleep(200);
+    }
+    expect(thread.thread).toBeDefined();
+    expect(thread.thread).not.toBe(killed);
+    // accepted, or (when the killed thread's commit reached the file) a duplicate: either way acked once, stored once
+    expect(["accepted", "replay"]).toContain(outcomes.at(-1));
+    expect(acks).toHaveLength(1);
+    expect(store.history({ deviceId: 103 })).toHaveLength(1);
+    expect(store.health().ok).toBe(true);
+  });
+});
