@@ -85,6 +85,7 @@ export class Gateway implements FrameSink {
     this.commands = new Commands({
       registry, store, aedes: broker.aedes, outlet: this.outlet, log,
       send: (origin, frame) => this.links.send(origin, frame),
+      saveHeard: (deviceId, origin, at) => this.commits.setLastHeard(deviceId, origin, at),
       applied: (device, command) => {
         const intervalS = reportIntervalSet(command, device.role);
         if (intervalS !== undefined) this.health.setExpectedInterval(device.id, intervalS);

@@ -37,8 +37,10 @@ export interface CommandDeps {
   registry: Registry;
   store: Pick<
     Store,
-    "commandEnqueue" | "commandsPending" | "commandsOpenCounts" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard" | "setLastHeard"
+    "commandEnqueue" | "commandsPending" | "commandsOpenCounts" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard"
   >;
+  /** keeps where a unit was heard across restarts (the gateway writes it with the next commit) */
+  saveHeard: (deviceId: number, origin: string, at: number) => void;
   /** commands arrive by an internal subscription on the embedded broker */
   aedes: Aedes;
   /** results leave through the gateway's outlet, like every message */
@@ -145,14 +147,7 @@ export class Commands implements Service {
     const before = this.lastOrigin.get(device.id);
     this.lastOrigin.set(device.id, origin);
     // kept across restarts; written only when the way to the unit changes, not for every frame
-    if (!before || before.source !== origin.source || !before.radio !== !origin.radio) {
-      try {
-        this.deps.store.setLastHeard(device.id, JSON.stringify(origin), now);
-      } catch (err) {
-        // the ack must still go; the unit's next uplink is the chance this would have saved
-        this.deps.log.warn({ deviceId: device.id, err: (err as Error).message }, "where the unit was heard not saved");
-      }
-    }
+    if (!before || before.source !== origin.source || !before.radio !== !origin.radio) this.deps.saveHeard(device.id, JSON.stringify(origin), now);
     this.offer(device, origin, now);
   }
 

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.js";
-import type { CommitResult, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
+import type { CommitResult, LastHeard, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
 
 /** A batch for the commit thread, or "close" (close the store and end). */
-export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[] } | "close";
+export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[]; heard: LastHeard[] } | "close";
 
 /** The thread's answer to one batch. */
 export type CommitReply = { id: number; inserted: boolean[] } | { id: number; error: { message: string; code: string | undefined } };
@@ -33,6 +33,9 @@ export class CommitThread {
   private readonly waiting = new Map<number, { resolve: (r: CommitResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private died: { at: number; error: Error } | undefined;
+  /** where units were heard, for the next commit */
+  private heard: LastHeard[] = [];
+  private heardScheduled = false;
 
   constructor(
     private readonly options: StoreOptions,
@@ -53,6 +56,20 @@ export class CommitThread {
     }
   }
 
+  /**
+   * Where a unit was last heard: written in the next commit's transaction (so a fleet's first
+   * contact costs no fsync per unit), or in one of its own at the end of this turn if none comes.
+   */
+  setLastHeard(deviceId: number, origin: string, at: number): void {
+    this.heard.push({ deviceId, origin, at });
+    if (this.heardScheduled) return;
+    this.heardScheduled = true;
+    setImmediate(() => {
+      this.heardScheduled = false;
+      if (this.heard.length > 0) this.commit([], []).catch(() => undefined);
+    });
+  }
+
   loadReplayWindows(): ReplayWindowRow[] {
     return this.store.loadReplayWindows();
   }
@@ -64,6 +81,7 @@ export class CommitThread {
 
   /** Lets the thread close its connection (a checkpoint) and end; call once no commit is waiting. */
   async close(): Promise<void> {
+    if (this.heard.length > 0) await this.commit([], []).catch(() => undefined);
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
@@ -72,7 +90,19 @@ export class CommitThread {
     await ended;
   }
 
-  private post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+  private async post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+    const heard = this.heard;
+    this.heard = [];
+    try {
+      return await this.send(batch, windows, heard);
+    } catch (err) {
+      // the unit's next change of link, or its next uplink after a restart, is the next chance
+      if (heard.length > 0) this.log.warn({ units: heard.length, err: (err as Error).message }, "where units were heard not saved");
+      throw err;
+    }
+  }
+
+  private send(batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[]): Promise<CommitResult> {
     if (!this.worker) {
       if (this.died && Date.now() - this.died.at < RESTART_AFTER_MS) return Promise.reject(this.died.error);
       this.worker = this.spawn();
@@ -81,7 +111,7 @@ export class CommitThread {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, batch, windows } satisfies CommitRequest);
+      worker.postMessage({ id, batch, windows, heard } satisfies CommitRequest);
     });
   }
 

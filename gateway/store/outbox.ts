@@ -95,6 +95,10 @@ export class Outbox {
    * (alarms alone may exceed it). Runs inside the caller's transaction.
    */
   bound(): number {
+    if (this.held <= this.maxRows) return 0;
+    // `held` is this connection's own count, and another connection (the commit thread's, the
+    // event loop's) appends and trims too: counted again before anything is dropped
+    this.recount();
     const excess = this.held - this.maxRows;
     if (excess <= 0) return 0;
     const ids = this.s.routineDropOldest.all(excess);

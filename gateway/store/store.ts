@@ -40,6 +40,13 @@ export interface ReplayWindowRow {
   seen: Uint8Array;
 }
 
+/** Where a unit was last heard (its link, as JSON its owner understands), kept across restarts. */
+export interface LastHeard {
+  deviceId: number;
+  origin: string;
+  at: number;
+}
+
 export interface CommitResult {
   /** per reading, in batch order: false = (device, boot, seq) already stored */
   inserted: boolean[];
@@ -142,7 +149,7 @@ export class Store {
   private readonly s: ReturnType<typeof prepare>;
   /** the page's login sessions */
   readonly sessions: SessionTable;
-  private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[]) => CommitResult;
+  private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[]) => CommitResult;
   private readonly expireTx: (now: number) => StoredCommand[];
   private failing: { error: string; since: number; commits: number } | undefined;
 
@@ -154,9 +161,10 @@ export class Store {
     const limits = resolveLimits(opts);
     this.outbox = new Outbox(db, limits.outboxMaxRows, this.labels, this.codec);
     this.retention = new Retention(db, limits, this.outbox);
-    this.commitTx = (batch, windows) => this.outbox.transaction(() => {
+    this.commitTx = (batch, windows, heard) => this.outbox.transaction(() => {
       const inserted = batch.map((r) => this.insertReading(r));
       for (const w of windows) this.upsertWindow(w);
+      for (const h of heard) this.setLastHeard(h.deviceId, h.origin, h.at);
       // the outbox bound holds at every commit, not only at the next sweep
       this.outbox.bound();
       return { inserted };
@@ -191,12 +199,12 @@ export class Store {
   /**
    * One transaction: stores the readings (a (device, boot, seq) already stored is skipped and
    * reported false), offers each new one upstream (a message in the outbox that refers to it, the
-   * outbox bound applied), and saves the replay windows given.
+   * outbox bound applied), and saves the replay windows given and where units were last heard.
    * Acknowledge the frames to the devices only after this returns.
    */
-  commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = []): CommitResult {
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = [], heard: LastHeard[] = []): CommitResult {
     try {
-      const result = this.commitTx(batch, windows);
+      const result = this.commitTx(batch, windows, heard);
       this.labels.commit();
       this.codec.commit();
       this.noteCommit();

@@ -47,6 +47,16 @@ describe("the commit thread", () => {
     expect(store.health().ok).toBe(true);
   });
 
+  it("writes where a unit was heard with the next commit, or on its own at the end of the turn", async () => {
+    const { store, thread } = open();
+    thread.setLastHeard(101, JSON.stringify({ source: "/dev/ttyUSB0" }), 1);
+    expect(await thread.commit([reading(101, 0)], [])).toEqual({ inserted: [true] });
+    expect(store.lastHeard()).toEqual([{ deviceId: 101, origin: JSON.stringify({ source: "/dev/ttyUSB0" }) }]);
+    thread.setLastHeard(102, JSON.stringify({ source: "/dev/ttyUSB1" }), 2);
+    for (let tries = 0; store.lastHeard().length < 2 && tries < 100; tries++) await sleep(20);
+    expect(store.lastHeard()).toContainEqual({ deviceId: 102, origin: JSON.stringify({ source: "/dev/ttyUSB1" }) });
+  });
+
   it("a thread killed while it holds a batch: not acked, counted store-failed, and the resend is stored once", async () => {
     const { store, thread, file } = open();
     const aedes = await Aedes.createBroker();
