@@ -60,20 +60,21 @@ export interface Provenance {
 export function entityFields(device: Device, type: string, idParts: readonly (string | number)[], p: Provenance): Record<string, unknown> {
   const names = MODEL_NAMES[type];
   const unitLink = names?.unit === undefined ? "refDevice" : names.unit;
-  const fields: Record<string, unknown> = {
-    id: [`urn:ngsi-ld:${type}`, device.site, device.id, ...idParts].join(":"),
-    type,
-    messageId: p.messageId,
-    ...(unitLink ? { [unitLink]: deviceUrn(device) } : {}),
-    refSite: `urn:ngsi-ld:Site:${device.site}`,
-    deviceId: device.id,
-    deviceName: device.name,
-    siteId: device.site,
-    location: geoPoint(device.location),
-    [timeAttribute(type)]: p.at.toISOString(),
-    timeSource: p.timeSource,
-    receivedAt: p.receivedAt.toISOString(),
-  };
+  // built field by field (no spreads, no computed literals): one object of one shape, cheap to
+  // make and to serialize, as every reading goes through here
+  const fields: Record<string, unknown> = {};
+  fields.id = `urn:ngsi-ld:${type}:${device.site}:${device.id}${idParts.length ? `:${idParts.join(":")}` : ""}`;
+  fields.type = type;
+  fields.messageId = p.messageId;
+  if (unitLink) fields[unitLink] = deviceUrn(device);
+  fields.refSite = `urn:ngsi-ld:Site:${device.site}`;
+  fields.deviceId = device.id;
+  fields.deviceName = device.name;
+  fields.siteId = device.site;
+  fields.location = geoPoint(device.location);
+  fields[timeAttribute(type)] = p.at.toISOString();
+  fields.timeSource = p.timeSource;
+  fields.receivedAt = p.receivedAt.toISOString();
   if (p.boot !== undefined) fields.boot = p.boot;
   if (p.seq !== undefined) fields.seq = p.seq;
   if (device.road !== undefined) fields.roadName = device.road;

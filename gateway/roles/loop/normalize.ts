@@ -13,15 +13,16 @@ export function normalizeLoopInterval(env: Envelope<"loopInterval">, device: Dev
   const { at } = observedAt(env, receivedAt);
   const from = new Date(at.getTime() - b.intervalS * 1000);
   const lane = device.lanes?.find((l) => l.lane === b.lane);
-  const payload: Record<string, unknown> = {
-    ...commonFields(env, device, receivedAt, "TrafficFlowObserved", `lane${b.lane + 1}`),
-    laneId: b.lane + 1,
-    dateObservedFrom: from.toISOString(),
-    dateObservedTo: at.toISOString(),
-    intensity: b.volume,
-    occupancy: round(b.occupancyPermille / 1000, 3),
-    vehicleClassCounts: Object.fromEntries(b.classes.map((count, i) => [LENGTH_CLASSES[i] ?? `class${i}`, count])),
-  };
+  // added to the common fields' object rather than spread into a new one: the hottest message
+  const payload = commonFields(env, device, receivedAt, "TrafficFlowObserved", `lane${b.lane + 1}`);
+  payload.laneId = b.lane + 1;
+  payload.dateObservedFrom = from.toISOString();
+  payload.dateObservedTo = at.toISOString();
+  payload.intensity = b.volume;
+  payload.occupancy = round(b.occupancyPermille / 1000, 3);
+  const classes: Record<string, number> = {};
+  b.classes.forEach((count, i) => { classes[LENGTH_CLASSES[i] ?? `class${i}`] = count; });
+  payload.vehicleClassCounts = classes;
   if (lane?.direction) payload.laneDirection = lane.direction;
   if (b.speedKmh !== undefined) payload.averageVehicleSpeed = b.speedKmh;
   if (b.lengthDm !== undefined) payload.averageVehicleLength = round(b.lengthDm / 10, 1);
