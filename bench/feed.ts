@@ -2,7 +2,7 @@
 // throughput (every frame written at once) and latency (frames at a steady offered rate).
 import type { MqttClient } from "mqtt";
 import { frames, type Fleet } from "./fleet.js";
-import { write, type Pty } from "./pty.js";
+import type { Pty } from "./pty.js";
 
 /** One program under test: where its frames go in and where its readings come out. */
 export interface Target {
@@ -50,7 +50,7 @@ export async function throughput(target: Target, fleet: Fleet, count: number, de
   target.sent += count;
   const done = arrivals(target.sub, count);
   const started = performance.now();
-  await write(target.pty.port, input);
+  await target.pty.write(input);
   await done;
   return Math.round(count / ((performance.now() - started) / 1000));
 }
@@ -82,7 +82,7 @@ export async function latency(target: Target, fleet: Fleet, rate: number, second
   while (i < count) {
     const due = Math.min(count, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
     if (due > i) {
-      const at = await write(target.pty.port, Buffer.concat(paced.slice(i, due)));
+      const at = await target.pty.write(Buffer.concat(paced.slice(i, due)));
       for (; i < due; i++) push(written, String(fleet.entries[(first + i) % devices]!.id), at);
     }
     const next = t0 + (i * 1000) / rate - performance.now();

@@ -1,15 +1,15 @@
 // A socat PTY pair: the bench writes frames on one end, the program under test reads the other as
 // its serial port. (The bench is built without tests/, so it has its own small copy of this.)
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { SerialPort } from "serialport";
+import { ReadStream, WriteStream } from "node:tty";
 
 export interface Pty {
   /** the program under test opens this one */
   gateway: string;
-  /** the bench's end, open */
-  port: SerialPort;
+  /** writes `bytes` on the bench's end and resolves with the time they were handed to the PTY */
+  write(bytes: Buffer): Promise<number>;
   /** bytes the program sent back (acks) */
   received(): number;
   close(): Promise<void>;
@@ -24,16 +24,24 @@ export async function ptyPair(dir: string, name: string): Promise<Pty> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error("socat did not create a PTY pair (is socat installed? apt-get install socat)");
     await new Promise((r) => setTimeout(r, 20));
   }
-  const port = new SerialPort({ path: device, baudRate: 115200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  // read what comes back, or the acks would fill the PTY and stall the gateway's writes
+  // The bench's end reads and writes through Node's own TTY streams on two descriptors, not the
+  // serialport package: its poller watches one direction at a time, so while a large write waits
+  // for room it stops reading the acks, the program under test then blocks writing them and
+  // stops reading frames, and both ends wait for each other.
+  const output = new WriteStream(openSync(device, "w"));
+  const input = new ReadStream(openSync(device, "r"));
+  // read what comes back, or the acks would fill the PTY and stall the program's writes
   let received = 0;
-  port.on("data", (chunk: Buffer) => { received += chunk.length; });
+  input.on("data", (chunk: Buffer) => { received += chunk.length; });
   return {
-    gateway, port,
+    gateway,
+    write: (bytes) => new Promise((resolve, reject) => {
+      output.write(bytes, (err) => (err ? reject(err) : resolve(performance.now())));
+    }),
     received: () => received,
     close: async () => {
-      if (port.isOpen) await new Promise((r) => port.close(r));
+      input.destroy();
+      await new Promise<void>((resolve) => output.end(resolve));
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
@@ -41,11 +49,4 @@ export async function ptyPair(dir: string, name: string): Promise<Pty> {
       });
     },
   };
-}
-
-/** Writes `bytes` and resolves with the time the write drained to the PTY. */
-export function write(port: SerialPort, bytes: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    port.write(bytes, (err) => (err ? reject(err) : port.drain((e) => (e ? reject(e) : resolve(performance.now())))));
-  });
 }
