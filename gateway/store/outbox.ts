@@ -51,10 +51,13 @@ interface MessageRow {
  * counted; alarms never go for the row bound (see README.md).
  */
 export class Outbox {
-  /** messages held, kept in step with the table so the bound costs no count per append */
-  private held: number;
-  /** highest routine id the row bound dropped since the last `takeLastDropped()` */
-  private lastDropped = 0;
+  /**
+   * messages held, kept in step with the table so the bound costs no count per append; exact
+   * while no other connection to the file has committed since it was counted (`countedAt`)
+   */
+  private held = 0;
+  /** SQLite's data_version when `held` was counted: it changes when another connection commits */
+  private countedAt = -1;
   private readonly s: ReturnType<typeof prepare>;
   private readonly bump: ReturnType<typeof counterBumper>;
   private readonly commitTx: (consumer: string, id: number) => void;
@@ -67,7 +70,7 @@ export class Outbox {
   ) {
     this.s = prepare(db);
     this.bump = counterBumper(db);
-    this.held = this.s.count.get() ?? 0;
+    this.recount();
     this.commitTx = db.transaction((consumer: string, id: number) => {
       this.s.cursorSet.run(consumer, id);
       this.trimConsumed();
@@ -95,16 +98,15 @@ export class Outbox {
    * (alarms alone may exceed it). Runs inside the caller's transaction.
    */
   bound(): number {
-    if (this.held <= this.maxRows) return 0;
-    // `held` is this connection's own count, and another connection (the commit thread's, the
-    // event loop's) appends and trims too: counted again before anything is dropped
-    this.recount();
+    // another connection (the commit thread's, the event loop's) appends and trims too
+    if (this.s.dataVersion.get() !== this.countedAt) this.recount();
     const excess = this.held - this.maxRows;
     if (excess <= 0) return 0;
     const ids = this.s.routineDropOldest.all(excess);
     if (ids.length === 0) return 0;
     this.held -= ids.length;
-    this.lastDropped = ids.reduce((a, b) => Math.max(a, b), this.lastDropped);
+    // in the file, as the sweep that reports it may run on another connection
+    this.s.lastDroppedRaise.run(ids.reduce((a, b) => Math.max(a, b)));
     this.bump(COUNTER_KEYS.outboxDropped, ids.length);
     return ids.length;
   }
@@ -153,22 +155,28 @@ export class Outbox {
 
   /** After deletes this class did not make (the retention sweep): counts the log again. */
   recount(): void {
+    this.countedAt = this.s.dataVersion.get() ?? -1;
     this.held = this.s.count.get() ?? 0;
   }
 
+  /** The highest routine id the row bound dropped (on any connection) since the last call, or 0. */
   takeLastDropped(): number {
-    const last = this.lastDropped;
-    this.lastDropped = 0;
-    return last;
+    return this.s.lastDroppedTake.get() ?? 0;
   }
 
-  /** Runs `work` in a transaction, or in the caller's when one is open; the held count follows a rollback. */
+  /**
+   * Runs `work` in a transaction, or in the caller's when one is open; the held count follows a
+   * rollback. IMMEDIATE: it takes the write lock first (waiting for the other connection's
+   * commit), as one that read first could not write after the other connection committed.
+   */
   transaction<T>(work: () => T): T {
     const held = this.held;
     try {
-      return this.db.inTransaction ? work() : this.db.transaction(work)();
+      return this.db.inTransaction ? work() : this.db.transaction(work).immediate();
     } catch (err) {
       this.held = held;
+      // a count taken inside the failed transaction is no longer the file's
+      this.countedAt = -1;
       throw err;
     }
   }
@@ -208,6 +216,11 @@ function prepare(db: Database) {
     ),
     cursorDelete: db.prepare<[string]>("DELETE FROM outbox_cursors WHERE consumer = ?"),
     cursorNames: db.prepare<[], string>("SELECT consumer FROM outbox_cursors").pluck(),
+    dataVersion: db.prepare<[], number>("PRAGMA data_version").pluck(),
+    lastDroppedRaise: db.prepare<[number]>(
+      "INSERT INTO meta (key, value) VALUES ('outbox_last_dropped', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+    ),
+    lastDroppedTake: db.prepare<[], number>("DELETE FROM meta WHERE key = 'outbox_last_dropped' RETURNING value").pluck(),
     cursorMin: db.prepare<[], number | null>("SELECT min(position) FROM outbox_cursors").pluck(),
   };
 }

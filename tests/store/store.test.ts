@@ -363,6 +363,42 @@ describe("outbox limits", () => {
     expect(store.outboxDepth().alarms).toBe(Math.floor(473 / 40));
   });
 
+  it("holds the bound exactly with two connections appending and trimming (the commit thread's and the event loop's)", () => {
+    const bound = 50;
+    const file = tmp.file();
+    const events = openStore({ file, outbox: { maxRows: bound } });
+    const thread = openStore({ file, outbox: { maxRows: bound } });
+    events.outboxConsumers(["mqtt"]);
+    const cursor = events.outboxCursor("mqtt");
+    // newer than every reading here, so the bound drops readings first
+    const command = { topic: "pantau/v1/smg-01/1/command/result", payload: "{}", alarm: false, createdAt: T0 + DAY };
+    let seq = 0;
+    const commit = (n: number) => thread.commit(Array.from({ length: n }, () => reading(1, seq++)), []);
+    const state = () => ({ rows: events.outboxDepth().rows, dropped: events.counters().outboxDropped });
+
+    commit(40);
+    // the event loop's sender passes 30 messages, which the thread's own count still holds
+    cursor.commit(30);
+    commit(45);
+    expect(state()).toEqual({ rows: bound, dropped: 5 });
+    // the event loop's append counts what the thread appended
+    events.outboxEnqueue(command);
+    expect(state()).toEqual({ rows: bound, dropped: 6 });
+    cursor.commit(60);
+    commit(15);
+    // 41 held as the thread last counted them; the event loop adds 9 it has not counted
+    for (let i = 0; i < 9; i++) events.outboxEnqueue(command);
+    expect(state()).toEqual({ rows: bound, dropped: 6 });
+    commit(3);
+    expect(state()).toEqual({ rows: bound, dropped: 9 });
+    // an alarm behind a message the thread's bound dropped is reported by the event loop's sweep
+    thread.commit([reading(2, 1, { kind: "alarm" })], []);
+    commit(40);
+    expect(state()).toEqual({ rows: bound, dropped: 50 });
+    expect(events.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxDropped: 0, outboxAlarmsKept: 1 });
+    expect(events.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxAlarmsKept: 0 });
+  });
+
   it("keeps alarms even when they alone exceed the row bound", () => {
     const store = openStore({ outbox: { maxRows: 2 } });
     store.commit([1, 2, 3, 4].map((i) => reading(2, i, { kind: "alarm" })).concat(reading(1, 1)), []);
