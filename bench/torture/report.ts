@@ -25,11 +25,15 @@ export function report(f: FuzzResult, s: SoakResult): string {
     `| faults: ports unplugged, broker restarts, gateway SIGKILLs | ${s.faults.unplugs}, ${s.faults.brokerRestarts}, ${s.faults.kills} |`,
     `| reports made; sent again after a missed ack; writes onto an unplugged port | ${n(s.reports)}; ${n(s.resends)}; ${n(s.unpluggedWrites)} |`,
     `| acked (of which "duplicate": stored before the ack was lost) | ${n(s.acked)} (${n(s.duplicateAcks)}) |`,
-    `| never acked | ${n(s.unacked)} |`,
+    `| never acked (the drain after the faults took ${n(s.drainS)} s) | ${n(s.unacked)} |`,
     `| in history; acked but missing; stored but never sent; stored twice | ${n(s.stored)}; ${s.missing}; ${s.unexpected}; ${s.duplicates} |`,
     `| left in the outbox at the end | ${n(s.outboxLeft)} |`,
     `| gateway RSS first / middle / last / max sample | ${s.rssMiB.first} / ${s.rssMiB.middle} / ${s.rssMiB.last} / ${s.rssMiB.max} MiB |`,
     `| gateway RSS per life (start → end) | ${s.rssMiB.lives.map((l) => `${l.start} → ${l.end}`).join(", ")} MiB |`,
+    "",
+    "| gateway life | spawned at | ready after | lived | acks/s | upstream lag first → last sample | worst event-loop delay | RSS start → end |",
+    "|---|---|---|---|---|---|---|---|",
+    ...s.lives.map((l, i) => `| ${i + 1} | ${n(l.spawnedAtS)} s | ${l.startS} s | ${n(l.seconds)} s | ${n(l.acksPerS)} | ${n(l.upstreamLag.start)} → ${n(l.upstreamLag.end)} | ${l.loopLagMaxS.toFixed(2)} s | ${l.rssMiB.start} → ${l.rssMiB.end} MiB |`),
   ].join("\n");
 }
 

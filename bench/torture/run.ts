@@ -3,7 +3,7 @@
 // result and, for a full run, its section of docs/benchmarks.md. `-- --short` runs small counts
 // with at least one fault of each kind in under a minute (the test suite runs it). The exit code
 // is 1 when an invariant broke; the report says which.
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -11,6 +11,9 @@ import { machine } from "../machine.js";
 import { fuzz, type FuzzResult } from "./fuzz.js";
 import { report, updateTortureDocs } from "./report.js";
 import { soak, type SoakOptions, type SoakResult } from "./soak.js";
+
+/** how far the gateway's RSS may rise above a typical life's end before the soak calls it a leak */
+const RSS_GROWTH = 1.5;
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +27,8 @@ const short = values.short === true;
 const out = values.out ?? fileURLToPath(new URL("../../../docs/torture.json", import.meta.url));
 const frames = Number(values["fuzz-frames"] ?? (short ? 20_000 : 1_000_000));
 const soakOptions: SoakOptions = short
-  ? { seconds: 16, devices: 100, ports: 2, rate: 200, unplugEveryS: 7, brokerRestartEveryS: 9, killEveryS: 12 }
-  : { seconds: 1800, devices: 1000, ports: 4, rate: 1000, unplugEveryS: 120, brokerRestartEveryS: 300, killEveryS: 180 };
+  ? { seconds: 16, devices: 100, ports: 2, rate: 200, unplugEveryS: 7, brokerRestartEveryS: 9, killEveryS: 12, drainMaxS: 60 }
+  : { seconds: 1800, devices: 1000, ports: 4, rate: 1000, unplugEveryS: 120, brokerRestartEveryS: 300, killEveryS: 180, drainMaxS: 900 };
 if (values["soak-minutes"] !== undefined) soakOptions.seconds = Math.round(Number(values["soak-minutes"]) * 60);
 if (!(frames > 0) || !(soakOptions.seconds > 0)) throw new Error("--fuzz-frames and --soak-minutes must be positive numbers");
 
@@ -38,6 +41,13 @@ console.log(`${stamp()} soak: ${soakOptions.seconds} s, ${soakOptions.devices} u
 const soaked: SoakResult = await soak(soakOptions, 13, (line) => console.log(`${stamp()}   ${line}`));
 const loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
+/** The median RSS at the end of a life when the run's highest sample exceeds it by more than RSS_GROWTH (a leak), else 0. */
+function rssGrew(s: SoakResult): number {
+  const ends = s.rssMiB.lives.map((l) => l.end).sort((a, b) => a - b);
+  const median = ends[Math.floor(ends.length / 2)] ?? 0;
+  return s.rssMiB.max > RSS_GROWTH * median ? median : 0;
+}
+
 const failures = [
   ...(fuzzed.countedTotal !== fuzzed.frames ? [`fuzz: ${fuzzed.countedTotal} frames counted of ${fuzzed.frames} sent`] : []),
   ...(fuzzed.escaped > 0 ? [`fuzz: ${fuzzed.escaped} frames escaped the pipeline's error handling`] : []),
@@ -45,6 +55,8 @@ const failures = [
   ...(soaked.missing > 0 ? [`soak: ${soaked.missing} acked reports missing from history`] : []),
   ...(soaked.unexpected > 0 ? [`soak: ${soaked.unexpected} history rows no unit sent`] : []),
   ...(soaked.duplicates > 0 ? [`soak: ${soaked.duplicates} reports stored more than once`] : []),
+  ...(rssGrew(soaked) ? [`soak: RSS not flat: ${soaked.rssMiB.max} MiB at most, against a median of ${rssGrew(soaked)} MiB at the end of a life`] : []),
+  ...(soaked.outboxLeft > 0 ? [`soak: ${soaked.outboxLeft} messages still in the upstream outbox`] : []),
   ...(soaked.rejectedAcks > 0 ? [`soak: ${soaked.rejectedAcks} good reports answered "rejected"`] : []),
   ...Object.entries(soaked.faults).filter(([, n]) => n === 0).map(([kind]) => `soak: no ${kind} happened`),
 ];
@@ -58,8 +70,9 @@ if (!short) {
   console.log(`section updated in ${docs}`);
 }
 if (failures.length) {
-  console.error(`torture FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}`);
+  console.error(`torture FAILED:\n${failures.map((f) => `  - ${f}`).join("\n")}\nthe soak's gateway logs (one per life), timeline.tsv and store are kept in ${soaked.dir}`);
   process.exitCode = 1;
 } else {
-  console.log("torture passed: every frame counted once, nothing lost or duplicated");
+  rmSync(soaked.dir, { recursive: true, force: true });
+  console.log("torture passed: every frame counted once, nothing lost or duplicated, the backlog drained");
 }

@@ -6,10 +6,10 @@
 // firmware's default ack wait and retry settings. In the end every acknowledged report must be in the history
 // exactly once, and nothing the units did not send.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import { SerialPort } from "serialport";
 import { Store } from "../../gateway/store/store.js";
@@ -22,8 +22,7 @@ import { SlipDecoder, slipEncode } from "../../shared/slip.js";
 import { freePort, Mosquitto } from "../../tests/support/mosquitto.js";
 import { mulberry32 } from "../../firmware/sim/random.js";
 import { fleet, int, legalBody, reportingRoles } from "./fleet.js";
-
-const CLI = fileURLToPath(new URL("../../gateway/cli.js", import.meta.url));
+import { GatewayProcess, stopChild, type GatewayMetrics, type Life } from "./gateway-process.js";
 
 export interface SoakOptions {
   seconds: number;
@@ -35,11 +34,38 @@ export interface SoakOptions {
   unplugEveryS: number;
   brokerRestartEveryS: number;
   killEveryS: number;
+  /**
+   * After the faults, the units' queues and then the upstream outbox drain for as long as they
+   * keep shrinking (a minute without progress ends it), but never longer than this.
+   */
+  drainMaxS: number;
+  /** the gateway's outbox row bound (its default when absent): a low one reaches the bound within a short run */
+  outboxMaxRows?: number;
+}
+
+/** One life of the gateway process: from its spawn to its SIGKILL or the end of the run. */
+export interface LifeSummary {
+  spawnedAtS: number;
+  /** from spawn to "gateway started" */
+  startS: number;
+  seconds: number;
+  acks: number;
+  acksPerS: number;
+  /** RSS at its first and last sample, MiB */
+  rssMiB: { start: number; end: number };
+  /** messages the upstream sender had still to send at its first and last /metrics sample */
+  upstreamLag: { start: number; end: number };
+  /** the event loop's worst delay seen, s */
+  loopLagMaxS: number;
+  /** its log file (stderr and stdout) */
+  log: string;
 }
 
 export interface SoakResult {
   options: SoakOptions;
   seconds: number;
+  /** seconds the drain took after the faults ended */
+  drainS: number;
   /** new reports the units made, and sends of them again after a lost ack */
   reports: number;
   resends: number;
@@ -61,7 +87,34 @@ export interface SoakResult {
   faults: { unplugs: number; brokerRestarts: number; kills: number };
   /** the gateway's resident memory, MiB: per life (start, end) and over the run */
   rssMiB: { lives: { start: number; end: number }[]; first: number; middle: number; last: number; max: number };
+  lives: LifeSummary[];
+  /** the run's folder: the gateway's logs per life, timeline.tsv (a row per sample), the store */
+  dir: string;
 }
+
+/** One row of the timeline, every SAMPLE_MS. */
+interface Sample {
+  t: number;
+  life: number;
+  /** cumulative, as the units saw them */
+  acked: number;
+  reports: number;
+  resends: number;
+  /** reports queued at the units; units waiting out a backoff; the most misses in a row of any unit */
+  waiting: number;
+  backingOff: number;
+  maxMisses: number;
+  /** from a report's first transmission to its ack, over the acks since the last sample */
+  ackDelayMs: { p50: number; p99: number };
+  rss: number | undefined;
+  gateway: GatewayMetrics | undefined;
+  /** the units' own event loop (this process): its worst delay since the last sample, s */
+  unitsLoopLagMaxS: number;
+}
+
+const SAMPLE_MS = 5000;
+/** the drain gives up after this long without progress */
+const DRAIN_STALL_MS = 60_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -71,14 +124,6 @@ async function until(what: string, ok: () => boolean, ms: number): Promise<void>
     if (Date.now() > deadline) throw new Error(`soak: ${what} did not happen within ${ms / 1000} s`);
     await sleep(20);
   }
-}
-
-function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill(signal);
-  });
 }
 
 /** One serial line: a socat PTY pair (unpluggable) and the units' end of it. */
@@ -120,53 +165,6 @@ class Line {
   }
 }
 
-class GatewayProcess {
-  child: ChildProcess | undefined;
-  lives: { start: number; end: number }[] = [];
-  samples: number[] = [];
-  constructor(private readonly config: string) {}
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, "gateway", "--config", this.config], { stdio: ["ignore", "ignore", "pipe"] });
-    this.child = child;
-    let log = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      if (log.length < 100_000) log += d.toString();
-    });
-    await until("the gateway start (its log says \"gateway started\")", () => {
-      if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${log.slice(-2000)}`);
-      return log.includes("gateway started");
-    }, 30_000);
-    this.lives.push({ start: 0, end: 0 });
-  }
-
-  /** Resident memory now, MiB (from /proc), recorded for the life it belongs to. */
-  sample(): void {
-    const pid = this.child?.pid;
-    if (pid === undefined || this.child?.exitCode !== null) return;
-    let status: string;
-    try {
-      status = readFileSync(`/proc/${pid}/status`, "utf8");
-    } catch {
-      return;
-    }
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-    if (!kb) return;
-    const mib = Math.round(kb / 1024);
-    const life = this.lives[this.lives.length - 1]!;
-    if (life.start === 0) life.start = mib;
-    life.end = mib;
-    this.samples.push(mib);
-  }
-
-  kill(): Promise<void> {
-    return stopChild(this.child, "SIGKILL");
-  }
-  stop(): Promise<void> {
-    return stopChild(this.child);
-  }
-}
-
 interface Unit {
   id: number;
   key: Uint8Array;
@@ -179,8 +177,9 @@ interface Unit {
   /** when the ack wait or the backoff ends, ms */
   until: number;
   misses: number;
-  /** the report last transmitted, so a transmission of it again counts as a resend */
+  /** the report last transmitted, so a transmission of it again counts as a resend, and when it first went */
   lastSent: string;
+  firstSentAt: number;
 }
 
 const ACK_MS = CORE_SETTINGS.ackMs.default;
@@ -192,14 +191,16 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
   const rnd = mulberry32(seed);
   const entries = fleet(o.devices, 5000);
   const units = new Map<number, Unit>(entries.map((e, i) => [e.id, {
-    id: e.id, key: Uint8Array.from(Buffer.from(e.key!, "hex")), role: e.role, line: i % o.ports, seq: 0, queue: [], state: "idle", until: 0, misses: 0, lastSent: "",
+    id: e.id, key: Uint8Array.from(Buffer.from(e.key!, "hex")), role: e.role, line: i % o.ports, seq: 0, queue: [], state: "idle", until: 0, misses: 0, lastSent: "", firstSentAt: 0,
   }]));
   const messages = new Map(reportingRoles().map((r) => [r.name, r.messages]));
   const sent = new Set<string>();
-  const r: Omit<SoakResult, "options" | "seconds" | "stored" | "missing" | "unexpected" | "duplicates" | "outboxLeft" | "rssMiB" | "unacked"> = {
+  const r: Pick<SoakResult, "reports" | "resends" | "unpluggedWrites" | "acked" | "duplicateAcks" | "rejectedAcks" | "faults"> = {
     reports: 0, resends: 0, unpluggedWrites: 0, acked: 0, duplicateAcks: 0, rejectedAcks: 0, faults: { unplugs: 0, brokerRestarts: 0, kills: 0 },
   };
   const acked = new Set<string>();
+  /** ms from a report's first transmission to its ack, since the last sample */
+  let ackDelays: number[] = [];
   const onDownlink = (frame: Buffer): void => {
     let env: AnyEnvelope;
     try {
@@ -219,6 +220,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     unit.queue.splice(index, 1);
     if (index === 0) {
       // the head settled: the next goes at once
+      ackDelays.push(Date.now() - unit.firstSentAt);
       unit.state = "idle";
       unit.misses = 0;
     }
@@ -233,13 +235,16 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
   const broker = new Mosquitto(await freePort(), dir);
   writeFileSync(join(dir, "fleet.json"), JSON.stringify({ devices: entries }), { mode: 0o600 });
   const config = join(dir, "gateway.json");
+  const httpPort = await freePort();
   writeFileSync(config, JSON.stringify({
     registry: "fleet.json", dataDir: join(dir, "data"), logLevel: "info",
     serial: lines.map((l) => ({ path: l.gateway })),
-    mqtt: { port: await freePort() }, http: { port: await freePort() },
+    mqtt: { port: await freePort() }, http: { port: httpPort },
     upstream: { mqtt: { url: `mqtt://127.0.0.1:${broker.port}`, clientId: "torture-gateway" } },
+    ...(o.outboxMaxRows === undefined ? {} : { store: { outbox: { maxRows: o.outboxMaxRows } } }),
   }));
-  const gateway = new GatewayProcess(config);
+  const started = Date.now();
+  const gateway = new GatewayProcess(config, dir, httpPort, started);
   const timeS = Math.floor(Date.now() / 1000);
 
   const report = (unit: Unit): void => {
@@ -265,20 +270,67 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     const head = unit.queue[0];
     if (unit.state !== "idle" || !head) return;
     if (head.k === unit.lastSent) r.resends++;
+    else unit.firstSentAt = now;
     unit.lastSent = head.k;
     if (!lines[unit.line]!.write(head.frame)) r.unpluggedWrites++;
     unit.state = "awaiting-ack";
     unit.until = now + ACK_MS;
   };
+  const ids = [...units.values()];
   const waiting = (): number => ids.reduce((n, u) => n + u.queue.length, 0);
 
-  const started = Date.now();
-  const ids = [...units.values()];
+  // the timeline: what the units saw and what the gateway says, a row every SAMPLE_MS
+  const samples: Sample[] = [];
+  const timeline = join(dir, "timeline.tsv");
+  writeFileSync(timeline, "t_s\tlife\tacked\treports\tresends\twaiting\tbacking_off\tmax_misses\tack_delay_p50_ms\tack_delay_p99_ms\trss_mib\tgw_accepted\tgw_replays\tupstream_lag\tforwarded\tcpu_s\tloop_lag_max_s\tunits_loop_lag_max_s\n");
+  const unitsLoop = monitorEventLoopDelay({ resolution: 20 });
+  unitsLoop.enable();
+  const sample = async (): Promise<Sample> => {
+    const delays = ackDelays.sort((a, b) => a - b);
+    ackDelays = [];
+    const metrics = await gateway.metrics();
+    const s: Sample = {
+      t: (Date.now() - started) / 1000, life: gateway.lives.length, acked: r.acked, reports: r.reports, resends: r.resends,
+      waiting: waiting(), backingOff: ids.filter((u) => u.state === "waiting").length, maxMisses: Math.max(...ids.map((u) => u.misses)),
+      ackDelayMs: { p50: delays[Math.floor(delays.length * 0.5)] ?? 0, p99: delays[Math.floor(delays.length * 0.99)] ?? 0 },
+      rss: gateway.rss(), gateway: metrics, unitsLoopLagMaxS: unitsLoop.max / 1e9,
+    };
+    unitsLoop.reset();
+    samples.push(s);
+    const g = s.gateway;
+    appendFileSync(timeline, `${[s.t.toFixed(1), s.life, s.acked, s.reports, s.resends, s.waiting, s.backingOff, s.maxMisses, s.ackDelayMs.p50, s.ackDelayMs.p99, s.rss ?? "",
+      g?.accepted ?? "", g?.replays ?? "", g?.upstreamLag ?? "", g?.forwarded ?? "", g?.cpuS ?? "", g?.loopLagMaxS ?? "", s.unitsLoopLagMaxS.toFixed(3)].join("\t")}\n`);
+    return s;
+  };
+  /** One line on the last `span` samples: the ack rate and where the backlog stands. */
+  const progress = (span: number): string => {
+    const now = samples[samples.length - 1]!;
+    const then = samples[Math.max(0, samples.length - 1 - span)]!;
+    const dt = Math.max(1e-3, now.t - then.t);
+    const g = now.gateway;
+    return `${Math.round(now.t)} s, life ${now.life}: ${Math.round((now.acked - then.acked) / dt)} acks/s, ${n(r.reports)} made, ${n(r.acked)} acked, ${n(now.waiting)} queued at the units ` +
+      `(${now.backingOff} units backing off, at most ${now.maxMisses} misses in a row, ack after ${(now.ackDelayMs.p50 / 1000).toFixed(1)} s median), ${n(r.resends)} resends, upstream lag ${g?.upstreamLag !== undefined ? n(g.upstreamLag) : "?"}, RSS ${now.rss ?? "?"} MiB`;
+  };
+
+  const stopAll = async (): Promise<void> => {
+    unitsLoop.disable();
+    await gateway.stop();
+    for (const line of lines) await line.unplug();
+    await broker.stop();
+  };
+  // an interrupted run leaves no gateway, socat or broker behind
+  const interrupted = (): void => void stopAll().finally(() => process.exit(130));
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
+
   let next = 0;
   let busy = false;
+  let drainS = 0;
+  /** acks the units had when each life of the gateway was spawned, and at the end */
+  const ackMarks: number[] = [];
   try {
     for (const line of lines) await line.plug();
     await broker.start();
+    ackMarks.push(r.acked);
     await gateway.start();
     const faults: Promise<void>[] = [];
     const every = (s: number, first: number, fault: () => Promise<void>): NodeJS.Timeout => {
@@ -309,11 +361,12 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       every(o.killEveryS, o.killEveryS * 0.8, async () => {
         r.faults.kills++;
         log("killing the gateway (SIGKILL)");
-        gateway.sample();
+        gateway.rss();
         await gateway.kill();
+        ackMarks.push(r.acked);
         await gateway.start();
+        log(`gateway life ${gateway.lives.length} started in ${gateway.life!.startS.toFixed(1)} s`);
       }),
-      setInterval(() => gateway.sample(), 2000),
     ];
     // new reports at the offered rate; each unit sends its queue's head when it may
     let due = 0;
@@ -330,22 +383,51 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       for (const unit of ids) deliver(unit, now);
       busy = false;
     }, 10);
-    const progress = setInterval(() => log(`${Math.round((Date.now() - started) / 1000)} s: ${r.reports} reports, ${r.acked} acked, ${waiting()} waiting, ${r.resends} resends`), 60_000);
+    // one sample at a time: a scrape waits at most its timeout, so the next is at most that late
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await sleep(SAMPLE_MS);
+        await sample();
+        if (samples.length % 6 === 0) log(progress(6));
+      }
+    })();
     await sleep(o.seconds * 1000);
     for (const t of timers) clearInterval(t);
     await Promise.all(faults);
-    log("faults over; waiting for every report to be acked");
-    try {
-      await until("every report acked", () => waiting() === 0, 180_000);
-    } catch (err) {
-      log((err as Error).message);
-    }
+    log(`faults over; draining the units' queues, then the upstream outbox, while they shrink (at most ${o.drainMaxS} s)`);
+    const drainStarted = Date.now();
+    const deadline = drainStarted + o.drainMaxS * 1000;
+    // each drain goes on while its backlog reaches a new low within DRAIN_STALL_MS
+    const drain = async (what: string, left: () => number | undefined): Promise<void> => {
+      let low = Infinity;
+      let lowAt = Date.now();
+      for (;;) {
+        const now = left();
+        if (now === 0) return;
+        if (now !== undefined && now < low) {
+          low = now;
+          lowAt = Date.now();
+        }
+        if (Date.now() - lowAt > DRAIN_STALL_MS) return log(`${what}: no progress for ${DRAIN_STALL_MS / 1000} s, ${low === Infinity ? "unknown (no answer from /metrics)" : n(low)} left`);
+        if (Date.now() > deadline) return log(`${what}: drain bound of ${o.drainMaxS} s reached, ${now === undefined ? "unknown (no answer from /metrics)" : n(now)} left`);
+        await sleep(200);
+      }
+    };
+    await drain("the units' queues", waiting);
+    let lag: number | undefined;
+    const lagTimer = setInterval(() => void gateway.metrics().then((m) => (lag = m?.upstreamLag)), 1000);
+    await drain("the upstream outbox", () => lag);
+    clearInterval(lagTimer);
+    drainS = Math.round((Date.now() - drainStarted) / 1000);
     clearInterval(pump);
-    clearInterval(progress);
-    gateway.sample();
-    // the upstream sender catches up before the gateway stops
-    await sleep(3000);
+    sampling = false;
+    await sampler;
+    await sample();
+    log(progress(samples.length - 1));
     await gateway.stop();
+    ackMarks.push(r.acked);
+    const end = Math.round((Date.now() - started) / 1000);
     const db = new Database(join(dir, "data", "pantau.db"), { readonly: true });
     let stored: { k: string; n: number }[];
     let outboxLeft: number;
@@ -361,10 +443,11 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       store.close();
     }
     const inHistory = new Set(stored.map((s) => s.k));
-    const samples = gateway.samples;
+    const rss = samples.map((s) => s.rss).filter((m): m is number => m !== undefined);
     return {
       options: o,
-      seconds: Math.round((Date.now() - started) / 1000),
+      seconds: end,
+      drainS,
       ...r,
       unacked: waiting(),
       stored: stored.length,
@@ -373,17 +456,35 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       duplicates: stored.reduce((n, s) => n + s.n - 1, 0),
       outboxLeft,
       rssMiB: {
-        lives: gateway.lives,
-        first: samples[0] ?? 0,
-        middle: samples[Math.floor(samples.length / 2)] ?? 0,
-        last: samples[samples.length - 1] ?? 0,
-        max: Math.max(0, ...samples),
+        lives: gateway.lives.map((l) => l.rss),
+        first: rss[0] ?? 0,
+        middle: rss[Math.floor(rss.length / 2)] ?? 0,
+        last: rss[rss.length - 1] ?? 0,
+        max: Math.max(0, ...rss),
       },
+      lives: gateway.lives.map((l, i) => summarize(l, samples.filter((s) => s.life === i + 1), gateway.lives[i + 1]?.spawnedAtS ?? end, ackMarks[i + 1]! - ackMarks[i]!)),
+      dir,
     };
   } finally {
-    await gateway.stop();
-    for (const line of lines) await line.unplug();
-    await broker.stop();
-    rmSync(dir, { recursive: true, force: true });
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+    await stopAll();
   }
+}
+
+const n = (x: number): string => x.toLocaleString("en");
+
+function summarize(life: Life, samples: Sample[], endS: number, acks: number): LifeSummary {
+  const seconds = endS - life.spawnedAtS;
+  const lags = samples.flatMap((s) => (s.gateway?.upstreamLag !== undefined ? [s.gateway.upstreamLag] : []));
+  return {
+    spawnedAtS: life.spawnedAtS,
+    startS: Number(life.startS.toFixed(1)),
+    seconds,
+    acks,
+    acksPerS: seconds > 0 ? Math.round(acks / seconds) : 0,
+    rssMiB: life.rss,
+    upstreamLag: { start: lags[0] ?? 0, end: lags[lags.length - 1] ?? 0 },
+    loopLagMaxS: Math.max(0, ...samples.map((s) => s.gateway?.loopLagMaxS ?? 0)),
+    log: life.log,
+  };
 }
