@@ -48,8 +48,8 @@ class MemoryStore implements ReadingStore, OutletStore {
   loadReplayWindows() {
     return [];
   }
-  outboxEnqueue(): number {
-    return ++this.queued;
+  outboxEnqueue(entries: readonly unknown[]): number[] {
+    return entries.map(() => ++this.queued);
   }
 }
 

@@ -121,6 +121,7 @@ export class Gateway implements FrameSink {
       closing("store", () => store.close()),
       closing("commit thread", () => this.commits.close()),
       closing("broker", () => broker.close()),
+      closing("outlet", () => this.outlet.flush()),
       closing("pipeline", () => this.pipeline.flush()),
       periodic("store limits", HOUSEKEEPING_MS, () => this.sweep(), log),
       reporter,

@@ -63,7 +63,9 @@ export class HealthReporter implements Service {
     this.lastStatus.set(deviceId, message.payload);
   }
 
+  /** Emits every transition's alarm and status at once (not one after another), so they are stored in one transaction. */
   async tick(now = Date.now()): Promise<void> {
+    const emitted: Promise<void>[] = [];
     for (const t of this.health.tick(now)) {
       const device = this.registry.get(t.deviceId);
       if (!device) continue;
@@ -77,15 +79,16 @@ export class HealthReporter implements Service {
         ...alarm,
       };
       this.log.warn({ deviceId: device.id, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
-      await this.emit(device.site, device.id, { kind: "alarm", payload });
+      emitted.push(this.emit(device.site, device.id, { kind: "alarm", payload }));
       const last = this.lastStatus.get(device.id);
       const snapshot = this.health.snapshot(device.id);
       if (last && snapshot) {
         // a new message about the unit: a new id for exactly-once, the same entity
         Object.assign(last, statusHealthFields(snapshot, Number(last.faults ?? 0)), { messageId: `urn:ngsi-ld:Device:${device.site}:${device.id}:health:${t.at}` });
-        await this.emit(device.site, device.id, { kind: "status", payload: last });
+        emitted.push(this.emit(device.site, device.id, { kind: "status", payload: last }));
       }
     }
+    await Promise.all(emitted);
   }
 
   private emit(site: string, deviceId: number, message: Normalized): Promise<void> {

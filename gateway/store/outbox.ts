@@ -77,13 +77,13 @@ export class Outbox {
     });
   }
 
-  /** Appends a message that is not a reading; one transaction with the bound. */
-  append(entry: OutboxEntry): number {
+  /** Appends messages that are not readings, in order; one transaction with the bound. */
+  append(entries: readonly OutboxEntry[]): number[] {
     return this.transaction(() => {
-      const id = Number(this.s.insertOwn.run(entry.topic, entry.payload, entry.alarm ? 1 : 0, entry.createdAt).lastInsertRowid);
-      this.held++;
+      const ids = entries.map((e) => Number(this.s.insertOwn.run(e.topic, e.payload, e.alarm ? 1 : 0, e.createdAt).lastInsertRowid));
+      this.held += ids.length;
       this.bound();
-      return id;
+      return ids;
     });
   }
 

@@ -260,9 +260,9 @@ export class Store {
       .map((r) => this.toReading(r));
   }
 
-  /** Puts a message that is not a reading (a command result, a health alarm or status) in line for upstream, within the bound. */
-  outboxEnqueue(entry: OutboxEntry): number {
-    return this.outbox.append(entry);
+  /** Puts messages that are not readings (command results, health alarms and status) in line for upstream, in order, in one transaction within the bound. */
+  outboxEnqueue(entries: readonly OutboxEntry[]): number[] {
+    return this.outbox.append(entries);
   }
 
   /** The messages held, oldest first: what the slowest upstream sender has still to send. */

@@ -48,3 +48,33 @@ it("stores, publishes and offers upstream a health alarm, with the unit's road a
   expect(queued.every((q) => q.alarm)).toBe(true);
   expect(offered).toBe(3);
 });
+
+it("stores what one tick says about many units in one transaction, in the order said, then publishes it", async () => {
+  // a transaction per message (an fsync each) held the event loop for seconds at a tick that
+  // found hundreds of units changed, and every ack waited behind it
+  const units = 40;
+  const registry = new Registry(Array.from({ length: units }, (_, i) => ({ ...TEST_DEVICES[0]!, id: 1000 + i })));
+  const transactions: number[] = [];
+  const counted = { outboxEnqueue: (entries: Parameters<Store["outboxEnqueue"]>[0]) => (transactions.push(entries.length), store.outboxEnqueue(entries)) };
+  const local = await Aedes.createBroker();
+  /** each message published, with the transactions stored by then */
+  const published: { topic: string; stored: number }[] = [];
+  await new Promise<void>((r) => local.subscribe("pantau/v1/#", (packet, done) => { published.push({ topic: packet.topic, stored: transactions.length }); done(); }, r));
+  try {
+    const reporter = new HealthReporter(registry, new DeviceHealth(registry.all(), { startedAt: T0 }), new Outlet(counted, new Publisher(local)), createLogger("silent"));
+    // a unit whose status was seen gets a fresh status beside its alarm
+    for (const d of registry.all()) reporter.decorateStatus(d.id, { kind: "status", payload: { faults: 0 } });
+    const before = store.outboxDepth().rows;
+
+    await reporter.tick(T0 + 3_600_000);
+
+    expect(transactions).toEqual([2 * units]);
+    const stored = store.outboxPeek(before + 2 * units).slice(before).map((m) => m.topic);
+    expect(stored).toEqual(registry.all().flatMap((d) => [`pantau/v1/${d.site}/${d.id}/alarm`, `pantau/v1/${d.site}/${d.id}/status`]));
+    // each published once, none before it was stored
+    expect(published.map((p) => p.topic).sort()).toEqual([...stored].sort());
+    expect(published.every((p) => p.stored === 1)).toBe(true);
+  } finally {
+    await new Promise<void>((r) => local.close(() => r()));
+  }
+});

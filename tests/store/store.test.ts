@@ -228,7 +228,7 @@ describe("outbox", () => {
     const store = openStore();
     store.outboxConsumers(["mqtt"]);
     store.commit([reading(1, 1), reading(2, 1, { kind: "alarm" })], []);
-    const resultId = store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/command/result", payload: '{"state":"applied"}', alarm: false, createdAt: T0 + DAY });
+    const [resultId] = store.outboxEnqueue([{ topic: "pantau/v1/smg-01/1/command/result", payload: '{"state":"applied"}', alarm: false, createdAt: T0 + DAY }]);
     store.commit([reading(1, 2)], []);
 
     const all = store.outboxPeek(10);
@@ -299,7 +299,7 @@ describe("outbox", () => {
     const file = tmp.file();
     const store = openStore({ file });
     store.commit([reading(1, 1), reading(1, 2, { kind: "alarm" })], []);
-    store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/alarm", payload: '{"alarmType":"deviceOffline"}', alarm: true, createdAt: T0 });
+    store.outboxEnqueue([{ topic: "pantau/v1/smg-01/1/alarm", payload: '{"alarmType":"deviceOffline"}', alarm: true, createdAt: T0 }]);
     inspect(file, (db) => {
       const rows = db.prepare<[], { reading_id: number | null; payload: string | null }>("SELECT reading_id, payload FROM messages ORDER BY id").all();
       expect(rows.map((r) => [r.reading_id !== null, r.payload])).toEqual([[true, null], [true, null], [false, '{"alarmType":"deviceOffline"}']]);
@@ -352,7 +352,7 @@ describe("outbox limits", () => {
     for (const size of [1, 7, 50, 262, 3, 150]) {
       store.commit(Array.from({ length: size }, () => reading(1, seq++, { kind: seq % 40 === 0 ? "alarm" : "traffic" })), []);
       most = Math.max(most, store.outboxDepth().rows);
-      store.outboxEnqueue({ topic: "pantau/v1/smg-01/1/command/result", payload: "{}", alarm: false, createdAt: T0 });
+      store.outboxEnqueue([{ topic: "pantau/v1/smg-01/1/command/result", payload: "{}", alarm: false, createdAt: T0 }]);
       most = Math.max(most, store.outboxDepth().rows);
     }
     expect(seq).toBe(473);

@@ -90,7 +90,7 @@ async function rig(count: number): Promise<Rig> {
   const store = Store.open({ file });
   opened.push(store);
   const sent = Array.from({ length: count }, (_, n) => message(n));
-  for (const m of sent) store.outboxEnqueue({ topic: m.topic, payload: JSON.stringify(m.payload), alarm: m.topic.endsWith("/alarm"), createdAt: Date.now() });
+  store.outboxEnqueue(sent.map((m) => ({ topic: m.topic, payload: JSON.stringify(m.payload), alarm: m.topic.endsWith("/alarm"), createdAt: Date.now() })));
   const { log, lines } = recordingLogger();
   return {
     broker, store, file, sent, logs: lines,
@@ -111,7 +111,7 @@ function acceptedMessages(r: Rig) {
 describe("NGSI-LD sender", () => {
   it("upserts every message in outbox order, with the method, path, headers and body the API requires", async () => {
     const r = await rig(60);
-    r.store.outboxEnqueue({ topic: "pantau/v1/smg-pemuda-01/102/command/result", payload: JSON.stringify({ commandId: 1, state: "applied" }), alarm: false, createdAt: Date.now() });
+    r.store.outboxEnqueue([{ topic: "pantau/v1/smg-pemuda-01/102/command/result", payload: JSON.stringify({ commandId: 1, state: "applied" }), alarm: false, createdAt: Date.now() }]);
     const sender = r.sender();
     sender.start();
     await waitFor("all delivered", () => sender.stats().delivered === 60);
@@ -188,10 +188,10 @@ describe("NGSI-LD sender", () => {
 
   it("refuses a row it cannot read with a clear error, and goes on", async () => {
     const r = await rig(3);
-    r.store.outboxEnqueue({ topic: "pantau/v1/x/1/traffic", payload: "{not json", alarm: false, createdAt: Date.now() });
-    r.store.outboxEnqueue({ topic: "pantau/v1/x/1/traffic", payload: JSON.stringify({ id: "no uri", type: "TrafficFlowObserved" }), alarm: false, createdAt: Date.now() });
+    r.store.outboxEnqueue([{ topic: "pantau/v1/x/1/traffic", payload: "{not json", alarm: false, createdAt: Date.now() }]);
+    r.store.outboxEnqueue([{ topic: "pantau/v1/x/1/traffic", payload: JSON.stringify({ id: "no uri", type: "TrafficFlowObserved" }), alarm: false, createdAt: Date.now() }]);
     r.sent.push(message(3));
-    r.store.outboxEnqueue({ topic: r.sent[3]!.topic, payload: JSON.stringify(r.sent[3]!.payload), alarm: false, createdAt: Date.now() });
+    r.store.outboxEnqueue([{ topic: r.sent[3]!.topic, payload: JSON.stringify(r.sent[3]!.payload), alarm: false, createdAt: Date.now() }]);
     const sender = r.sender();
     sender.start();
     await waitFor("settled", () => r.store.outboxDepth().rows === 0);
@@ -202,8 +202,8 @@ describe("NGSI-LD sender", () => {
 
   it("counts each row once however often its request is retried", async () => {
     const r = await rig(3);
-    r.store.outboxEnqueue({ topic: "pantau/v1/x/1/traffic", payload: "{not json", alarm: false, createdAt: Date.now() });
-    r.store.outboxEnqueue({ topic: "pantau/v1/smg-pemuda-01/102/command/result", payload: JSON.stringify({ commandId: 1, state: "applied" }), alarm: false, createdAt: Date.now() });
+    r.store.outboxEnqueue([{ topic: "pantau/v1/x/1/traffic", payload: "{not json", alarm: false, createdAt: Date.now() }]);
+    r.store.outboxEnqueue([{ topic: "pantau/v1/smg-pemuda-01/102/command/result", payload: JSON.stringify({ commandId: 1, state: "applied" }), alarm: false, createdAt: Date.now() }]);
     r.broker.unavailable = true;
     const sender = r.sender();
     sender.start();
