@@ -57,6 +57,7 @@ const failures = [
   ...(soaked.duplicates > 0 ? [`soak: ${soaked.duplicates} reports stored more than once`] : []),
   ...(rssGrew(soaked) ? [`soak: RSS not flat: ${soaked.rssMiB.max} MiB at most, against a median of ${rssGrew(soaked)} MiB at the end of a life`] : []),
   ...(soaked.outboxLeft > 0 ? [`soak: ${soaked.outboxLeft} messages still in the upstream outbox`] : []),
+  ...(soaked.outboxDropped > 0 ? [`soak: ${soaked.outboxDropped} messages dropped from the outbox at its row bound before the upstream broker had them`] : []),
   ...(soaked.rejectedAcks > 0 ? [`soak: ${soaked.rejectedAcks} good reports answered "rejected"`] : []),
   ...Object.entries(soaked.faults).filter(([, n]) => n === 0).map(([kind]) => `soak: no ${kind} happened`),
 ];

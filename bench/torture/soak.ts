@@ -84,6 +84,8 @@ export interface SoakResult {
   duplicates: number;
   /** messages the upstream sender had still to send when the gateway stopped */
   outboxLeft: number;
+  /** routine messages the outbox dropped at its row bound before the upstream sender had them (lost upstream) */
+  outboxDropped: number;
   faults: { unplugs: number; brokerRestarts: number; kills: number };
   /** the gateway's resident memory, MiB: per life (start, end) and over the run */
   rssMiB: { lives: { start: number; end: number }[]; first: number; middle: number; last: number; max: number };
@@ -431,6 +433,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     const db = new Database(join(dir, "data", "pantau.db"), { readonly: true });
     let stored: { k: string; n: number }[];
     let outboxLeft: number;
+    let outboxDropped: number;
     try {
       stored = db.prepare("SELECT device_id || ':' || boot || ':' || seq AS k, count(*) AS n FROM readings GROUP BY device_id, boot, seq").all() as { k: string; n: number }[];
     } finally {
@@ -439,6 +442,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
     const store = Store.open({ file: join(dir, "data", "pantau.db") });
     try {
       outboxLeft = store.outboxDepth().rows;
+      outboxDropped = store.counters().outboxDropped;
     } finally {
       store.close();
     }
@@ -455,6 +459,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
       unexpected: stored.filter((s) => !sent.has(s.k)).length,
       duplicates: stored.reduce((n, s) => n + s.n - 1, 0),
       outboxLeft,
+      outboxDropped,
       rssMiB: {
         lives: gateway.lives.map((l) => l.rss),
         first: rss[0] ?? 0,

@@ -24,7 +24,13 @@ export interface DrainStats {
   lastForwardedAt: number | null;
 }
 
-export const MAX_WINDOW = 20;
+export const MAX_WINDOW = 1000;
+/**
+ * A window's worth goes out per round trip, and a busy gateway's round trip is its event-loop
+ * turn: with 10, a gateway taking 1,000 frames a second forwarded some 40 while the outbox grew
+ * (the soak); a command center 100 ms away is the same sum.
+ */
+const DEFAULT_WINDOW = 100;
 
 // Moving the cursor is a store transaction (an fsync with synchronous=FULL): one per COMMIT_BATCH
 // confirmed messages or per COMMIT_DELAY_MS, whichever comes first. A crash in between resends
@@ -69,7 +75,7 @@ export class OrderedDrain {
     private readonly opts: DrainOptions = {},
     private readonly onCommit: (n: number) => void = () => undefined,
   ) {
-    this.window = Math.min(MAX_WINDOW, Math.max(1, Math.floor(opts.window ?? 10)));
+    this.window = Math.min(MAX_WINDOW, Math.max(1, Math.floor(opts.window ?? DEFAULT_WINDOW)));
     this.batchSize = Math.max(1, opts.batchSize ?? 100);
   }
 
