@@ -70,8 +70,8 @@ export class Outlet {
   }
 
   /** Stores what was emitted in this turn now (at shutdown). */
-  flush(): void {
-    this.batcher.flush();
+  flush(): Promise<void> {
+    return this.batcher.flush();
   }
 
   /** A message already committed to the store: publishes it and tells the upstream senders. */

@@ -382,12 +382,12 @@ describe("outbox limits", () => {
     commit(45);
     expect(state()).toEqual({ rows: bound, dropped: 5 });
     // the event loop's append counts what the thread appended
-    events.outboxEnqueue(command);
+    events.outboxEnqueue([command]);
     expect(state()).toEqual({ rows: bound, dropped: 6 });
     cursor.commit(60);
     commit(15);
     // 41 held as the thread last counted them; the event loop adds 9 it has not counted
-    for (let i = 0; i < 9; i++) events.outboxEnqueue(command);
+    for (let i = 0; i < 9; i++) events.outboxEnqueue([command]);
     expect(state()).toEqual({ rows: bound, dropped: 6 });
     commit(3);
     expect(state()).toEqual({ rows: bound, dropped: 9 });
