@@ -28,7 +28,7 @@ export function report(f: FuzzResult, s: SoakResult): string {
     `| never acked (the drain after the faults took ${n(s.drainS)} s) | ${n(s.unacked)} |`,
     `| in history; acked but missing; stored but never sent; stored twice | ${n(s.stored)}; ${s.missing}; ${s.unexpected}; ${s.duplicates} |`,
     `| left in the outbox at the end; dropped at its row bound before the upstream broker had them | ${n(s.outboxLeft)}; ${n(s.outboxDropped)} |`,
-    `| gateway RSS first / middle / last / max sample | ${s.rssMiB.first} / ${s.rssMiB.middle} / ${s.rssMiB.last} / ${s.rssMiB.max} MiB |`,
+    `| gateway RSS first / middle / last / max sample; highest in the first / second half of the faults | ${s.rssMiB.first} / ${s.rssMiB.middle} / ${s.rssMiB.last} / ${s.rssMiB.max} MiB; ${s.rssMiB.halves[0]} / ${s.rssMiB.halves[1]} MiB |`,
     `| gateway RSS per life (start → end) | ${s.rssMiB.lives.map((l) => `${l.start} → ${l.end}`).join(", ")} MiB |`,
     "",
     "| gateway life | spawned at | ready after | lived | acks/s | upstream lag first → last sample | worst event-loop delay | RSS start → end |",

@@ -88,7 +88,11 @@ export interface SoakResult {
   outboxDropped: number;
   faults: { unplugs: number; brokerRestarts: number; kills: number };
   /** the gateway's resident memory, MiB: per life (start, end) and over the run */
-  rssMiB: { lives: { start: number; end: number }[]; first: number; middle: number; last: number; max: number };
+  /**
+   * The gateway's resident memory, MiB: per life (start, end), over the run, and the highest
+   * sample in each half of the faults (a process that grows shows it in the second)
+   */
+  rssMiB: { lives: { start: number; end: number }[]; first: number; middle: number; last: number; max: number; halves: [number, number] };
   lives: LifeSummary[];
   /** the run's folder: the gateway's logs per life, timeline.tsv (a row per sample), the store */
   dir: string;
@@ -464,6 +468,7 @@ export async function soak(o: SoakOptions, seed = 13, log: (line: string) => voi
         middle: rss[Math.floor(rss.length / 2)] ?? 0,
         last: rss[rss.length - 1] ?? 0,
         max: Math.max(0, ...rss),
+        halves: [0, 1].map((h) => Math.max(0, ...samples.filter((x) => Math.floor((2 * x.t) / o.seconds) === h).flatMap((x) => (x.rss === undefined ? [] : [x.rss])))) as [number, number],
       },
       lives: gateway.lives.map((l, i) => summarize(l, samples.filter((s) => s.life === i + 1), gateway.lives[i + 1]?.spawnedAtS ?? end, ackMarks[i + 1]! - ackMarks[i]!)),
       dir,
