@@ -15,6 +15,9 @@ export interface UplinkOptions {
   seed: number;
 }
 
+/** each resend delay is its doubling step times 1 ± this, drawn per miss */
+export const RESEND_JITTER = 0.25;
+
 type State = "idle" | "waiting" | "sending" | "awaiting-ack";
 
 export class Uplink {
@@ -130,7 +133,7 @@ export class Uplink {
 
   private backoffMs(): number {
     const base = Math.min(this.options.retryMs * 2 ** Math.min(this.misses - 1, 20), this.options.retryMaxMs);
-    return Math.round(base * (0.75 + 0.5 * this.nextRandom()));
+    return Math.round(base * (1 - RESEND_JITTER + 2 * RESEND_JITTER * this.nextRandom()));
   }
 
   /** xorshift32: deterministic in the simulator, decorrelated between units */
