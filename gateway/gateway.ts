@@ -10,6 +10,7 @@ import { linkQualityOf, observationOf } from "./health/observation.js";
 import { RecentRejections } from "./health/recent-rejections.js";
 import { HttpService } from "./http/http-service.js";
 import type { FrameOrigin, FrameSink, Link } from "./ingest/link.js";
+import { InFlightLimit } from "./ingest/in-flight.js";
 import { Links } from "./ingest/links.js";
 import { RawMqttIngest } from "./ingest/mqtt-raw.js";
 import { SerialLink } from "./ingest/serial-link.js";
@@ -30,6 +31,8 @@ import { MqttSender } from "./upstream/mqtt-sender.js";
 import { createSenders } from "./upstream/senders.js";
 
 const HOUSEKEEPING_MS = 60_000;
+/** frames in flight at which the serial links stop reading, and at which they read again */
+const IN_FLIGHT = { high: 2000, low: 1000 };
 const HEALTH_TICK_MS = 5_000;
 
 /**
@@ -40,6 +43,7 @@ const HEALTH_TICK_MS = 5_000;
  */
 export class Gateway implements FrameSink {
   readonly links: Links;
+  readonly inFlight: InFlightLimit;
   readonly pipeline: Pipeline;
   readonly outlet: Outlet;
   readonly metrics = new GatewayMetrics();
@@ -73,6 +77,7 @@ export class Gateway implements FrameSink {
         this.metrics.portState(port.path, state);
         if (state === "open") this.commands.linkOpened(port.path);
       })));
+    this.inFlight = new InFlightLimit(IN_FLIGHT, (on) => this.links.hold(on));
     this.commits = new CommitThread(storeOptions, store, log);
     this.pipeline = new Pipeline(registry, this.commits, this.outlet, log, {
       batch: { maxDelayMs: config.store.batchMs },
@@ -158,7 +163,7 @@ export class Gateway implements FrameSink {
   }
 
   frame(frame: Uint8Array, origin: FrameOrigin): void {
-    this.pipeline.handleFrame(frame, origin).catch((err: unknown) => {
+    this.inFlight.track(this.pipeline.handleFrame(frame, origin)).catch((err: unknown) => {
       this.log.error({ source: origin.source, err: (err as Error).message }, "frame handling failed");
     });
   }

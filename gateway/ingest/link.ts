@@ -45,6 +45,8 @@ export interface Link {
   send(record: Uint8Array): boolean;
   start?(): void;
   stop(): Promise<void>;
+  /** stops reading (`true`) while the gateway catches up, and reads again (`false`); a link that cannot wait has none */
+  hold?(on: boolean): void;
 }
 
 /** A deframed record as the frame inside it and where that frame came from. Throws ProtocolError. */

@@ -11,6 +11,7 @@ export class Links implements Service {
   readonly name = "links";
   private readonly links = new Map<string, Link>();
   private running = false;
+  private held = false;
 
   constructor(private readonly log: Logger, configured: readonly Link[] = []) {
     for (const link of configured) this.links.set(link.name, link);
@@ -23,7 +24,14 @@ export class Links implements Service {
   /** A link added while the gateway runs is started at once. */
   add(link: Link): void {
     this.links.set(link.name, link);
+    if (this.held) link.hold?.(true);
     if (this.running) link.start?.();
+  }
+
+  /** Every link that can wait stops reading (`true`) or reads again (`false`). */
+  hold(on: boolean): void {
+    this.held = on;
+    for (const link of this.links.values()) link.hold?.(on);
   }
 
   start(): void {

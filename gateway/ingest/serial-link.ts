@@ -25,6 +25,7 @@ export class SerialLink implements Link {
   private timer: NodeJS.Timeout | undefined;
   private backoff: number;
   private readonly deframer: SlipDecoder;
+  private held = false;
 
   constructor(
     private readonly opts: SerialLinkOptions,
@@ -53,6 +54,7 @@ export class SerialLink implements Link {
     const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
     this.port = port;
     port.on("data", (chunk: Buffer) => this.deframer.push(chunk));
+    if (this.held) port.pause();
     port.on("close", () => this.lost(port, "port closed"));
     port.on("error", (err) => this.log.warn({ port: this.name, err: err.message }, "serial port error"));
     port.open((err) => {
@@ -67,6 +69,12 @@ export class SerialLink implements Link {
     if (this.state !== "open" || !this.port) return false;
     this.port.write(Buffer.from(slipEncode(frame)));
     return true;
+  }
+
+  hold(on: boolean): void {
+    this.held = on;
+    if (on) this.port?.pause();
+    else this.port?.resume();
   }
 
   async stop(): Promise<void> {
