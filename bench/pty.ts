@@ -1,9 +1,9 @@
 // A socat PTY pair: the bench writes frames on one end, the program under test reads the other as
 // its serial port. (The bench is built without tests/, so it has its own small copy of this.)
 import { spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { createWriteStream, existsSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { ReadStream, WriteStream } from "node:tty";
+import { ReadStream } from "node:tty";
 
 export interface Pty {
   /** the program under test opens this one */
@@ -24,11 +24,13 @@ export async function ptyPair(dir: string, name: string): Promise<Pty> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error("socat did not create a PTY pair (is socat installed? apt-get install socat)");
     await new Promise((r) => setTimeout(r, 20));
   }
-  // The bench's end reads and writes through Node's own TTY streams on two descriptors, not the
-  // serialport package: its poller watches one direction at a time, so while a large write waits
-  // for room it stops reading the acks, the program under test then blocks writing them and
-  // stops reading frames, and both ends wait for each other.
-  const output = new WriteStream(openSync(device, "w"));
+  // The bench's end reads through Node's TTY stream and writes through a file stream, on two
+  // descriptors, not the serialport package: its poller watches one direction at a time, so while
+  // a large write waits for room it stops reading the acks, the program under test then blocks
+  // writing them and stops reading frames, and both ends wait for each other. The writes go
+  // through the thread pool: a TTY write stream is blocking, and a write of 65,535 frames would
+  // hold this event loop, and so the reading of acks, with the same result.
+  const output = createWriteStream(device, { flags: "w" });
   const input = new ReadStream(openSync(device, "r"));
   // read what comes back, or the acks would fill the PTY and stall the program's writes
   let received = 0;
