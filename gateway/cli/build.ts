@@ -4,7 +4,6 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { boardTargets, configure, linkOnlyArgs, listed, readLinkReport, readManifest, toolEnv, xslFigures, type BoardTarget } from "../firmware-build/board.js";
-import { describeBoard } from "../firmware-build/check.js";
 import { prepareSdk, tail, type Sdk } from "../firmware-build/sdk.js";
 import { INSTALL_ESP_IDF, INSTALL_SDK, missingEspIdf } from "../firmware-build/toolchain.js";
 import { CliError } from "./errors.js";
@@ -78,6 +77,9 @@ export function buildCommand(program: Command): void {
       // without ESP-IDF, only what needs none: every module through tsc and xsc, and the xsl link
       const output = await make(sdk, configured.buildDir, idf ? linkOnlyArgs(configured.buildDir) : ["-j2", "-f", "makefile"], total);
       const report = readLinkReport(configured, xslFigures(configured, output), (Date.now() - started) / 1000);
+      // loaded here, not with the CLI: it brings the TypeScript compiler (preload safety), which
+      // every other command, the gateway above all, would otherwise load and keep (35 MiB, ~0.5 s)
+      const { describeBoard } = await import("../firmware-build/check.js");
       process.stdout.write(`${describeBoard({ configured, report })}\n`);
       if (idf) throw new CliError(`compiled and linked for ${opts.board} (${configured.buildDir}), but the flash image needs ESP-IDF: ${idf}`, INSTALL_ESP_IDF);
       process.stdout.write(`built the ${opts.release ? "release" : "debug"} image for ${opts.board} in ${configured.buildDir}\nnext: pantau flash --board ${opts.board} --port /dev/ttyUSB0\n`);
