@@ -112,15 +112,16 @@ interface Tracked {
   lastSeen: number | null;
   received: number;
   rejected: number;
-  byType: Map<string, number>;
+  /** this and the other collections are made at the unit's first use of them: a fleet registered but not heard yet costs little */
+  byType: Map<string, number> | undefined;
   /** highest seq seen per boot, newest boot last */
-  boots: Map<number, number>;
+  boots: Map<number, number> | undefined;
   lost: number;
   reboots: number;
   batteryV: number | null;
   batteryLow: boolean;
-  rssi: number[];
-  snr: number[];
+  rssi: number[] | undefined;
+  snr: number[] | undefined;
   linkDegraded: boolean;
   queueDepth: number | null;
 }
@@ -141,7 +142,7 @@ export interface DeviceHealthOptions {
 
 const ms = (t: Date | number): number => (typeof t === "number" ? t : t.getTime());
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
-const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const mean = (xs: number[] | undefined): number | null => (xs?.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /**
  * Per-device health from the frames the gateway accepts. Pure bookkeeping: the caller supplies the
@@ -174,7 +175,8 @@ export class DeviceHealth {
     if (!t) return;
     const at = ms(obs.receivedAt);
     t.received++;
-    t.byType.set(obs.type, (t.byType.get(obs.type) ?? 0) + 1);
+    const byType = (t.byType ??= new Map());
+    byType.set(obs.type, (byType.get(obs.type) ?? 0) + 1);
     if (t.state === "offline") {
       this.pending.push({ kind: "online", deviceId, at, silentForS: Math.round((at - (t.lastSeen ?? this.startedAt)) / 1000) });
     }
@@ -233,11 +235,11 @@ export class DeviceHealth {
       expectedInterval: t.intervalS,
       framesReceived: t.received,
       framesRejected: t.rejected,
-      framesByType: Object.fromEntries(t.byType),
+      framesByType: Object.fromEntries(t.byType ?? []),
       lostFrames: t.lost,
       reboots: t.reboots,
       boot,
-      seq: boot === null ? null : t.boots.get(boot)!,
+      seq: boot === null ? null : t.boots!.get(boot)!,
       batteryVoltage: t.batteryV,
       batteryLow: t.batteryLow,
       rssi: round1(rssi),
@@ -261,14 +263,14 @@ export class DeviceHealth {
       lastSeen: null,
       received: 0,
       rejected: 0,
-      byType: new Map(),
-      boots: new Map(),
+      byType: undefined,
+      boots: undefined,
       lost: 0,
       reboots: 0,
       batteryV: null,
       batteryLow: false,
-      rssi: [],
-      snr: [],
+      rssi: undefined,
+      snr: undefined,
       linkDegraded: false,
       queueDepth: null,
     };
@@ -280,11 +282,12 @@ export class DeviceHealth {
    * still arrive from the device's queue.
    */
   private sequence(t: Tracked, boot: number, seq: number): void {
-    const highest = t.boots.get(boot);
+    const boots = (t.boots ??= new Map());
+    const highest = boots.get(boot);
     if (highest !== undefined) {
       if (seq > highest) {
         t.lost += seq - highest - 1;
-        t.boots.set(boot, seq);
+        boots.set(boot, seq);
       } else {
         t.lost = Math.max(0, t.lost - 1);
       }
@@ -293,8 +296,8 @@ export class DeviceHealth {
     const newest = newestBoot(t);
     if (newest !== null && boot < newest) return; // older than any boot remembered
     if (newest !== null) t.reboots++;
-    t.boots.set(boot, seq);
-    if (t.boots.size > BOOTS_KEPT) t.boots.delete(Math.min(...t.boots.keys()));
+    boots.set(boot, seq);
+    if (boots.size > BOOTS_KEPT) boots.delete(Math.min(...boots.keys()));
   }
 
   private battery(t: Tracked, volts: number, at: number): void {
@@ -310,8 +313,8 @@ export class DeviceHealth {
 
   private link(t: Tracked, rssiDbm: number | undefined, snrDb10: number | undefined, at: number): void {
     const { rssiLowDbm, snrLowDb, hysteresisDb, window } = this.policy.link;
-    if (rssiDbm !== undefined) push(t.rssi, rssiDbm, window);
-    if (snrDb10 !== undefined) push(t.snr, snrDb10 / 10, window);
+    if (rssiDbm !== undefined) push((t.rssi ??= []), rssiDbm, window);
+    if (snrDb10 !== undefined) push((t.snr ??= []), snrDb10 / 10, window);
     const rssi = mean(t.rssi);
     const snr = mean(t.snr);
     // once degraded, the link must clear the limits by the hysteresis margin to count as healthy
@@ -330,7 +333,7 @@ function definedOnly<T>(values: Readonly<Record<string, T | undefined>> | undefi
 }
 
 function newestBoot(t: Tracked): number | null {
-  return t.boots.size ? Math.max(...t.boots.keys()) : null;
+  return t.boots?.size ? Math.max(...t.boots.keys()) : null;
 }
 
 function push(samples: number[], value: number, window: number): void {
