@@ -212,6 +212,26 @@ describe("loop detector", () => {
     expect(Math.abs(d.baselineHz / (100_000 * 1.0025) - 1)).toBeLessThan(1e-4);
   });
 
+  it("does not learn a vehicle halted with a little metal on the loop, just under the off threshold", () => {
+    // 0.04 %: off at 0.014 % in f; a motorcycle's rear over the loop's edge holds f 0.012 % up for 15 s
+    const { d } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator();
+    feed(d, (t) => 100_000 * (t >= 2000 && t < 17_000 ? 1.00012 : 1), 0, 17_000, 20, osc);
+    // the baseline moves no faster than the steepest drift (1 % of f an hour: 0.004 % in 15 s)
+    expect(d.baselineHz / 100_000 - 1).toBeLessThan(0.00005);
+  });
+
+  it("catches up at once with a drift the trend missed while a vehicle stood on the loop", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator();
+    // f rises 0.008 % (0.7 % an hour) during a 40 s stop: a trend not yet learnt leaves that behind
+    const hz = (t: number) => 100_000 * (1 + 0.00008 * Math.min(1, Math.max(0, (t - 2000) / 40_000))) * (t >= 2000 && t < 42_000 ? 1.01 : 1);
+    feed(d, hz, 0, 62_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    // 20 s after it left the baseline has taken up most of it (at the drift's own pace: a third)
+    expect(Math.abs(d.baselineHz / (100_000 * 1.00008) - 1)).toBeLessThan(0.00002);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();
@@ -233,11 +253,19 @@ describe("loop detector", () => {
 describe("loop speed trap", () => {
   const options = { sensitivity: 0.0004, spacingM: 4, loopLengthM: 1.8, meanLengthM: 5, classEdgesM: [2.1, 6.7, 11.3, 18.6] };
 
-  function trap(): { trap: SpeedTrap; seen: { t: number; v: number; l: number; c: number }[] } {
+  function trap(): { trap: SpeedTrap; seen: { t: number; v: number; l: number; c: number }[]; late: { t: number; v: number }[] } {
     const aggregator = new IntervalAggregator({ lane: 0, intervalS: 60, classCount: 5 }, 0);
     const seen: { t: number; v: number; l: number; c: number }[] = [];
+    const late: { t: number; v: number }[] = [];
     aggregator.vehicle = (t, v, l, c) => { seen.push({ t, v, l, c }); };
-    return { trap: new SpeedTrap(aggregator, 0, 1, options), seen };
+    aggregator.speed = (t, v) => { late.push({ t, v }); };
+    return { trap: new SpeedTrap(aggregator, 0, 1, options), seen, late };
+  }
+
+  /** a passage over one loop: its leading edge, then its departure (centroid midway) */
+  function pass(t: SpeedTrap, loop: number, onMs: number, offMs: number, peak: number): void {
+    t.arrive(loop, onMs);
+    t.depart(loop, onMs, offMs, (onMs + offMs) / 2, peak);
   }
 
   it("takes speed from the centroids and length from the mean on-time", () => {
@@ -267,8 +295,8 @@ describe("loop speed trap", () => {
     expect(seen[1]?.c).toBe(3);
   });
 
-  it("gives a late trail arrival back to the vehicle that halted between the loops, not to the next one", () => {
-    const { trap: t, seen } = trap();
+  it("gives a late trail arrival back to the vehicle that halted between the loops, not to the next one, with its speed", () => {
+    const { trap: t, seen, late } = trap();
     t.arrive(0, 1000);
     t.depart(0, 1000, 2080, 1540, 0.001); // a motorcycle, 1080 ms on the lead loop, then halts short of the trail loop
     t.tick(4000); // given up: counted without a speed
@@ -281,6 +309,91 @@ describe("loop speed trap", () => {
     expect(seen).toHaveLength(2);
     expect(seen[0]?.v).toBeNaN();
     expect(seen[1]?.v).toBeCloseTo(2.5, 9);
+    // the halted one's trap time, counted without a speed when given up, reaches its interval late
+    expect(late).toEqual([{ t: 1000, v: 4000 / 19_150 }]);
+    expect(t.waitingBefore(60_000)).toBe(false);
+  });
+
+  it("does not give a trail detection to a given-up vehicle of another peak, nor take it from one still on the lead loop", () => {
+    const { trap: t, seen } = trap();
+    pass(t, 0, 1000, 1500, 0.001); // a motorcycle given up
+    t.tick(4000);
+    pass(t, 0, 10_000, 11_000, 0.05);
+    pass(t, 1, 10_400, 10_900, 0.05); // a car: its on-time alone would say the motorcycle's
+    pass(t, 0, 20_000, 20_540, 0.06); // a car given up
+    t.tick(24_000);
+    t.arrive(0, 30_970); // a car, with motorcycles close behind merged at the lead loop
+    pass(t, 1, 31_320, 31_840, 0.058);
+    t.depart(0, 30_970, 32_080, 31_500, 0.06);
+    expect(seen.map((v) => v.v)).toEqual([Number.NaN, 10, Number.NaN, 4000 / 350]);
+  });
+
+  it("waits for a given-up vehicle that can have halted between the loops, not for one that crossed too fast to", () => {
+    const { trap: t, seen } = trap();
+    pass(t, 0, 1000, 2080, 0.001); // 3.3 m in 1.08 s at most: it can stop within the spacing
+    t.tick(4000);
+    expect(seen[0]?.v).toBeNaN();
+    expect(t.waitingBefore(60_000)).toBe(true);
+    pass(t, 0, 10_000, 10_300, 0.001); // 11 m/s at least: it cannot
+    t.tick(75_000); // the first is given up for good after the longest travel
+    expect(t.waitingBefore(80_000)).toBe(false);
+  });
+
+  it("leaves a late trail arrival to no one once a vehicle behind the stray reached the trail loop (vehicles keep their order)", () => {
+    const { trap: t, late } = trap();
+    pass(t, 0, 1000, 2080, 0.001);
+    t.tick(4000);
+    pass(t, 0, 5000, 6000, 0.001);
+    pass(t, 1, 6000, 7000, 0.001); // the next one crosses normally
+    pass(t, 1, 9000, 10_080, 0.001); // an arrival like the stray's: something else's
+    expect(late).toEqual([]);
+  });
+
+  it("does not give a trail detection that ends while the lead loop still holds a vehicle to it when the lead loop held a follower before", () => {
+    const { trap: t, seen } = trap();
+    // a motorcycle and its follower merged at the lead loop, apart at the trail loop
+    t.arrive(0, 1000);
+    pass(t, 1, 1600, 2600, 0.001); // the first leaves the trail loop while the lead loop still holds the follower
+    t.depart(0, 1000, 3000, 2000, 0.001);
+    // the follower halted with its front under the threshold on the trail loop; a motorcycle stops on the lead loop
+    t.arrive(0, 20_000);
+    pass(t, 1, 20_500, 21_500, 0.001); // the follower moves on: it is not the one on the lead loop
+    t.depart(0, 20_000, 28_000, 24_000, 0.001);
+    pass(t, 1, 27_900, 29_000, 0.001);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.v).toBeCloseTo(4000 / 600, 9);
+    expect(seen[1]?.v).toBeCloseTo(4000 / 7900, 9);
+  });
+
+  it("gives a trail detection far weaker than a waiting car to the vehicle behind it, and the car none", () => {
+    const { trap: t, seen } = trap();
+    pass(t, 0, 1000, 9000, 0.05); // a car halted on the lead loop, merged at the trail loop into the one ahead
+    pass(t, 0, 9100, 9400, 0.001); // a motorcycle behind it
+    pass(t, 1, 9500, 9800, 0.001);
+    t.tick(20_000);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.v).toBeNaN();
+    expect(seen[1]?.v).toBeCloseTo(10, 9);
+  });
+
+  it("refuses a pairing that makes a car too short or needs more acceleration than a car has", () => {
+    const { trap: t, seen } = trap();
+    // 2.15 m/s over the spacing and 1.52 s on the trail loop: 1.5 m long
+    pass(t, 0, 1000, 2860, 0.02);
+    pass(t, 1, 2860, 4380, 0.02);
+    // 3 m/s on average, yet across the trail loop in 0.8 s: 6 m/s at least, 4.5 m/s² from rest
+    pass(t, 0, 10_000, 11_500, 0.06);
+    pass(t, 1, 11_330, 12_130, 0.06);
+    t.tick(30_000);
+    expect(seen.map((v) => v.v)).toEqual([Number.NaN, Number.NaN]);
+  });
+
+  it("waits half a vehicle's on-time beyond its longest travel for a weak trail arrival, placed late by its slow rise", () => {
+    const { trap: t, seen } = trap();
+    pass(t, 0, 1000, 1390, 0.001);
+    t.tick(1700);
+    pass(t, 1, 1490, 1880, 0.001);
+    expect(seen[0]?.v).toBeCloseTo(4000 / 490, 9);
   });
 
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
@@ -327,6 +440,11 @@ describe("loop interval record", () => {
     expect(second).toMatchObject({ volume: 1, occupancyPermille: 100, headwayDs: 20 });
     expect(second.speedKmh).toBeUndefined();
     expect(second.lengthDm).toBeUndefined();
+    // a speed measured late goes to its vehicle's interval while that is open, and is dropped after
+    a.count(41_000);
+    a.speed(41_000, 5);
+    a.speed(39_000, 50);
+    expect(a.close(Number.NaN)).toMatchObject({ volume: 1, speedKmh: 18 });
   });
 });
 
@@ -379,9 +497,9 @@ describe("loop physics", () => {
 });
 
 describe("loop role", () => {
-  function start(settings: Record<string, number | string>, loops = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, 3.66, 1)]) {
+  function start(settings: Record<string, number | string>, loops = [typicalLoop("loop0", 0, 0, 0), typicalLoop("loop1", 0, 3.66, 1)], vehicles: Vehicle[] = []) {
     const sim = new SimPlatform();
-    new LoopTraffic(loops, listTraffic([])).attach(sim);
+    new LoopTraffic(loops, listTraffic(vehicles)).attach(sim);
     const sent: LoopIntervalBody[] = [];
     const role = loopRole({
       platform: sim, settings, nowS: () => 0, setFaults: () => undefined,
@@ -410,6 +528,17 @@ describe("loop role", () => {
     expect(role.applySetting?.("classEdgesDm", "21,67,113")).toBe(true);
     sim.advance(31_500);
     expect(sent[sent.length - 1]?.classes).toHaveLength(4);
+  });
+
+  it("holds a record up to half its interval for a vehicle halted in the trap across its end, so its speed counts where it arrived", () => {
+    // a 9 m truck at 8 km/h reaches the lead loop at 55 s and stands on it 15 s
+    const truck: Vehicle = { lane: 0, arriveMs: 55_000, speedMps: 8 / 3.6, lengthM: 9, kind: "truck", peakShift: 0.02, stopAtM: 1.2, stopMs: 15_000 };
+    const { sim, sent } = start({}, undefined, [truck]);
+    sim.advance(66_000);
+    expect(sent).toEqual([]);
+    sim.advance(24_000);
+    // 3.66 m in 16.6 s
+    expect(sent).toEqual([expect.objectContaining({ volume: 1, speedKmh: 1 })]);
   });
 
   it("holds a lane finer than 0.04 % at 0.04 % when another loop lies within 5 % in frequency (crosstalk)", () => {

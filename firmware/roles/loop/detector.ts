@@ -119,6 +119,8 @@ export class LoopDetector {
   private onShift: number;
   private offShift: number;
   private trackTauMs: number;
+  /** time the baseline went uncorrected (coasting), which a drift the trend missed may have outrun: it may catch up that much at once */
+  private coastedMs = 0;
   private present = false;
   private onMs = 0;
   /** a rise first seen in this gate alone: its start is placed with the next gate (-1: none) */
@@ -486,17 +488,22 @@ export class LoopDetector {
       this.baseline += (hz - this.baseline) * Math.min(1, dt / FAST_TAU_MS);
       return;
     }
-    const k = Math.min(1, dt / this.trackTauMs);
-    const error = hz - this.baseline;
-    this.baseline += this.trend * dt + k * error;
-    this.trend += (k * error) / TREND_TAU_MS;
+    // the level correction moves no faster than the steepest believed drift (plus what it may have
+    // outrun while coasting): a vehicle halted with a little of its metal on the loop, just under
+    // the off threshold, is a step no drift makes, and the baseline must not learn it within the stop
     const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
+    const slew = limit * (dt + this.coastedMs);
+    const step = Math.max(-slew, Math.min(slew, Math.min(1, dt / this.trackTauMs) * (hz - this.baseline)));
+    this.coastedMs = Math.max(0, this.coastedMs - dt - Math.max(0, Math.abs(step) / limit - dt));
+    this.baseline += this.trend * dt + step;
+    this.trend += step / TREND_TAU_MS;
     this.trend = Math.max(-limit, Math.min(limit, this.trend));
   }
 
   /** While a vehicle is on the loop the drift goes on: carry the baseline along its trend. */
   private coast(dt: number): void {
     this.baseline += this.trend * dt;
+    this.coastedMs += dt;
   }
 
   /** Presence beyond the maximum: take the present frequency as the new baseline. */

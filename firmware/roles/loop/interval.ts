@@ -116,6 +116,14 @@ export class IntervalAggregator {
     slot.classes[bin] = (slot.classes[bin] as number) + 1;
   }
 
+  /** the speed of a vehicle counted earlier without one (NaN-free), while its interval is still open */
+  speed(tOnMs: number, speedMps: number): void {
+    if (tOnMs < this.cur.startMs) return;
+    const slot = this.slot(tOnMs);
+    slot.speedSum += speedMps;
+    slot.speeds++;
+  }
+
   /**
    * The record of the interval ending at boundaryMs; then the next interval becomes current.
    * occupiedSinceMs: the lead loop's leading edge when a vehicle is on it now (else NaN).

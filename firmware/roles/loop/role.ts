@@ -34,10 +34,12 @@ import type { Role, RoleContext, RoleFactory } from "../role.js";
 /** minimum wait after an interval's end before its record is closed, for late trailing edges */
 const SETTLE_MS = 1000;
 /**
- * longest wait for vehicles that arrived before the end to be classified (a 17 m truck at
- * 20 km/h needs about 4 s); one still on the loop then is classified in the next record
+ * longest wait, as a share of the interval, for vehicles that arrived before its end to be
+ * measured: a vehicle halted in the trap in a queue gets its speed only when it moves on (a
+ * truck standing 40 s on the lead loop, a motorcycle halted between the loops); one still in the
+ * trap then is given up and counted without a speed
  */
-const MAX_SETTLE_MS = 5000;
+const MAX_SETTLE_SHARE = 0.5;
 /** the core's status period when the settings do not say: fault events are held this long */
 const DEFAULT_STATUS_S = 300;
 
@@ -138,7 +140,7 @@ class LoopRole implements Role, DetectorListener {
   /** An interval closes once its late edges are in and its vehicles are classified (or at the cap). */
   private closing(now: number, boundaryMs: number): boolean {
     if (now < boundaryMs + this.settleMs) return false;
-    if (now >= boundaryMs + MAX_SETTLE_MS) return true;
+    if (now >= boundaryMs + MAX_SETTLE_SHARE * (this.config as LoopConfig).intervalS * 1000) return true;
     for (let i = 0; i < this.lanes.length; i++) if ((this.lanes[i] as Lane).waitingBefore(boundaryMs)) return false;
     return true;
   }

@@ -5,8 +5,13 @@
 // centroid uses every count of it, so the timing does not hang on the gate grid or the threshold
 // (leading edges are the fallback). The lead loop counts volume and occupancy, so a vehicle the
 // trail loop misses is still counted; its length then comes from the lane's recent speed.
+// In a queue the loops see vehicles halt, merge and part differently; a trail detection goes to
+// the oldest waiting vehicle unless that pairing is impossible (kinematics.ts, the order of
+// vehicles, a peak far from the vehicle's own), and then to the vehicle it can be: the next one
+// waiting, one given up that halted between the loops (which then gets its speed late), or none.
 
 import { vehicleClass, vehicleLengthM } from "./classify.js";
+import { SHORTEST_VEHICLE_M, TrapKinematics } from "./kinematics.js";
 import type { IntervalAggregator } from "./interval.js";
 import type { Lane } from "./lane.js";
 
@@ -18,12 +23,11 @@ const MIN_SPEED_MPS = 0.05;
 /** weight of each new speed in the lane's recent speed, used for vehicles without their own */
 const RECENT_WEIGHT = 1 / 16;
 /**
- * A vehicle at least this long, whose lead-loop on-time is t_on, moves at least
+ * A vehicle at least SHORTEST_VEHICLE_M long, whose lead-loop on-time is t_on, moves at least
  * (L + L_loop) / t_on, so it reaches the trail loop within d·t_on / (L + L_loop); with a margin
  * for the on-time's error (edges are placed within a few ms), this tells a vehicle the trail
  * loop missed, or merged with another, from the next one.
  */
-const SHORTEST_VEHICLE_M = 1.5;
 const ON_TIME_MARGIN = 1.4;
 /**
  * A vehicle whose peak stays within this factor of the on threshold crosses it near its flat top,
@@ -31,6 +35,19 @@ const ON_TIME_MARGIN = 1.4;
  * (it is counted, without a speed).
  */
 const FAINT = 1.25;
+/**
+ * a lead-loop detection this many times stronger than a trail-loop one is not the same vehicle's
+ * (two or three two-wheelers abreast, merged at the lead loop, are at most about this much
+ * stronger than one of them alone)
+ */
+const MERGED_PEAKS = 4;
+/** the largest ratio between one vehicle's peaks at the two loops (noise, a partial cover) */
+const PEAK_AGREEMENT = 1.3;
+
+/** whether two peaks (or on-times) can be one vehicle's: their ratio is at most ratio */
+function sameVehicle(a: number, b: number, ratio = PEAK_AGREEMENT): boolean {
+  return a <= ratio * b && b <= ratio * a;
+}
 
 export interface SpeedTrapOptions {
   /** the lane's on threshold, ΔL/L */
@@ -66,16 +83,15 @@ class Passage {
 }
 
 /**
- * on-times at the two loops further apart than this share mean the vehicle stopped on one of them
- * (a queue): its centroids then say when it stood, not when it passed
+ * on-times at the two loops further apart than this ratio (one a quarter shorter) mean the vehicle
+ * stopped on one of them (a queue): its centroids then say when it stood, not when it passed
  */
-const ON_TIME_AGREEMENT = 0.25;
+const ON_TIMES = 1 / (1 - 0.25);
 
 /** Travel time between the loops: centroid to centroid, or leading edge to leading edge without them or after a stop. */
 function travelMs(p: Passage): number {
   const centroids = p.centroidB - p.centroidA;
-  const agree = Math.abs(p.onA - p.onB) <= ON_TIME_AGREEMENT * Math.max(p.onA, p.onB);
-  return centroids > 0 && agree ? centroids : p.tB - p.tA;
+  return centroids > 0 && sameVehicle(p.onA, p.onB, ON_TIMES) ? centroids : p.tB - p.tA;
 }
 
 export class SpeedTrap implements Lane {
@@ -91,8 +107,17 @@ export class SpeedTrap implements Lane {
    */
   private strayStartMs = Number.NaN;
   private strayOnMs = Number.NaN;
+  private strayPeak = 0;
+  /**
+   * a trail detection ended while its vehicle's lead-loop detection went on: the lead loop held a
+   * follower there, and vehicles keep their order, so the trail loop's next arrival (at owedMs)
+   * is that follower's, no new passage's
+   */
+  private owed = false;
+  private owedMs = Number.NaN;
   private readonly minTravelMs: number;
   private readonly maxTravelMs: number;
+  private readonly kinematics: TrapKinematics;
 
   constructor(
     readonly aggregator: IntervalAggregator,
@@ -104,6 +129,7 @@ export class SpeedTrap implements Lane {
     for (let i = 0; i < MAX_PENDING; i++) this.queue.push(new Passage());
     this.minTravelMs = (options.spacingM / MAX_SPEED_MPS) * 1000;
     this.maxTravelMs = (options.spacingM / MIN_SPEED_MPS) * 1000;
+    this.kinematics = new TrapKinematics(options.spacingM, options.loopLengthM);
   }
 
   arrive(loop: number, tOnMs: number): void {
@@ -121,13 +147,23 @@ export class SpeedTrap implements Lane {
         p.peakShift = Math.max(p.peakShift, peakShift);
       }
     } else if (loop === this.trail) {
-      const p = this.find((q) => q.tB === tOnMs);
-      if (p && this.strayArrived(p, tOffMs - tOnMs, tOffMs)) {
+      let p = this.find((q) => q.tB === tOnMs);
+      if (p && this.strayArrived(p, tOnMs, tOffMs - tOnMs, tOffMs, peakShift)) {
         p.tB = Number.NaN;
-      } else if (p) {
+        p = undefined;
+      } else if (p && !this.owns(p, tOnMs, tOffMs, peakShift, true)) {
+        p.tB = Number.NaN;
+        p = this.nextOwner(p, tOnMs, tOffMs, peakShift);
+        if (p) p.tB = tOnMs;
+      }
+      if (p && p.tB === tOnMs) {
         p.onB = tOffMs - tOnMs;
         p.centroidB = centroidMs;
         p.peakShift = Math.max(p.peakShift, peakShift);
+        // vehicles keep their order: once one behind the stray reached the trail loop, the stray has (unseen)
+        if (p.tA > this.strayStartMs) this.strayStartMs = this.strayOnMs = Number.NaN;
+      } else if (!p) {
+        this.strayArrived(undefined, tOnMs, tOffMs - tOnMs, tOffMs, peakShift);
       }
     }
     this.drain();
@@ -137,33 +173,86 @@ export class SpeedTrap implements Lane {
   tick(nowMs: number): void {
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
-      if (Number.isNaN(p.tB) && !p.unpaired && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p))) {
+      if (Number.isNaN(p.tB) && !p.unpaired && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p) + p.onA / 2)) {
         p.unpaired = true;
         this.strayStartMs = p.tA;
         this.strayOnMs = p.onA;
+        this.strayPeak = p.peakShift;
       }
     }
+    if (nowMs - this.strayStartMs > this.maxTravelMs) this.strayStartMs = this.strayOnMs = Number.NaN;
     this.drain();
   }
 
   /**
-   * Whether a trail detection given to p (on-time onMs, ended at nowMs) is rather the arrival of
-   * the vehicle given up last: its on-time matches that vehicle's at the lead loop better than
-   * p's can (p's is at least the time it has stood there so far). The stray is then done with;
-   * it was already counted without a speed.
+   * Whether a trail detection given to p (from tBMs to nowMs) is rather another vehicle's: the
+   * one given up last (see strayArrived), or one the lead loop held in the detection before p's
+   * (see owed). A vehicle leaves the trail loop after the lead loop, so a detection that ends
+   * while p is still on the lead loop is p's only if the lead loop holds a follower of p's there
+   * (two vehicles merged at the lead loop, apart at the trail loop): then one detection of p's
+   * lead-loop passage is still to come at the trail loop.
    */
-  private strayArrived(p: Passage, onMs: number, nowMs: number): boolean {
-    if (Number.isNaN(this.strayStartMs) || nowMs - this.strayStartMs > this.maxTravelMs) return false;
-    const strayOff = Math.abs(this.strayOnMs - onMs);
-    const pOnMs = Number.isNaN(p.onA) ? nowMs - p.tA : p.onA;
-    const pOff = Number.isNaN(p.onA) ? Math.max(0, pOnMs - onMs) : Math.abs(pOnMs - onMs);
-    const stray = strayOff < pOff;
-    if (stray) this.strayStartMs = this.strayOnMs = Number.NaN;
-    return stray;
+  private owns(p: Passage, tBMs: number, nowMs: number, peakShift: number, first: boolean): boolean {
+    const onMs = nowMs - tBMs;
+    if (!Number.isNaN(p.onA)) {
+      if (p.peakShift > MERGED_PEAKS * peakShift || !this.kinematics.reachable(tBMs - p.tA, onMs, peakShift)) return false;
+      return !sameVehicle(p.onA, onMs, ON_TIMES) || this.kinematics.fits(tBMs - p.tA, onMs, peakShift);
+    }
+    if (!first) return false;
+    if (tBMs === this.owedMs) return false;
+    this.owed = true;
+    return true;
   }
 
+  /**
+   * The first passage after p still waiting, if it can own the trail detection (see owns). Vehicles
+   * keep their order, so p and those between, passed at the trail loop, will not reach it: they
+   * are unpaired.
+   */
+  private nextOwner(p: Passage, tBMs: number, nowMs: number, peakShift: number): Passage | undefined {
+    let i = 0;
+    while (this.at(i) !== p) i++;
+    for (let j = i + 1; j < this.size; j++) {
+      const q = this.at(j);
+      if (!Number.isNaN(q.tB) || q.unpaired || tBMs - q.tA < this.minTravelMs) continue;
+      if (!this.owns(q, tBMs, nowMs, peakShift, false)) return undefined;
+      for (let k = i; k < j; k++) if (Number.isNaN(this.at(k).tB)) this.at(k).unpaired = true;
+      return q;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether a trail detection (on-time onMs from tBMs, ended at nowMs, peak peakShift), given to p
+   * or to no passage, is rather the arrival of the vehicle given up last: their peaks agree, and
+   * p's pairing cannot be (p would be too long or too short for its peak at the speed it implies),
+   * or p's on-time at the lead loop disagrees with the detection's and the stray's is nearer (p's
+   * is at least the time it has stood there so far; a vehicle that halted partly on a loop, under
+   * the threshold, cuts its own short). The stray then gets its speed if it can have halted
+   * between the loops (see TrapKinematics.haltable) and its interval is still open: it was counted without one.
+   */
+  private strayArrived(p: Passage | undefined, tBMs: number, onMs: number, nowMs: number, peakShift: number): boolean {
+    if (Number.isNaN(this.strayStartMs) || nowMs - this.strayStartMs > this.maxTravelMs) return false;
+    if (tBMs - this.strayStartMs < this.minTravelMs || !sameVehicle(this.strayPeak, peakShift)) return false;
+    if (p && this.kinematics.fits(tBMs - p.tA, onMs, peakShift)) {
+      if (Number.isNaN(p.onA)) return false; // p's on-time is still growing (see owns)
+      if (sameVehicle(p.onA, onMs, ON_TIMES) || Math.abs(this.strayOnMs - onMs) >= Math.abs(p.onA - onMs)) return false;
+    }
+    if (this.strayTimed()) {
+      this.aggregator.speed(this.strayStartMs, (this.options.spacingM * 1000) / (tBMs - this.strayStartMs));
+    }
+    this.strayStartMs = this.strayOnMs = Number.NaN;
+    return true;
+  }
+
+  /** whether the stray, once it reaches the trail loop, gets a speed: it is not faint and can have halted between the loops */
+  private strayTimed(): boolean {
+    return this.strayPeak >= FAINT * this.options.sensitivity && this.kinematics.haltable(this.strayOnMs, this.strayPeak);
+  }
+
+  /** a vehicle not complete yet, or a stray that will get its speed when it reaches the trail loop */
   waitingBefore(tMs: number): boolean {
-    return this.size > 0 && this.at(0).tA < tMs;
+    return (this.size > 0 && this.at(0).tA < tMs) || (this.strayStartMs < tMs && this.strayTimed());
   }
 
   private leadArrives(tOnMs: number): void {
@@ -180,6 +269,8 @@ export class SpeedTrap implements Lane {
 
   /** Matches the oldest waiting lead-loop passage whose travel time is plausible. */
   private trailArrives(tOnMs: number): void {
+    this.owedMs = this.owed ? tOnMs : Number.NaN;
+    this.owed = false;
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
       if (!Number.isNaN(p.tB) || p.unpaired) continue;
@@ -190,7 +281,8 @@ export class SpeedTrap implements Lane {
       }
       if (travel >= this.minTravelMs) {
         p.tB = tOnMs;
-        break;
+        this.drain();
+        return;
       }
     }
     this.drain();
