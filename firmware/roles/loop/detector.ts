@@ -54,6 +54,8 @@ const RELEASE_SHARE = 1 / 64;
 const PLATEAU = 0.05;
 /** the longest a tail is followed down (a motorcycle leaving at 5 km/h takes 1.3 s) */
 const MAX_TAIL_MS = 2000;
+/** how long a tail's floor must hold level after a release to be taken as the baseline's error */
+const FLOOR_MS = 200;
 const MAX_CHATTER = 16;
 /** a window sum this many σ above zero is above the noise (the foot of a rise, the end of a tail) */
 const EDGE_SIGMAS = 3;
@@ -132,6 +134,8 @@ export class LoopDetector {
   private tailGate = 0;
   private tailSum = 0;
   private leftMs = 0;
+  /** after a release, since when the tail has held level on its floor (NaN: not yet) */
+  private floorMs = Number.NaN;
   // the passage's cycles above baseline, their first moment about onMs, the next gate to add
   private area = 0;
   private moment = 0;
@@ -402,14 +406,39 @@ export class LoopDetector {
     this.tailGate = gate;
     this.tailSum = sum;
     this.leftMs = tMs;
+    this.floorMs = Number.NaN;
   }
 
   /** The tail ends when the sum stops falling (a floor, or the next vehicle), in the noise, or after MAX_TAIL_MS. */
   private tailDone(gate: number, sum: number, tMs: number): boolean {
+    if (this.released) return this.floorDone(gate, sum, tMs);
     if (sum >= this.tailSum || sum < this.edgeCycles || tMs - this.leftMs >= MAX_TAIL_MS) return true;
     this.tailGate = gate;
     this.tailSum = sum;
     return false;
+  }
+
+  /**
+   * After a release the tail is the baseline's error only where it settles on a floor that holds
+   * level for FLOOR_MS (see leave): a rise above it is the next vehicle (a slow one adds less than
+   * the noise per gate, so the level is judged over the whole hold), and a tail that falls into
+   * the noise leaves none. Level means within 2·edgeCycles of the floor: a read and the floor each
+   * carry the noise.
+   */
+  private floorDone(gate: number, sum: number, tMs: number): boolean {
+    const band = 2 * this.edgeCycles;
+    if (sum < this.edgeCycles || tMs - this.leftMs >= MAX_TAIL_MS || (!Number.isNaN(this.floorMs) && sum > this.tailSum + band)) {
+      this.released = false;
+      return true;
+    }
+    if (Number.isNaN(this.floorMs) ? sum < this.tailSum : sum < this.tailSum - band) {
+      this.tailGate = gate; // still falling
+      this.tailSum = sum;
+      this.floorMs = Number.NaN;
+      return false;
+    }
+    if (Number.isNaN(this.floorMs)) this.floorMs = tMs;
+    return tMs - this.floorMs >= FLOOR_MS;
   }
 
   /**
