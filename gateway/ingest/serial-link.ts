@@ -59,6 +59,7 @@ export class SerialLink implements Link {
     port.on("error", (err) => this.log.warn({ port: this.name, err: err.message }, "serial port error"));
     port.open((err) => {
       if (err) return this.lost(port, err.message);
+      keepBothWaits(port);
       this.state = "open";
       this.backoff = this.opts.minBackoffMs ?? 500;
       this.log.info({ port: this.name, baudRate: this.opts.baudRate }, "serial port open");
@@ -97,4 +98,32 @@ export class SerialLink implements Link {
     this.log.warn({ port: this.name, why, retryInMs: delay }, "serial port unavailable; will reopen");
     this.timer = setTimeout(() => this.start(), delay);
   }
+}
+
+/** libuv's poll events (uv.h), as serialport's poller takes them */
+const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+
+interface Poller {
+  poll(events?: number): void;
+  listenerCount(event: "readable" | "writable"): number;
+}
+
+/**
+ * serialport 13's poller (Linux, macOS) starts libuv's poll with only the event just asked for
+ * (bindings-cpp poller.cpp passes `events`, not the union it keeps), so a write waiting for room
+ * cancels the wait of a read, and a read waiting for data cancels a write's. Behind a PTY (socat,
+ * a serial bridge) that stops the link: a read no longer wakes while the far end waits to hand
+ * over frames, or answers stay queued once no more frames come. Each poll here keeps the other
+ * wait. (Windows has no poller.)
+ */
+function keepBothWaits(port: SerialPort): void {
+  const poller = (port.port as { poller?: Poller } | undefined)?.poller;
+  if (!poller) return;
+  const poll = poller.poll.bind(poller);
+  poller.poll = (events = 0) => {
+    const reading = poller.listenerCount("readable") > 0 ? UV_READABLE : 0;
+    const writing = poller.listenerCount("writable") > 0 ? UV_WRITABLE : 0;
+    poll(events | reading | writing);
+  };
 }

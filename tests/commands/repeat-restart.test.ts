@@ -84,6 +84,9 @@ describe.skipIf(!hasSocat)("commands across repeats and restarts, over a serial 
     // nothing the sign sent since the restart opened this chance: the gateway knew where it was
     expect(uplinks.filter((u) => u.at >= restartedAt && u.at <= Date.parse(String(delivered.time)))).toEqual([]);
     await waitFor("applied by the sign", () => sign.unit.device.settings.limitKmh === 60);
+    // its result acked before the next test takes the port away (an unacked one is resent after
+    // the restart, at least once as it should, which the next test would count)
+    await waitFor("the sign's result acked", () => sign.unit.device.queue.length === 0);
     await center.endAsync();
     await sub.client.endAsync();
   });
