@@ -6,7 +6,7 @@ import type { Outlet } from "../publish/outlet.js";
 import type { Registry } from "../registry/registry.js";
 import { gatewayRole } from "../roles/index.js";
 import type { Service } from "../service.js";
-import { healthAlarm } from "./alarms.js";
+import { healthAlarm, type HealthAlarm } from "./alarms.js";
 import type { DeviceHealth, HealthSnapshot } from "./device-health.js";
 
 /** The health fields the retained status message carries; `faults` is the unit's own report. */
@@ -27,6 +27,9 @@ export function statusHealthFields(s: HealthSnapshot, faults: number): Record<st
     ...(s.heardBy.length ? { heardBy: s.heardBy } : {}),
   };
 }
+
+/** Alarms of one kind in one tick logged unit by unit up to this many; more are counted in one line. */
+const LOGGED_ONE_BY_ONE = 10;
 
 /**
  * Turns health transitions into what the situation room sees: an `alarm` (live and upstream) and
@@ -66,6 +69,7 @@ export class HealthReporter implements Service {
   /** Emits every transition's alarm and status at once (not one after another), so they are stored in one transaction. */
   async tick(now = Date.now()): Promise<void> {
     const emitted: Promise<void>[] = [];
+    const logged = new Map<string, Array<{ deviceId: number; alarm: HealthAlarm }>>();
     for (const t of this.health.tick(now)) {
       const device = this.registry.get(t.deviceId);
       if (!device) continue;
@@ -78,7 +82,8 @@ export class HealthReporter implements Service {
         ...alertFields({ category, severity: alarm.severity, cleared: alarm.severity === "informational" }, at),
         ...alarm,
       };
-      this.log.warn({ deviceId: device.id, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
+      const kind = `${alarm.alarmType}:${alarm.severity}`;
+      (logged.get(kind) ?? logged.set(kind, []).get(kind)!).push({ deviceId: device.id, alarm });
       emitted.push(this.emit(device.site, device.id, { kind: "alarm", payload }));
       const last = this.lastStatus.get(device.id);
       const snapshot = this.health.snapshot(device.id);
@@ -88,7 +93,19 @@ export class HealthReporter implements Service {
         emitted.push(this.emit(device.site, device.id, { kind: "status", payload: last }));
       }
     }
+    for (const group of logged.values()) this.logAlarms(group);
     await Promise.all(emitted);
+  }
+
+  /** One line per unit, or for many units crossing together (a fleet not heard yet, a site's power cut) one line that counts them. */
+  private logAlarms(group: Array<{ deviceId: number; alarm: HealthAlarm }>): void {
+    if (group.length <= LOGGED_ONE_BY_ONE) {
+      for (const { deviceId, alarm } of group) this.log.warn({ deviceId, alarmType: alarm.alarmType, severity: alarm.severity }, alarm.description);
+      return;
+    }
+    const { alarmType, severity } = group[0]!.alarm;
+    const first = group.slice(0, LOGGED_ONE_BY_ONE).map((g) => g.deviceId);
+    this.log.warn({ alarmType, severity, units: group.length, first }, `${alarmType} (${severity}) for ${group.length} units at once, first ${first.join(", ")}`);
   }
 
   private emit(site: string, deviceId: number, message: Normalized): Promise<void> {

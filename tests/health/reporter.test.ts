@@ -2,7 +2,9 @@
 // offered to the upstream senders at once, with the same device fields as every message.
 
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { Aedes, type AedesPublishPacket } from "aedes";
+import { pino } from "pino";
 import { afterAll, expect, it } from "vitest";
 import { DeviceHealth } from "../../gateway/health/device-health.js";
 import { HealthReporter } from "../../gateway/health/health-reporter.js";
@@ -74,6 +76,28 @@ it("stores what one tick says about many units in one transaction, in the order 
     // each published once, none before it was stored
     expect(published.map((p) => p.topic).sort()).toEqual([...stored].sort());
     expect(published.every((p) => p.stored === 1)).toBe(true);
+  } finally {
+    await new Promise<void>((r) => local.close(() => r()));
+  }
+});
+
+it("logs a unit's alarm on its own line, and many units crossing together in one line that counts them", async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino(new Writable({ write(chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } }));
+  const local = await Aedes.createBroker();
+  try {
+    const outlet = new Outlet(store, new Publisher(local));
+    const few = new Registry(TEST_DEVICES);
+    await new HealthReporter(few, new DeviceHealth(few.all(), { startedAt: T0 }), outlet, log).tick(T0 + 3_600_000);
+    expect(lines.filter((l) => l.alarmType === "deviceOffline").map((l) => l.deviceId).sort()).toEqual([101, 102, 103]);
+
+    lines.length = 0;
+    const many = new Registry(Array.from({ length: 25 }, (_, i) => ({ ...TEST_DEVICES[0]!, id: 2000 + i })));
+    await new HealthReporter(many, new DeviceHealth(many.all(), { startedAt: T0 }), outlet, log).tick(T0 + 3_600_000);
+    const offline = lines.filter((l) => l.alarmType === "deviceOffline");
+    expect(offline).toHaveLength(1);
+    expect(offline[0]).toMatchObject({ units: 25, first: [2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009] });
+    expect(store.outboxPeek(10_000).filter((m) => /\/20\d\d\/alarm$/.test(m.topic))).toHaveLength(25);
   } finally {
     await new Promise<void>((r) => local.close(() => r()));
   }
