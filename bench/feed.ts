@@ -59,8 +59,11 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 const ms = (n: number): number => Number(n.toFixed(2));
 
 /**
- * From the last byte of a frame on the PTY (its write drained) to its reading at the subscriber,
- * at `rate` frames/s for `seconds`. Frames due together are written together each millisecond
+ * From the moment a frame is written to the PTY to its reading at the subscriber, at `rate`
+ * frames/s for `seconds`. The write's start, not its completion: the completion callback runs on
+ * this process's event loop, which at 5 000/s is busy with arrivals and ran late enough to put
+ * readings before their own frames (a negative p50); a write the PTY holds back because the
+ * gateway stopped reading is the gateway's delay and counts. Frames due together are written together each millisecond
  * tick, so the pacing holds at 5 000/s; per unit, readings arrive in the order frames were written.
  */
 export async function latency(target: Target, fleet: Fleet, rate: number, seconds: number, devices: number): Promise<Latency> {
@@ -68,7 +71,7 @@ export async function latency(target: Target, fleet: Fleet, rate: number, second
   const first = target.sent;
   const paced = frames(fleet, first, count, devices);
   target.sent += count;
-  // matched per unit after the run: a reading can arrive before its write's drain callback runs
+  // matched per unit after the run, in the order each unit's frames were written
   const written = new Map<string, number[]>();
   const arrived = new Map<string, number[]>();
   const push = (map: Map<string, number[]>, unit: string, at: number): void => {
@@ -82,8 +85,10 @@ export async function latency(target: Target, fleet: Fleet, rate: number, second
   while (i < count) {
     const due = Math.min(count, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
     if (due > i) {
-      const at = await target.pty.write(Buffer.concat(paced.slice(i, due)));
-      for (; i < due; i++) push(written, String(fleet.entries[(first + i) % devices]!.id), at);
+      const at = performance.now();
+      for (let k = i; k < due; k++) push(written, String(fleet.entries[(first + k) % devices]!.id), at);
+      await target.pty.write(Buffer.concat(paced.slice(i, due)));
+      i = due;
     }
     const next = t0 + (i * 1000) / rate - performance.now();
     if (next > 0) await new Promise((r) => setTimeout(r, Math.max(1, next)));

@@ -8,8 +8,8 @@ import { ReadStream } from "node:tty";
 export interface Pty {
   /** the program under test opens this one */
   gateway: string;
-  /** writes `bytes` on the bench's end and resolves with the time they were handed to the PTY */
-  write(bytes: Buffer): Promise<number>;
+  /** writes `bytes` on the bench's end and resolves once they were handed to the PTY */
+  write(bytes: Buffer): Promise<void>;
   /** bytes the program sent back (acks) */
   received(): number;
   close(): Promise<void>;
@@ -38,7 +38,7 @@ export async function ptyPair(dir: string, name: string): Promise<Pty> {
   return {
     gateway,
     write: (bytes) => new Promise((resolve, reject) => {
-      output.write(bytes, (err) => (err ? reject(err) : resolve(performance.now())));
+      output.write(bytes, (err) => (err ? reject(err) : resolve()));
     }),
     received: () => received,
     close: async () => {

@@ -24,7 +24,7 @@ export function userPathTables(r: UserPathResult, command: string): string {
     `| ratio Pantau ÷ Node-RED (target ≥ 2) | ${r.ratios.fullOverNodeRed ?? "–"} | |`,
     ...(r.nodeRed ? ["", `Node-RED's JSON for the same frame is ${r.nodeRed.sameJson ? "the same as the gateway's (times aside)" : "NOT the same as the gateway's: the comparison is off"}.`] : []),
     "",
-    "Latency, last byte on the PTY to the reading at the subscriber (p99 targets: ≤ 5 ms at 1,000/s, ≤ 20 ms at 5,000/s):",
+    "Latency, frame written to the PTY to its reading at the subscriber (p99 targets: ≤ 5 ms at 1,000/s, ≤ 20 ms at 5,000/s):",
     "",
     "| path | frames/s offered | frames | p50 ms | p99 ms | max ms |",
     "|---|---|---|---|---|---|",
