@@ -29,14 +29,20 @@ const NEIGHBOUR_KEY = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 const BRIDGE_SPEED = 3;
 /** room for provisioning the bridge (5-15 s measured) */
 const PROVISIONING_MS = 30_000;
-const COMMISSION_S = 90;
+/** the gauge the bridge hears reports and sends its status every 120 s (field-unit-entry.ts) */
+const GAUGE_INTERVAL_S = 120;
+/**
+ * The duty-cycle check needs two of the gauge's frames a minute apart, counted from its first ack
+ * (which sets its clock): unheard while the bridge was provisioned, the gauge resends up to 64 s
+ * (jittered) later, then its next two reports come an interval apart.
+ */
+const COMMISSION_S = Math.ceil((64 * (1 + RESEND_JITTER) + 2 * GAUGE_INTERVAL_S) / BRIDGE_SPEED) + 20;
 const GATEWAY_READY_MS = 20_000;
 /**
- * The gauge's status through the gateway: its next one (statusS 120 in field-unit-entry.ts) after,
- * as it went unheard between the commissioning and the gateway's start, its next resend, up to
- * retryMaxS (jittered) away.
+ * The gauge's status through the gateway: its next one after, as it went unheard between the
+ * commissioning and the gateway's start, its next resend, up to retryMaxS (jittered) away.
  */
-const GAUGE_STATUS_MS = ((120 + CORE_SETTINGS.retryMaxS.default * (1 + RESEND_JITTER)) * 1000) / BRIDGE_SPEED;
+const GAUGE_STATUS_MS = ((GAUGE_INTERVAL_S + CORE_SETTINGS.retryMaxS.default * (1 + RESEND_JITTER)) * 1000) / BRIDGE_SPEED;
 const REMOTE_S = 60;
 
 const UNITS: Record<string, { id: number; role: string; set: string[] }> = {
