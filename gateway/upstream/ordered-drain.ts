@@ -38,7 +38,7 @@ const DEFAULT_WINDOW = 100;
 // stable id), never a loss. At 20 ms a drain of 1,000/s paid some 50 of them a second, 19 % of the
 // soak's gateway CPU on the event loop; at 250 ms it pays 5.
 const COMMIT_BATCH = 200;
-const COMMIT_DELAY_MS = 250;
+export const COMMIT_DELAY_MS = 250;
 
 interface InFlight {
   id: number;
