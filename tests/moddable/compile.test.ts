@@ -11,6 +11,7 @@ import { boardTargets, configure, link, parseCreation, readLinkReport, readManif
 import { checkFirmware, describeBoard, type BoardResult } from "../../gateway/firmware-build/check.js";
 import { CLI } from "../support/cli.js";
 import { moddable, PROJECT_ROOT } from "../support/moddable.js";
+import { waitFor } from "../support/mqtt.js";
 import { tempDir } from "../support/temp.js";
 import { closeTerminals, hasTmux, openTerminal } from "../support/tmux.js";
 
@@ -22,17 +23,6 @@ function deviceSources(): string[] {
     return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [path] : [];
   });
   return [...walk("firmware"), ...walk("shared")];
-}
-
-/** Reads the screen every half second (a tmux call each time) until `probe` says yes. */
-async function watchScreen<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 const [first, ...others] = boardTargets(readManifest(PROJECT_ROOT));
@@ -49,12 +39,12 @@ describe.skipIf(!moddable)("the firmware on the Moddable toolchain", () => {
     const term = openTerminal([process.execPath, CLI, "build", "--board", first!.board, "--release", "-o", out], {}, 400, 40);
     try {
       const bar = /\[(#*)(\.*)\] (\d+)\/(\d+) modules compiled/;
-      const partial = await watchScreen("the bar part way", () => {
+      const partial = await waitFor("the bar part way", () => {
         const m = bar.exec(term.screen());
         return m && Number(m[3]) > 0 && Number(m[3]) < Number(m[4]) ? m : undefined;
-      }, 300_000);
+      }, 300_000, 500);
       expect(partial[1]!.length + partial[2]!.length).toBe(30);
-      const screen = await watchScreen("the build's end", () => (term.alive() ? undefined : term.screen()), 600_000);
+      const screen = await waitFor("the build's end", () => (term.alive() ? undefined : term.screen()), 600_000, 500);
       console.log(`pantau build, at the end:\n${screen}`);
       const done = bar.exec(screen)!;
       expect(done[3]).toBe(done[4]);
