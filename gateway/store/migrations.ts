@@ -229,6 +229,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "the outbox's row count kept in the file, by triggers, so the row bound and /metrics read it instead of counting",
+    sql: `
+      -- kept in every transaction that adds or removes a message, whichever connection or path
+      -- (a commit, the sender's cursor, the row bound, retention and its trigger on readings)
+      INSERT OR REPLACE INTO meta (key, value) VALUES ('outbox_rows', (SELECT count(*) FROM messages));
+      CREATE TRIGGER messages_counted_in AFTER INSERT ON messages
+      BEGIN
+        UPDATE meta SET value = value + 1 WHERE key = 'outbox_rows';
+      END;
+      CREATE TRIGGER messages_counted_out AFTER DELETE ON messages
+      BEGIN
+        UPDATE meta SET value = value - 1 WHERE key = 'outbox_rows';
+      END;
+    `,
+  },
 ];
 
 /** A v5 history row, as migration 6 reads it. */

@@ -51,13 +51,6 @@ interface MessageRow {
  * counted; alarms never go for the row bound (see README.md).
  */
 export class Outbox {
-  /**
-   * messages held, kept in step with the table so the bound costs no count per append; exact
-   * while no other connection to the file has committed since it was counted (`countedAt`)
-   */
-  private held = 0;
-  /** SQLite's data_version when `held` was counted: it changes when another connection commits */
-  private countedAt = -1;
   private readonly s: ReturnType<typeof prepare>;
   private readonly bump: ReturnType<typeof counterBumper>;
   private readonly commitTx: (consumer: string, id: number) => void;
@@ -70,7 +63,6 @@ export class Outbox {
   ) {
     this.s = prepare(db);
     this.bump = counterBumper(db);
-    this.recount();
     this.commitTx = db.transaction((consumer: string, id: number) => {
       this.s.cursorSet.run(consumer, id);
       this.trimConsumed();
@@ -81,7 +73,6 @@ export class Outbox {
   append(entries: readonly OutboxEntry[]): number[] {
     return this.transaction(() => {
       const ids = entries.map((e) => Number(this.s.insertOwn.run(e.topic, e.payload, e.alarm ? 1 : 0, e.createdAt).lastInsertRowid));
-      this.held += ids.length;
       this.bound();
       return ids;
     });
@@ -90,7 +81,6 @@ export class Outbox {
   /** Appends a reading's message, inside the caller's transaction (the reading's commit); call `bound()` after the batch. */
   appendReading(readingId: number, alarm: boolean, createdAt: number): void {
     this.s.insertReading.run(readingId, alarm ? 1 : 0, createdAt);
-    this.held++;
   }
 
   /**
@@ -98,13 +88,11 @@ export class Outbox {
    * (alarms alone may exceed it). Runs inside the caller's transaction.
    */
   bound(): number {
-    // another connection (the commit thread's, the event loop's) appends and trims too
-    if (this.s.dataVersion.get() !== this.countedAt) this.recount();
-    const excess = this.held - this.maxRows;
+    // the count in the file includes what the other connection (the commit thread's, the event loop's) did
+    const excess = (this.s.rows.get() ?? 0) - this.maxRows;
     if (excess <= 0) return 0;
     const ids = this.s.routineDropOldest.all(excess);
     if (ids.length === 0) return 0;
-    this.held -= ids.length;
     // in the file, as the sweep that reports it may run on another connection
     this.s.lastDroppedRaise.run(ids.reduce((a, b) => Math.max(a, b)));
     this.bump(COUNTER_KEYS.outboxDropped, ids.length);
@@ -143,20 +131,14 @@ export class Outbox {
     }));
   }
 
-  /** How many messages a sender has still to send. */
+  /** How many messages a sender has still to send: all held less those it has passed (none for the slowest, whose passed messages are gone). */
   lag(consumer: string): number {
-    return this.s.countAfter.get(this.s.cursorGet.get(consumer) ?? 0) ?? 0;
+    return this.s.lag.get(this.s.cursorGet.get(consumer) ?? 0) ?? 0;
   }
 
   depth(): OutboxDepth {
     const d = this.s.depth.get();
     return { rows: d?.rows ?? 0, alarms: d?.alarms ?? 0, oldestMs: d?.oldest ?? null };
-  }
-
-  /** After deletes this class did not make (the retention sweep): counts the log again. */
-  recount(): void {
-    this.countedAt = this.s.dataVersion.get() ?? -1;
-    this.held = this.s.count.get() ?? 0;
   }
 
   /** The highest routine id the row bound dropped (on any connection) since the last call, or 0. */
@@ -165,29 +147,24 @@ export class Outbox {
   }
 
   /**
-   * Runs `work` in a transaction, or in the caller's when one is open; the held count follows a
-   * rollback. IMMEDIATE: it takes the write lock first (waiting for the other connection's
-   * commit), as one that read first could not write after the other connection committed.
+   * Runs `work` in a transaction, or in the caller's when one is open. IMMEDIATE: it takes the
+   * write lock first (waiting for the other connection's commit), as one that read first could
+   * not write after the other connection committed.
    */
   transaction<T>(work: () => T): T {
-    const held = this.held;
-    try {
-      return this.db.inTransaction ? work() : this.db.transaction(work).immediate();
-    } catch (err) {
-      this.held = held;
-      // a count taken inside the failed transaction is no longer the file's
-      this.countedAt = -1;
-      throw err;
-    }
+    return this.db.inTransaction ? work() : this.db.transaction(work).immediate();
   }
 
   /** Messages every sender has passed are gone from the log (their readings stay in the history). */
   private trimConsumed(): void {
     const slowest = this.s.cursorMin.get();
     if (slowest === null || slowest === undefined) return;
-    this.held -= this.s.deleteUpTo.run(slowest).changes;
+    this.s.deleteUpTo.run(slowest);
   }
 }
+
+/** The `meta` row the triggers keep at the number of messages held. */
+const ROWS_KEY = "outbox_rows";
 
 function prepare(db: Database) {
   return {
@@ -198,17 +175,19 @@ function prepare(db: Database) {
        FROM messages m LEFT JOIN readings r ON r.id = m.reading_id
        WHERE m.id > ? ORDER BY m.id LIMIT ?`,
     ),
-    count: db.prepare<[], number>("SELECT count(*) FROM messages").pluck(),
-    // along the (alarm, created_at) index, which holds every id: by the primary key, SQLite read
-    // every table page of the backlog (some 400 ms a /metrics scrape at 178,000 behind, under load)
-    countAfter: db.prepare<[number], number>("SELECT count(*) FROM messages INDEXED BY messages_alarm_age WHERE id > ?").pluck(),
+    // kept by triggers (migrations.ts, v7): counting the log took 10-15 ms at 500,000 held
+    rows: db.prepare<[], number>(`SELECT value FROM meta WHERE key = '${ROWS_KEY}'`).pluck(),
+    // what a sender has passed and the slowest has not: nothing to walk for the slowest sender
+    lag: db.prepare<[number], number>(
+      `SELECT (SELECT value FROM meta WHERE key = '${ROWS_KEY}') - (SELECT count(*) FROM messages WHERE id <= ?)`,
+    ).pluck(),
     // oldest by created_at, the order of the (alarm, created_at) index: by id, SQLite would sort every routine message held at each commit over the bound
     routineDropOldest: db.prepare<[number], number>(
       "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE alarm = 0 ORDER BY created_at, id LIMIT ?) RETURNING id",
     ).pluck(),
     deleteUpTo: db.prepare<[number]>("DELETE FROM messages WHERE id <= ?"),
     depth: db.prepare<[], { rows: number; alarms: number; oldest: number | null }>(
-      `SELECT (SELECT count(*) FROM messages) AS rows,
+      `SELECT (SELECT value FROM meta WHERE key = '${ROWS_KEY}') AS rows,
               (SELECT count(*) FROM messages WHERE alarm = 1) AS alarms,
               (SELECT created_at FROM messages ORDER BY id LIMIT 1) AS oldest`,
     ),
@@ -218,7 +197,6 @@ function prepare(db: Database) {
     ),
     cursorDelete: db.prepare<[string]>("DELETE FROM outbox_cursors WHERE consumer = ?"),
     cursorNames: db.prepare<[], string>("SELECT consumer FROM outbox_cursors").pluck(),
-    dataVersion: db.prepare<[], number>("PRAGMA data_version").pluck(),
     lastDroppedRaise: db.prepare<[number]>(
       "INSERT INTO meta (key, value) VALUES ('outbox_last_dropped', ?) ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
     ),

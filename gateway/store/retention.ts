@@ -108,8 +108,6 @@ export class Retention {
     const byRows = this.outbox.transaction(() => this.outbox.bound());
     // last: the size bound is measured over the whole file, so the outbox is trimmed first
     const historyDropped = this.historyByAge(now) + this.historyBySize();
-    // deleted history takes its routine messages along (a trigger, see migrations.ts)
-    this.outbox.recount();
     return {
       historyDropped,
       outboxDropped: outboxAlarmsDropped + routineByAge + byRows,

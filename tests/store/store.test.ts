@@ -399,6 +399,46 @@ describe("outbox limits", () => {
     expect(events.enforceLimits(T0 + 5 * MINUTE)).toMatchObject({ outboxAlarmsKept: 0 });
   });
 
+  it("keeps the count of messages held in the file, exact on either connection and whatever deletes them, from an upgraded file on", () => {
+    const file = tmp.file();
+    const v6 = new Database(file);
+    migrate(v6, MIGRATIONS.slice(0, 6));
+    const own = v6.prepare("INSERT INTO messages (topic, payload, alarm, created_at) VALUES ('pantau/v1/smg-01/1/command/result', '{}', 0, ?)");
+    for (let i = 0; i < 3; i++) own.run(T0);
+    v6.close();
+    const now = T0 + 10 * DAY;
+    const limits = { outbox: { maxRows: 8 }, history: { maxAgeDays: 1 } };
+    const events = openStore({ file, ...limits });
+    const thread = openStore({ file, ...limits });
+    const inFile = () => inspect(file, (db) => ({
+      counted: db.prepare<[], number>("SELECT count(*) FROM messages").pluck().get(),
+      kept: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'outbox_rows'").pluck().get(),
+    }));
+    const held = (n: number) => {
+      expect(inFile()).toEqual({ counted: n, kept: n });
+      expect(events.outboxDepth().rows).toBe(n);
+    };
+    // the upgrade counted what the file held
+    held(3);
+    events.outboxConsumers(["mqtt", "ngsi-ld"]);
+    thread.commit([reading(1, 1, { receivedAt: now - 2 * DAY }), reading(1, 2, { receivedAt: now - 2 * DAY, kind: "alarm" }), reading(1, 3, { receivedAt: now })], []);
+    events.outboxEnqueue([{ topic: "pantau/v1/smg-01/1/command/result", payload: "{}", alarm: false, createdAt: now }]);
+    held(7);
+    // the row bound, on the thread's connection, drops what the event loop's appended too
+    thread.commit([reading(1, 4, { receivedAt: now }), reading(1, 5, { receivedAt: now })], []);
+    held(8);
+    expect(events.counters().outboxDropped).toBe(1);
+    // retention deletes two readings: the routine one's message goes with it (a trigger), the alarm's stays
+    expect(events.enforceLimits(now)).toMatchObject({ historyDropped: 2 });
+    held(7);
+    // both senders passed the first three messages: they leave; a sender ahead of the other has less to send
+    const ids = events.outboxPeek(10).map((o) => o.id);
+    events.outboxCursor("ngsi-ld").commit(ids[2]!);
+    events.outboxCursor("mqtt").commit(ids[5]!);
+    held(4);
+    expect([events.outboxLag("mqtt"), events.outboxLag("ngsi-ld")]).toEqual([1, 4]);
+  });
+
   it("keeps alarms even when they alone exceed the row bound", () => {
     const store = openStore({ outbox: { maxRows: 2 } });
     store.commit([1, 2, 3, 4].map((i) => reading(2, i, { kind: "alarm" })).concat(reading(1, 1)), []);
