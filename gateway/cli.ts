@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `pantau`: one command per file in ./cli/. With no arguments it runs the demo. Exit codes:
-// 0 done, 1 failed (the message says what and what to do), 2 a usage error (unknown command or
-// option, bad value), 3 checks that ran but did not all pass (commission).
+// `pantau`: one command per file in ./cli/. Each file declares its command (options, help) and
+// imports what it runs inside its action, so a command loads only its own modules: the gateway
+// starts without the demo's firmware, the field tools or the MQTT client. With no arguments it
+// runs the demo. Exit codes: 0 done, 1 failed (the message says what and what to do), 2 a usage
+// error (unknown command or option, bad value), 3 checks that ran but did not all pass (commission).
 
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";

@@ -1,10 +1,5 @@
 import type { Command } from "commander";
-import { allPass } from "../commission/checks.js";
-import { commissionViaMqtt } from "../commission/mqtt-source.js";
-import { commissionOnPort, type PortSource } from "../commission/port-source.js";
-import { buildReport, saveReport } from "../commission/report.js";
-import { ANSI_PAINT, checkLines, NO_PAINT, renderView } from "../commission/view.js";
-import { FleetFiles, fleetPaths } from "../field/fleet-files.js";
+import type { PortSource } from "../commission/port-source.js";
 import { CliError } from "./errors.js";
 import { deviceId, integerIn, positive } from "./options.js";
 
@@ -31,6 +26,10 @@ export function commissionCommand(program: Command): void {
     .addHelpText("after", "\nEnds as soon as every check passes. On a terminal, d runs a sign's display test. Exit codes: 0 every check passed, 3 some failed, 1 could not run, 2 usage error.")
     .action(async (opts: Opts) => {
       if ((opts.device === undefined) === (opts.port === undefined)) throw new CliError("say which unit: --device <id> (through the gateway) or --port <path> (on its cable)", undefined, 2);
+      const [{ allPass }, { commissionViaMqtt }, { commissionOnPort }, { buildReport, saveReport }, { ANSI_PAINT, checkLines, NO_PAINT, renderView }, { FleetFiles, fleetPaths }] = await Promise.all([
+        import("../commission/checks.js"), import("../commission/mqtt-source.js"), import("../commission/port-source.js"),
+        import("../commission/report.js"), import("../commission/view.js"), import("../field/fleet-files.js"),
+      ]);
       const files = FleetFiles.load(fleetPaths(opts));
       const source: PortSource = opts.port !== undefined
         ? await commissionOnPort(opts.port, files, opts.baud)

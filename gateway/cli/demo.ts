@@ -1,9 +1,6 @@
 import type { Command } from "commander";
-import { loadConfig, resolveConfig, type GatewayConfig } from "../config.js";
-import { runDemo } from "../demo/demo.js";
-import { createLogger } from "../log.js";
+import type { GatewayConfig } from "../config.js";
 import { positive, tcpPort } from "./options.js";
-import { serve } from "./serve.js";
 
 export function demoCommand(program: Command): void {
   program
@@ -15,6 +12,9 @@ export function demoCommand(program: Command): void {
     .option("--speed <factor>", "run simulated time this many times faster than real time (the gateway's clock and the units' run ahead together)", positive, 1)
     .option("-c, --config <file>", "a gateway config (JSON) for users and limits; the fleet, ports and store are the demo's own")
     .action(async (opts: { mqttPort: number; mqttHost: string; httpPort: number; speed: number; config?: string }) => {
+      const [{ loadConfig, resolveConfig }, { runDemo }, { createLogger }, { serve }] = await Promise.all([
+        import("../config.js"), import("../demo/demo.js"), import("../log.js"), import("./serve.js"),
+      ]);
       const base = opts.config ? loadConfig(opts.config) : resolveConfig({}, process.cwd());
       const config: GatewayConfig = { ...base, mqtt: { host: opts.mqttHost, port: opts.mqttPort }, http: { ...base.http, port: opts.httpPort }, serial: [] };
       const log = createLogger(config.logLevel);

@@ -1,11 +1,15 @@
 import type { Command } from "commander";
-import { FleetFiles, fleetPaths } from "../field/fleet-files.js";
-import { rotateKey } from "../field/rotate-key.js";
+import type { FleetFiles } from "../field/fleet-files.js";
 import { CliError } from "./errors.js";
 import { deviceId, integerIn } from "./options.js";
 import { table } from "./table.js";
 
 interface FleetOpts { config?: string; registry: string; keys?: string }
+
+async function loadFleet(opts: FleetOpts): Promise<FleetFiles> {
+  const { FleetFiles, fleetPaths } = await import("../field/fleet-files.js");
+  return FleetFiles.load(fleetPaths(opts));
+}
 
 function fleetOptions(cmd: Command): Command {
   return cmd
@@ -18,8 +22,8 @@ export function fleetCommand(program: Command): void {
   const fleet = program.command("fleet").description("the fleet registry: list it, show a unit, give a unit a new key");
 
   fleetOptions(fleet.command("list").description("every unit in the registry, as a table"))
-    .action((opts: FleetOpts) => {
-      const files = FleetFiles.load(fleetPaths(opts));
+    .action(async (opts: FleetOpts) => {
+      const files = await loadFleet(opts);
       const rows = [...files.entries].sort((a, b) => a.id - b.id).map((e) => [
         String(e.id), e.role, e.site, e.name, files.keyOf(e.id) ? "yes" : "not yet", e.road ?? "",
       ]);
@@ -28,8 +32,8 @@ export function fleetCommand(program: Command): void {
     });
 
   fleetOptions(fleet.command("show").description("one unit's registry entry").argument("<id>", "device id", deviceId))
-    .action((id: number, opts: FleetOpts) => {
-      const files = FleetFiles.load(fleetPaths(opts));
+    .action(async (id: number, opts: FleetOpts) => {
+      const files = await loadFleet(opts);
       const e = files.entry(id);
       if (!e) throw new CliError(`unit ${id} is not in ${files.paths.registry}`, "pantau fleet list shows the units it holds");
       const lines: Array<[string, string]> = [
@@ -50,6 +54,7 @@ export function fleetCommand(program: Command): void {
     .option("--baud <n>", "the unit's console speed", integerIn(9600, 921600), 115200)
     .addHelpText("after", "\nInterrupted? Run the same command again. Exit codes: 0 done, 1 failed, 2 usage error.")
     .action(async (opts: FleetOpts & { port: string; baud: number }) => {
+      const [{ fleetPaths }, { rotateKey }] = await Promise.all([import("../field/fleet-files.js"), import("../field/rotate-key.js")]);
       const done = await rotateKey(opts.port, fleetPaths(opts), opts.baud);
       process.stdout.write(`unit ${done.id} has a new key, in the unit and the fleet files (${done.seconds.toFixed(1)} s); restart the gateway so it uses it\n`);
     });

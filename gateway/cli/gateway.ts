@@ -1,12 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { loadConfig } from "../config.js";
-import { Gateway } from "../gateway.js";
-import { createLogger } from "../log.js";
-import { Registry } from "../registry/registry.js";
-import { loadDeviceKeys } from "../security/device-keys.js";
 import { tcpPort } from "./options.js";
-import { serve } from "./serve.js";
 
 export function gatewayCommand(program: Command): void {
   program
@@ -16,6 +10,10 @@ export function gatewayCommand(program: Command): void {
     .option("--mqtt-port <port>", "MQTT port, instead of the config's mqtt.port", tcpPort)
     .option("--http-port <port>", "HTTP port, instead of the config's http.port", tcpPort)
     .action(async (opts: { config: string; mqttPort?: number; httpPort?: number }) => {
+      const [{ loadConfig }, { Gateway }, { createLogger }, { Registry }, { loadDeviceKeys }, { serve }] = await Promise.all([
+        import("../config.js"), import("../gateway.js"), import("../log.js"), import("../registry/registry.js"),
+        import("../security/device-keys.js"), import("./serve.js"),
+      ]);
       const config = loadConfig(opts.config);
       if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
       if (opts.httpPort !== undefined) config.http.port = opts.httpPort;

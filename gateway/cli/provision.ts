@@ -1,7 +1,5 @@
 import { Option, type Command } from "commander";
 import { roleNames } from "../../shared/roles/catalog.js";
-import { fleetPaths } from "../field/fleet-files.js";
-import { provision } from "../field/provision.js";
 import { deviceId, integerIn, number, setting } from "./options.js";
 
 export function provisionCommand(program: Command): void {
@@ -32,6 +30,7 @@ export function provisionCommand(program: Command): void {
       if (opts.lanes !== undefined && !/^[0-9]{1,4}$/.test(opts.lanes)) {
         program.error(`error: option '--lanes <digits>' argument '${opts.lanes}' is invalid. one lane digit per loop, 1 to 4 loops, e.g. 0011`, { exitCode: 2 });
       }
+      const [{ fleetPaths }, { provision }] = await Promise.all([import("../field/fleet-files.js"), import("../field/provision.js")]);
       const done = await provision({ ...opts, role: opts.role as never, paths: fleetPaths(opts) });
       const e = done.entry;
       process.stdout.write(`\nunit ${e.id} "${e.name}" (${e.role}) at ${e.site} is provisioned${done.resumed ? " (resumed)" : ""} in ${done.seconds.toFixed(1)} s\n`);

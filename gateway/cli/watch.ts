@@ -1,7 +1,4 @@
 import { Option, type Command } from "commander";
-import { connectMqtt, kindOf } from "../commission/mqtt-source.js";
-import { describe, isAlarm, localTime, observed } from "../field/format.js";
-import { TOPIC_ROOT } from "../publish/publisher.js";
 import { deviceId } from "./options.js";
 
 const KINDS = ["traffic", "speed", "flood", "alarm", "status"];
@@ -18,6 +15,9 @@ export function watchCommand(program: Command): void {
     .option("--json", "print the messages as JSON lines instead")
     .addHelpText("after", "\nRuns until Ctrl-C. Exit codes: 0 stopped, 1 the broker could not be reached or went away, 2 usage error.")
     .action(async (opts: { mqtt: string; user?: string; site?: string; device?: number; kind?: string; json?: boolean }) => {
+      const [{ connectMqtt, kindOf }, { describe, isAlarm, localTime, observed }, { TOPIC_ROOT }] = await Promise.all([
+        import("../commission/mqtt-source.js"), import("../field/format.js"), import("../publish/publisher.js"),
+      ]);
       const client = await connectMqtt({ url: opts.mqtt, ...(opts.user ? { username: opts.user, password: process.env.PANTAU_MQTT_PASSWORD ?? "" } : {}) });
       const filter = `${TOPIC_ROOT}/${opts.site ?? "+"}/${opts.device ?? "+"}/${opts.kind ?? "#"}`;
       const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
