@@ -62,10 +62,13 @@ interface Candidate {
 }
 
 /**
- * The gateway's path for one frame: verify -> normalize -> commit -> publish + ack, counting
- * every outcome. A frame is acknowledged only once it is durably stored, and published once:
- * the store's unique (device, boot, seq) catches what the replay window cannot see yet, such as
- * the same LoRa packet heard by two bridges within one batch.
+ * The gateway's path for one frame: verify -> normalize -> publish live + commit -> ack, counting
+ * every outcome. A reading goes to the embedded broker's subscribers as soon as it is verified and
+ * normalized; it is acknowledged only once it is durably stored, and stored once: the store's
+ * unique (device, boot, seq) catches what the replay window cannot see yet, such as the same LoRa
+ * packet heard by two bridges within one batch. So history is exactly once and the live topics
+ * at least once: a commit that fails (or a gateway killed before it) leaves the reading
+ * published but not acked, and the unit's resend is published again and stored.
  */
 export interface PipelineOptions {
   batch?: { maxItems?: number; maxDelayMs?: number };
@@ -92,13 +95,15 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   readonly counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   readonly windows = new ReplayWindows();
   private readonly batcher: CommitBatcher<Candidate, boolean>;
+  /** frames published live whose commit has not ended: a copy heard meanwhile is not published again */
+  private readonly live = new Set<string>();
   /** a sick disk or a hostile stream repeats the same line per frame: once per interval with a count */
   private readonly throttled: ThrottledLog;
 
   constructor(
     private readonly registry: Registry,
     private readonly store: ReadingStore,
-    private readonly outlet: Pick<Outlet, "prepare" | "deliver">,
+    private readonly outlet: Pick<Outlet, "prepare" | "publish" | "queued">,
     private readonly log: Logger,
     private readonly options: PipelineOptions = {},
   ) {
@@ -129,13 +134,13 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       const message = normalize(envelope, device, receivedAt);
       this.options.decorate?.(message, { envelope, device, origin, receivedAt });
       const out = this.outlet.prepare({ site: device.site, device: device.id, kind: message.kind, payload: message.payload, createdAt: receivedAt.getTime() });
-      const inserted = await this.batcher.add({ envelope, record: toRecord(envelope, device, message, out, receivedAt) });
+      const inserted = await this.publishAndCommit({ envelope, record: toRecord(envelope, device, message, out, receivedAt) }, out);
       if (!inserted) {
         this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
         throw new ProtocolError("replay", `duplicate (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id} via another path`);
       }
       this.emit("ack", { device, envelope, origin, result: AckResult.ok });
-      await this.outlet.deliver(out);
+      this.outlet.queued();
       this.counts.accepted++;
       this.log.debug({ source: origin.source, deviceId: device.id, type: envelope.type, boot: envelope.boot, seq: envelope.seq }, "frame accepted");
       this.emit("accepted", { envelope, device, origin, message, receivedAt });
@@ -145,6 +150,24 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       if (!(err instanceof ProtocolError)) throw err;
       const deviceId = err instanceof AuthenticFrameError ? err.deviceId : authentic?.id;
       return this.reject(err.reason, err.message, origin.source, frame.length, deviceId);
+    }
+  }
+
+  /**
+   * Publishes a reading to the local subscribers at once and commits it beside; resolves to
+   * whether the commit stored it (false: a copy that came another way was stored). The ack waits
+   * for both. A copy heard while the first one's commit runs is not published again.
+   */
+  private async publishAndCommit(candidate: Required<Candidate>, out: Outgoing): Promise<boolean> {
+    const { deviceId, boot, seq } = candidate.record;
+    const key = `${deviceId}:${boot}:${seq}`;
+    if (this.live.has(key)) return this.batcher.add(candidate);
+    this.live.add(key);
+    try {
+      const [, inserted] = await Promise.all([this.outlet.publish(out), this.batcher.add(candidate)]);
+      return inserted;
+    } finally {
+      this.live.delete(key);
     }
   }
 

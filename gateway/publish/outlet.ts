@@ -29,8 +29,9 @@ export type OutletStore = Pick<Store, "outboxEnqueue">;
 /**
  * The one way out for everything the gateway emits: each message is stored (in the outbox for
  * upstream), published on the embedded broker, and offered to the upstream senders, the same way
- * whoever made it. A reading is stored by the pipeline's commit with its history row (the ack
- * waits for that commit), so it comes in through `deliver`; every other message through `emit`.
+ * whoever made it. A reading is stored by the pipeline's commit with its history row, and
+ * published live before that commit (the ack waits for it), so the pipeline calls `publish` and,
+ * once committed, `queued`; every other message comes in through `emit`.
  */
 export class Outlet {
   private readonly queuedListeners: Array<() => void> = [];
@@ -66,7 +67,8 @@ export class Outlet {
   async emit(message: OutletMessage): Promise<void> {
     const out = this.prepare(message);
     await this.batcher.add(out);
-    return this.deliver(out);
+    this.queued();
+    return this.publish(out);
   }
 
   /** Stores what was emitted in this turn now (at shutdown). */
@@ -74,10 +76,14 @@ export class Outlet {
     return this.batcher.flush();
   }
 
-  /** A message already committed to the store: publishes it and tells the upstream senders. */
-  deliver(out: Outgoing): Promise<void> {
-    for (const listener of this.queuedListeners) listener();
+  /** Publishes a message on the embedded broker, to the local subscribers. */
+  publish(out: Outgoing): Promise<void> {
     return this.publisher.publish(out);
+  }
+
+  /** The outbox got something new (committed): the upstream senders wake up. */
+  queued(): void {
+    for (const listener of this.queuedListeners) listener();
   }
 
   /** Called whenever the outbox got something new (an upstream sender wakes up). */
