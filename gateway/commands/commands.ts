@@ -37,7 +37,8 @@ export interface CommandDeps {
   registry: Registry;
   store: Pick<
     Store,
-    "commandEnqueue" | "commandsPending" | "commandsOpenCounts" | "commandSetState" | "commandsExpire" | "command" | "commandByRef" | "lastHeard"
+    | "commandEnqueue" | "commandsPending" | "commandsOpenCounts" | "commandSetState" | "commandsExpire" | "commandsNextExpiry"
+    | "command" | "commandByRef" | "lastHeard"
   >;
   /** keeps where a unit was heard across restarts (the gateway writes it with the next commit) */
   saveHeard: (deviceId: number, origin: string, at: number) => void;
@@ -70,6 +71,11 @@ export class Commands implements Service {
   private readonly lastOrigin = new Map<number, FrameOrigin>();
   private readonly lastSent = new Map<number, number>();
   private open = new OpenCounts();
+  /**
+   * when the first open command's time is up (Infinity: none open); the sweep is a write
+   * transaction, which on the event loop waits for the commit thread's, so it runs only then
+   */
+  private nextExpiry = Infinity;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly deliver = (packet: AedesPublishPacket, done: () => void): void => {
     try {
@@ -90,6 +96,7 @@ export class Commands implements Service {
    */
   async start(): Promise<void> {
     this.open = new OpenCounts(this.deps.store.commandsOpenCounts());
+    this.nextExpiry = this.deps.store.commandsNextExpiry() ?? Infinity;
     for (const { deviceId, origin } of this.deps.store.lastHeard()) this.lastOrigin.set(deviceId, JSON.parse(origin) as FrameOrigin);
     await new Promise<void>((resolve) => this.deps.aedes.subscribe(COMMAND_FILTER, this.deliver, resolve));
     this.sweepTimer = setInterval(() => this.expire(), this.options.sweepMs);
@@ -134,8 +141,10 @@ export class Commands implements Service {
       if (earlier) return this.repeated(device, earlier, command.ref, now);
     }
     const ttlS = command.ttlS ?? this.options.defaultTtlS;
-    const id = this.deps.store.commandEnqueue({ deviceId: device.id, command: JSON.stringify(command), createdAt: now, expiresAt: now + ttlS * 1000 });
+    const expiresAt = now + ttlS * 1000;
+    const id = this.deps.store.commandEnqueue({ deviceId: device.id, command: JSON.stringify(command), createdAt: now, expiresAt });
     this.open.opened(device.id);
+    this.nextExpiry = Math.min(this.nextExpiry, expiresAt);
     this.deps.log.info({ commandId: id, deviceId: device.id, op: command.op, ttlS }, "command queued");
     const origin = this.lastOrigin.get(device.id);
     if (origin && !origin.radio) this.offer(device, origin, now);
@@ -182,7 +191,11 @@ export class Commands implements Service {
 
   /** Marks commands past their time to live as expired and reports them. */
   expire(now = Date.now()): void {
-    for (const stored of this.deps.store.commandsExpire(now)) {
+    if (now < this.nextExpiry) return;
+    const expired = this.deps.store.commandsExpire(now);
+    // a command answered before its time leaves this too early: one sweep then finds nothing
+    this.nextExpiry = this.deps.store.commandsNextExpiry() ?? Infinity;
+    for (const stored of expired) {
       const delivered = this.lastSent.delete(stored.id);
       this.open.settled(stored.deviceId);
       const ttlS = Math.round((stored.expiresAt - stored.createdAt) / 1000);

@@ -350,6 +350,11 @@ export class Store {
     this.s.lastHeardUpsert.run(deviceId, origin, at);
   }
 
+  /** When the first open command's time is up (undefined: none is open): the expiry sweep has nothing to do before. */
+  commandsNextExpiry(): number | undefined {
+    return this.s.commandsNextExpiry.get() ?? undefined;
+  }
+
   /** Marks open commands whose time is up as expired and returns them, oldest first. */
   commandsExpire(now: number): StoredCommand[] {
     return this.expireTx(now);
@@ -465,6 +470,7 @@ function prepare(db: Db) {
       `UPDATE commands SET state = 'expired', updated_at = ?
        WHERE state IN ${OPEN_STATES} AND expires_at <= ? RETURNING *`,
     ),
+    commandsNextExpiry: db.prepare<[], number | null>(`SELECT min(expires_at) FROM commands WHERE state IN ${OPEN_STATES}`).pluck(),
     commandGet: db.prepare<[number], CommandRow>("SELECT * FROM commands WHERE id = ?"),
     commandByRef: db.prepare<[number, number, string], CommandRow>(
       `SELECT * FROM commands WHERE device_id = ? AND expires_at > ? AND json_extract(command, '$.ref') = ?

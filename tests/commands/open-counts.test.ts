@@ -85,4 +85,27 @@ describe("open command counts on the ack path", () => {
     expect(pending).toHaveBeenCalledTimes(1);
     expect(verifyFrame(sent[0]!, second.registry, new ReplayWindows()).envelope).toMatchObject({ type: "command", body: { dangerMm: 2600 } });
   });
+
+  it("looks for expired commands in the store only once one's time is up", async () => {
+    const gateway = await startTestGateway();
+    running.push(gateway);
+    const expire = vi.spyOn(gateway.store, "commandsExpire");
+    // times far ahead of the clock, so the gateway's own sweep (every second) finds nothing to do meanwhile
+    const now = Date.now();
+    gateway.commands.submit(FLOOD, JSON.stringify({ op: "setFlood", alertMm: 1600, ttlS: 100 }), now);
+    gateway.commands.submit(FLOOD, JSON.stringify({ op: "setFlood", dangerMm: 2600, ttlS: 3600 }), now);
+    gateway.commands.expire(now + 99_999);
+    expect(expire).not.toHaveBeenCalled();
+    gateway.commands.expire(now + 100_000);
+    expect(expire).toHaveBeenCalledTimes(1);
+    expect(gateway.store.commandList().map((c) => c.state)).toEqual(["queued", "expired"]);
+    gateway.commands.expire(now + 3_599_999);
+    expect(expire).toHaveBeenCalledTimes(1);
+    gateway.commands.expire(now + 3_600_000);
+    expect(expire).toHaveBeenCalledTimes(2);
+    expect(gateway.store.commandList().map((c) => c.state)).toEqual(["expired", "expired"]);
+    // none open: no sweep touches the store however late
+    gateway.commands.expire(now + 365 * 86_400_000);
+    expect(expire).toHaveBeenCalledTimes(2);
+  });
 });
