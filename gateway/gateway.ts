@@ -99,7 +99,8 @@ export class Gateway implements FrameSink {
     this.pipeline.on("ack", (req) => answerUplink(req, this.commands, this.links, log, (mode.clock ?? Date.now)()));
     this.pipeline.on("accepted", (a) => this.accepted(a));
     this.pipeline.on("rejected", (r) => this.rejected(r));
-    this.senders = createSenders(config.upstream, store, log);
+    // their cursors move in the commit thread's transactions, not on the event loop
+    this.senders = createSenders(config.upstream, this.commits, log);
     for (const sender of this.senders) this.outlet.onQueued(() => sender.notify());
     const upstream = this.senders.find((s): s is MqttSender => s instanceof MqttSender);
     this.metrics.setCollectors({

@@ -16,7 +16,7 @@ port.on("message", (request: CommitRequest) => {
   }
   let reply: CommitReply;
   try {
-    reply = { id: request.id, inserted: store.commit(request.batch, request.windows, request.heard).inserted };
+    reply = { id: request.id, inserted: store.commit(request.batch, request.windows, request.heard, request.cursors).inserted };
   } catch (err) {
     reply = { id: request.id, error: { message: (err as Error).message, code: (err as { code?: string }).code } };
   }

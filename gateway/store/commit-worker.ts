@@ -1,10 +1,16 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.js";
-import type { CommitResult, LastHeard, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
+import type { CommitResult, CursorMove, LastHeard, OutboxCursor, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
 
 /** A batch for the commit thread, or "close" (close the store and end). */
-export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[]; heard: LastHeard[] } | "close";
+export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[]; heard: LastHeard[]; cursors: CursorMove[] } | "close";
+
+/** What waits for the next commit: where units were heard, and where senders' cursors moved (the highest position each). */
+interface Pending {
+  heard: LastHeard[];
+  cursors: Map<string, number>;
+}
 
 /** The thread's answer to one batch. */
 export type CommitReply = { id: number; inserted: boolean[] } | { id: number; error: { message: string; code: string | undefined } };
@@ -33,13 +39,12 @@ export class CommitThread {
   private readonly waiting = new Map<number, { resolve: (r: CommitResult) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private died: { at: number; error: Error } | undefined;
-  /** where units were heard, for the next commit */
-  private heard: LastHeard[] = [];
-  private heardScheduled = false;
+  private pending: Pending = { heard: [], cursors: new Map() };
+  private pendingScheduled = false;
 
   constructor(
     private readonly options: StoreOptions,
-    private readonly store: Pick<Store, "noteCommit" | "loadReplayWindows">,
+    private readonly store: Pick<Store, "noteCommit" | "loadReplayWindows" | "outboxConsumers" | "outboxCursor">,
     private readonly log: Logger,
   ) {
     this.worker = this.spawn();
@@ -61,13 +66,31 @@ export class CommitThread {
    * contact costs no fsync per unit), or in one of its own at the end of this turn if none comes.
    */
   setLastHeard(deviceId: number, origin: string, at: number): void {
-    this.heard.push({ deviceId, origin, at });
-    if (this.heardScheduled) return;
-    this.heardScheduled = true;
-    setImmediate(() => {
-      this.heardScheduled = false;
-      if (this.heard.length > 0) this.commit([], []).catch(() => undefined);
-    });
+    this.pending.heard.push({ deviceId, origin, at });
+    this.schedulePending();
+  }
+
+  /** Declares the upstream senders (`Store.outboxConsumers`, on the event loop's connection: once, at start). */
+  outboxConsumers(names: readonly string[]): { added: string[]; removed: string[] } {
+    return this.store.outboxConsumers(names);
+  }
+
+  /**
+   * A sender's cursor whose moves are written by the thread, with the next commit or in one of
+   * their own at the end of this turn: the event loop then never waits for the write lock (and a
+   * commit's fsync) to move it. A crash before that resends those messages (with their stable
+   * ids), as a cursor moved in batches always did.
+   */
+  outboxCursor(consumer: string): OutboxCursor {
+    const cursor = this.store.outboxCursor(consumer);
+    return {
+      read: (after, limit) => cursor.read(after, limit),
+      position: () => Math.max(this.pending.cursors.get(consumer) ?? 0, cursor.position()),
+      commit: (id) => {
+        this.pending.cursors.set(consumer, Math.max(this.pending.cursors.get(consumer) ?? 0, id));
+        this.schedulePending();
+      },
+    };
   }
 
   loadReplayWindows(): ReplayWindowRow[] {
@@ -81,7 +104,7 @@ export class CommitThread {
 
   /** Lets the thread close its connection (a checkpoint) and end; call once no commit is waiting. */
   async close(): Promise<void> {
-    if (this.heard.length > 0) await this.commit([], []).catch(() => undefined);
+    if (hasAny(this.pending)) await this.commit([], []).catch(() => undefined);
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
@@ -90,19 +113,31 @@ export class CommitThread {
     await ended;
   }
 
+  private schedulePending(): void {
+    if (this.pendingScheduled) return;
+    this.pendingScheduled = true;
+    setImmediate(() => {
+      this.pendingScheduled = false;
+      if (hasAny(this.pending)) this.commit([], []).catch(() => undefined);
+    });
+  }
+
   private async post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
-    const heard = this.heard;
-    this.heard = [];
+    const { heard, cursors } = this.pending;
+    this.pending = { heard: [], cursors: new Map() };
+    const moves = [...cursors].map(([consumer, position]) => ({ consumer, position }));
     try {
-      return await this.send(batch, windows, heard);
+      return await this.send(batch, windows, heard, moves);
     } catch (err) {
       // the unit's next change of link, or its next uplink after a restart, is the next chance
       if (heard.length > 0) this.log.warn({ units: heard.length, err: (err as Error).message }, "where units were heard not saved");
+      // a sender's next move carries its position further; until then a restart resends from the last one saved
+      if (moves.length > 0) this.log.warn({ senders: moves.length, err: (err as Error).message }, "upstream cursors not moved");
       throw err;
     }
   }
 
-  private send(batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[]): Promise<CommitResult> {
+  private send(batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[], cursors: CursorMove[]): Promise<CommitResult> {
     if (!this.worker) {
       if (this.died && Date.now() - this.died.at < RESTART_AFTER_MS) return Promise.reject(this.died.error);
       this.worker = this.spawn();
@@ -111,7 +146,7 @@ export class CommitThread {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, batch, windows, heard } satisfies CommitRequest);
+      worker.postMessage({ id, batch, windows, heard, cursors } satisfies CommitRequest);
     });
   }
 
@@ -138,4 +173,8 @@ export class CommitThread {
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
+}
+
+function hasAny(pending: Pending): boolean {
+  return pending.heard.length > 0 || pending.cursors.size > 0;
 }

@@ -15,6 +15,12 @@ export interface OutboxItem {
 /** A message that is not a reading (a command result, a health alarm or status), with its own payload. */
 export type OutboxEntry = Omit<OutboxItem, "id">;
 
+/** A sender's cursor moved to `position` (written with a commit: see `Store.commit`). */
+export interface CursorMove {
+  consumer: string;
+  position: number;
+}
+
 /** One upstream sender's own durable place in the outbox. */
 export interface OutboxCursor {
   /** up to `limit` messages with an id above `after`, in id order */
@@ -110,6 +116,12 @@ export class Outbox {
       this.trimConsumed();
       return { added, removed };
     });
+  }
+
+  /** Moves senders' cursors (never back) and removes what every sender has passed, inside the caller's transaction. */
+  moveCursors(moves: readonly CursorMove[]): void {
+    for (const m of moves) this.s.cursorSet.run(m.consumer, m.position);
+    if (moves.length > 0) this.trimConsumed();
   }
 
   cursor(consumer: string): OutboxCursor {

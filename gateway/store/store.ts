@@ -4,12 +4,12 @@ import Database, { type Database as Db, type Statement } from "better-sqlite3";
 import { COUNTER_KEYS } from "./counters.js";
 import { Labels } from "./labels.js";
 import { migrate } from "./migrations.js";
-import { Outbox, type OutboxCursor, type OutboxDepth, type OutboxEntry, type OutboxItem } from "./outbox.js";
+import { Outbox, type CursorMove, type OutboxCursor, type OutboxDepth, type OutboxEntry, type OutboxItem } from "./outbox.js";
 import { PayloadCodec } from "./payload-codec.js";
 import { resolveLimits, Retention, type LimitOptions, type SweepResult } from "./retention.js";
 import { SessionTable } from "./sessions.js";
 
-export type { OutboxCursor, OutboxDepth, OutboxEntry, OutboxItem } from "./outbox.js";
+export type { CursorMove, OutboxCursor, OutboxDepth, OutboxEntry, OutboxItem } from "./outbox.js";
 
 /** One accepted, normalized reading as the pipeline hands it over. */
 export interface ReadingRecord {
@@ -149,7 +149,7 @@ export class Store {
   private readonly s: ReturnType<typeof prepare>;
   /** the page's login sessions */
   readonly sessions: SessionTable;
-  private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[]) => CommitResult;
+  private readonly commitTx: (batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[], cursors: CursorMove[]) => CommitResult;
   private readonly expireTx: (now: number) => StoredCommand[];
   private failing: { error: string; since: number; commits: number } | undefined;
 
@@ -161,10 +161,11 @@ export class Store {
     const limits = resolveLimits(opts);
     this.outbox = new Outbox(db, limits.outboxMaxRows, this.labels, this.codec);
     this.retention = new Retention(db, limits, this.outbox);
-    this.commitTx = (batch, windows, heard) => this.outbox.transaction(() => {
+    this.commitTx = (batch, windows, heard, cursors) => this.outbox.transaction(() => {
       const inserted = batch.map((r) => this.insertReading(r));
       for (const w of windows) this.upsertWindow(w);
       for (const h of heard) this.setLastHeard(h.deviceId, h.origin, h.at);
+      this.outbox.moveCursors(cursors);
       // the outbox bound holds at every commit, not only at the next sweep
       this.outbox.bound();
       return { inserted };
@@ -199,12 +200,13 @@ export class Store {
   /**
    * One transaction: stores the readings (a (device, boot, seq) already stored is skipped and
    * reported false), offers each new one upstream (a message in the outbox that refers to it, the
-   * outbox bound applied), and saves the replay windows given and where units were last heard.
-   * Acknowledge the frames to the devices only after this returns.
+   * outbox bound applied), and saves the replay windows given, where units were last heard and
+   * where upstream senders' cursors moved. Acknowledge the frames to the devices only after this
+   * returns.
    */
-  commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = [], heard: LastHeard[] = []): CommitResult {
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[] = [], heard: LastHeard[] = [], cursors: CursorMove[] = []): CommitResult {
     try {
-      const result = this.commitTx(batch, windows, heard);
+      const result = this.commitTx(batch, windows, heard, cursors);
       this.labels.commit();
       this.codec.commit();
       this.noteCommit();

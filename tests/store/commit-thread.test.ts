@@ -14,7 +14,7 @@ import { CommitThread } from "../../gateway/store/commit-worker.js";
 import { Store } from "../../gateway/store/store.js";
 import { SAMPLE_BODIES, ScriptedDevice } from "../support/device.js";
 import { KEYS, TEST_DEVICES } from "../support/fleet.js";
-import { reading, storeFiles } from "./helpers.js";
+import { inspect, reading, storeFiles } from "./helpers.js";
 
 const files = storeFiles("pantau-commit-thread-");
 const log = createLogger("silent");
@@ -55,6 +55,29 @@ describe("the commit thread", () => {
     thread.setLastHeard(102, JSON.stringify({ source: "/dev/ttyUSB1" }), 2);
     for (let tries = 0; store.lastHeard().length < 2 && tries < 100; tries++) await sleep(20);
     expect(store.lastHeard()).toContainEqual({ deviceId: 102, origin: JSON.stringify({ source: "/dev/ttyUSB1" }) });
+  });
+
+  it("moves a sender's cursor in its own transactions: with the next commit, or on its own at the end of the turn", async () => {
+    const { store, thread, file } = open();
+    thread.outboxConsumers(["mqtt"]);
+    await thread.commit([0, 1, 2, 3].map((seq) => reading(101, seq)), []);
+    const ids = store.outboxPeek(10).map((o) => o.id);
+    const cursor = thread.outboxCursor("mqtt");
+    const inFile = () => inspect(file, (db) => db.prepare<[], number>("SELECT position FROM outbox_cursors WHERE consumer = 'mqtt'").pluck().get());
+
+    cursor.commit(ids[1]!);
+    // not written by the event loop's connection, yet the sender sees where it is
+    expect(inFile()).toBe(0);
+    expect(cursor.position()).toBe(ids[1]);
+    expect(await thread.commit([reading(101, 4)], [])).toEqual({ inserted: [true] });
+    expect(inFile()).toBe(ids[1]);
+    expect(store.outboxPeek(10).map((o) => o.id)).toEqual([...ids.slice(2), expect.any(Number)]);
+    // a lower position never moves it back; with no commit coming, the move goes on its own
+    cursor.commit(ids[0]!);
+    cursor.commit(ids[3]!);
+    for (let tries = 0; inFile() !== ids[3] && tries < 100; tries++) await sleep(20);
+    expect(inFile()).toBe(ids[3]);
+    expect(store.outboxDepth().rows).toBe(1);
   });
 
   it("a thread killed while it holds a batch: not acked, counted store-failed, and the resend is stored once", async () => {
