@@ -210,6 +210,12 @@ describe("loop detector", () => {
     expect(events.departures[0]?.off).toBeCloseTo(1_800_000 + 60_020, -2);
     // after it leaves, the baseline comes back down quickly and the loop detects again
     expect(Math.abs(d.baselineHz / (100_000 * 1.0025) - 1)).toBeLessThan(1e-4);
+    // and follows the drift on, its trend not dragged down by the vehicle's leaving (no phantom),
+    // within a tenth of the off threshold (0.014 % in f) 100 s later
+    const drifting = (t: number) => 100_000 * (1 + (0.005 * t) / 3_600_000);
+    feed(d, drifting, 1_900_000, 2_000_000, 20, osc);
+    expect(events.arrivals.length).toBe(1);
+    expect(Math.abs(d.baselineHz / drifting(2_000_000) - 1)).toBeLessThan(1.4e-5);
   });
 
   it("does not learn a vehicle halted with a little metal on the loop, just under the off threshold", () => {
@@ -219,6 +225,27 @@ describe("loop detector", () => {
     feed(d, (t) => 100_000 * (t >= 2000 && t < 17_000 ? 1.00012 : 1), 0, 17_000, 20, osc);
     // the baseline moves no faster than the steepest drift (1 % of f an hour: 0.004 % in 15 s)
     expect(d.baselineHz / 100_000 - 1).toBeLessThan(0.00005);
+  });
+
+  it("learns a drift within a minute of start-up, so that a truck standing 40 s carries the baseline with it", () => {
+    const { d, events } = detector({ sensitivity: 0.0001 });
+    const osc = oscillator(3);
+    // f rises 0.5 % an hour from the start; a 1 % vehicle stands on the loop from 60 s to 100 s
+    const rest = (t: number) => 100_000 * (1 + (0.005 * t) / 3_600_000);
+    feed(d, (t) => rest(t) * (t >= 60_000 && t < 100_000 ? 1.005 : 1), 0, 100_100, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    expect(Math.abs((events.departures[0]?.off ?? NaN) - 100_000)).toBeLessThan(40);
+    // it drifted 56 ppm meanwhile: the baseline is within a tenth of the off threshold (35 ppm) of it
+    expect(Math.abs(d.baselineHz / rest(100_100) - 1)).toBeLessThan(3.5e-6);
+  });
+
+  it("does not learn a weak vehicle left standing on the loop as the one before it leaves", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator(3);
+    // a car leaves at 3 s; the motorcycle behind it halts with its rear over the loop's edge for 30 s (0.012 % in f, under the 0.014 % off threshold)
+    feed(d, (t) => 100_000 * (t >= 2000 && t < 3000 ? 1.005 : t >= 3000 && t < 33_000 ? 1.00012 : 1), 0, 33_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    expect(d.baselineHz / 100_000 - 1).toBeLessThan(0.00001);
   });
 
   it("catches up at once with a drift the trend missed while a vehicle stood on the loop", () => {
@@ -326,6 +353,19 @@ describe("loop speed trap", () => {
     pass(t, 1, 31_320, 31_840, 0.058);
     t.depart(0, 30_970, 32_080, 31_500, 0.06);
     expect(seen.map((v) => v.v)).toEqual([Number.NaN, 10, Number.NaN, 4000 / 350]);
+  });
+
+  it("gives a trail detection that ends while the next vehicle still stands on the lead loop to the one that halted between the loops, though the next could fit it", () => {
+    const { trap: t, seen, late } = trap();
+    pass(t, 0, 1000, 2056, 0.001); // a motorcycle that halts short of the trail loop, partly over it
+    t.tick(4000);
+    t.arrive(0, 20_000); // the next motorcycle, 2250 ms on the lead loop at 1.67 m/s
+    t.arrive(1, 20_670); // the halted one moves on: 5.97 m/s and 987 ms would make the next one 4.1 m long, which fits
+    t.depart(1, 20_670, 21_657, 21_160, 0.001);
+    t.depart(0, 20_000, 22_250, 21_125, 0.001);
+    pass(t, 1, 22_400, 24_650, 0.001);
+    expect(late).toEqual([{ t: 1000, v: 4000 / 19_670 }]);
+    expect(seen.map((v) => v.v)).toEqual([Number.NaN, 4000 / 2400]);
   });
 
   it("waits for a given-up vehicle that can have halted between the loops, not for one that crossed too fast to", () => {

@@ -17,6 +17,8 @@
 
 import { Fault } from "../../../shared/messages.js";
 import { GateHistory } from "./gate-history.js";
+import { StepWatch } from "./step-watch.js";
+import { DriftFit } from "./drift-fit.js";
 
 /** how far above the measured noise (in its σ over the window) the off threshold must stand */
 export const RESOLVE_SIGMAS = 5;
@@ -42,20 +44,22 @@ const FAST_TAU_MS = 500;
  * 0.04 %, 50 s at 0.16 %, at most the configured trackTauS.
  */
 const TRACK_MARGIN = 0.25;
-/** the trend follows the level loop's corrections this slowly, so a weak vehicle left on the loop edge does not become a drift */
-const TREND_TAU_MS = 300_000;
 /**
  * A passage also ends when its shift falls below this share of its peak (see releaseShift): after
  * a long stop the baseline carried along the trend may sit a little off, and the vehicle's
  * departure (a fall of 98 % or more) must not wait for a threshold the residue keeps it above.
  */
 const RELEASE_SHARE = 1 / 64;
+/** gates followed past a rise's (or a tail's) lowest without a lower one before it is taken as the foot (the floor) */
+const FOOT_GATES = 3;
 /** two gates' sums this close (relative) are a level top: what falls from it within a gate is a step */
 const PLATEAU = 0.05;
 /** the longest a tail is followed down (a motorcycle leaving at 5 km/h takes 1.3 s) */
 const MAX_TAIL_MS = 2000;
 /** how long a tail's floor must hold level after a release to be taken as the baseline's error */
 const FLOOR_MS = 200;
+/** a weak step smaller than this share of the off threshold may be learnt as drift (see StepWatch) */
+const STEP_SHARE = 0.25;
 const MAX_CHATTER = 16;
 /** a window sum this many σ above zero is above the noise (the foot of a rise, the end of a tail) */
 const EDGE_SIGMAS = 3;
@@ -124,6 +128,14 @@ export class LoopDetector {
   /** time the baseline went uncorrected (coasting), which a drift the trend missed may have outrun: it may catch up that much at once */
   private coastedMs = 0;
   private present = false;
+  /** since when a weak vehicle's step has stood on the empty loop (NaN: none) */
+  private standingMs = Number.NaN;
+  private readonly steps = new StepWatch();
+  /** how long the last passage held the loop */
+  private heldMs = 0;
+  private readonly drift = new DriftFit();
+  /** the frequency at tuning, which the drift fit's levels are relative to */
+  private tunedHz = 0;
   private onMs = 0;
   /** a rise first seen in this gate alone: its start is placed with the next gate (-1: none) */
   private placing = -1;
@@ -133,6 +145,8 @@ export class LoopDetector {
   private released = false;
   private tailGate = 0;
   private tailSum = 0;
+  /** gates since the tail's lowest */
+  private tailFlat = 0;
   private leftMs = 0;
   /** after a release, since when the tail has held level on its floor (NaN: not yet) */
   private floorMs = Number.NaN;
@@ -214,7 +228,8 @@ export class LoopDetector {
     this.trackTauMs = Math.min(this.options.trackTauMs, (TRACK_MARGIN * this.offShift * 3_600_000) / MAX_DRIFT_PER_H);
     // the window sum's σ in cycles: σ/√N of the N gates' expected cycles
     this.edgeCycles = EDGE_SIGMAS * windowSigma * ((this.baseline * this.window * this.options.gateMs) / 1000);
-    this.history.clear();
+    this.steps.size(this.noise, this.options.gateMs, MAX_DRIFT_PER_H / 3_600_000, STEP_SHARE * this.offShift);
+    this.clear();
   }
 
   /** loop faults in force now (open, shorted) */
@@ -292,6 +307,8 @@ export class LoopDetector {
     if (this.tuneMs < TUNE_MS) return;
     this.baseline = (this.tuneCycles * 1000) / this.tuneSpanMs;
     this.trend = 0;
+    this.tunedHz = this.baseline;
+    this.drift.reset();
     this.noise = Math.max(this.tickMs / this.options.gateMs, this.scatter());
     const off = (this.sensitivity / 2) * this.options.hysteresis;
     this.needed = Math.max(1, Math.min(MAX_WINDOW, Math.ceil(((RESOLVE_SIGMAS * this.noise) / off) ** 2)));
@@ -344,7 +361,7 @@ export class LoopDetector {
       else if (tMs - this.onMs > this.options.maxPresenceMs) this.retune(m, tMs);
     } else if (!this.leaving) {
       if (m >= this.onShift) this.begin(gate, span, m);
-      else this.track(m, hz, dt);
+      else this.track(m, hz, dt, tMs);
     }
   }
 
@@ -354,16 +371,33 @@ export class LoopDetector {
    */
   private begin(gate: number, span: number, m: number): void {
     const h = this.history;
+    // back down the rise to its lowest gate above the noise; a slow rise (a vehicle moving off
+    // from a stop) climbs less per gate than the noise, so a gate a little above the one after it
+    // does not end the rise, but one clearly above it or FOOT_GATES gates without a new low do
     let foot = gate;
-    for (let g = gate - 1; g >= h.first; g--) {
+    for (let g = gate - 1, since = 0; g >= h.first && since < FOOT_GATES; g--) {
       const s = h.sumOf(g);
-      if (!(s >= this.edgeCycles) || s >= h.sumOf(g + 1)) break;
-      foot = g;
+      if (!(s >= this.edgeCycles) || s > h.sumOf(foot) + this.edgeCycles) break;
+      if (s < h.sumOf(foot)) {
+        foot = g;
+        since = 0;
+      } else since++;
     }
     this.present = true;
+    this.standingMs = Number.NaN;
     this.peak = m;
     if (foot === gate) {
       this.placing = gate; // a strong vehicle crosses the threshold in its first gate
+      return;
+    }
+    // a foot in the noise had the rise start within a window or two before it; a foot on a level
+    // well above the noise (a vehicle moving off from a stop with some of its metal on the loop)
+    // is no start: the rise is traced back to zero along its slope where it crossed the threshold
+    // (the last FOOT_GATES gates; it steepens as the vehicle gathers speed)
+    if (h.sumOf(foot) >= 2 * this.edgeCycles) {
+      const from = Math.max(foot, gate - FOOT_GATES);
+      const onMs = rampStart(h.endOf(from), h.sumOf(from), h.endOf(gate), h.sumOf(gate), span);
+      this.arrive(Math.min(h.endOf(gate), Math.max(h.endOf(foot) - MAX_TAIL_MS, onMs)));
       return;
     }
     const onMs = rampStart(h.endOf(foot), h.sumOf(foot), h.endOf(gate), h.sumOf(gate), span);
@@ -405,6 +439,7 @@ export class LoopDetector {
     this.leaving = true;
     this.tailGate = gate;
     this.tailSum = sum;
+    this.tailFlat = 0;
     this.leftMs = tMs;
     this.floorMs = Number.NaN;
   }
@@ -412,9 +447,12 @@ export class LoopDetector {
   /** The tail ends when the sum stops falling (a floor, or the next vehicle), in the noise, or after MAX_TAIL_MS. */
   private tailDone(gate: number, sum: number, tMs: number): boolean {
     if (this.released) return this.floorDone(gate, sum, tMs);
-    if (sum >= this.tailSum || sum < this.edgeCycles || tMs - this.leftMs >= MAX_TAIL_MS) return true;
+    // as on a rise (see begin), a gate a little above the lowest so far is the noise on a slow fall
+    if (sum > this.tailSum + this.edgeCycles || sum < this.edgeCycles || tMs - this.leftMs >= MAX_TAIL_MS) return true;
+    if (sum >= this.tailSum) return ++this.tailFlat >= FOOT_GATES;
     this.tailGate = gate;
     this.tailSum = sum;
+    this.tailFlat = 0;
     return false;
   }
 
@@ -466,7 +504,7 @@ export class LoopDetector {
     const residue = this.tailSum / expected;
     if (this.released && residue >= this.offShift) {
       this.baseline *= 1 + residue;
-      this.history.clear();
+      this.clear();
     }
   }
 
@@ -491,6 +529,8 @@ export class LoopDetector {
   }
 
   private finish(tOffMs: number): void {
+    this.steps.reset();
+    this.heldMs = tOffMs - this.onMs;
     if (this.placing >= 0) {
       this.placing = -1;
       this.arrive(Math.min(tOffMs, this.history.endOf(this.history.count - 1)));
@@ -503,30 +543,52 @@ export class LoopDetector {
 
   /**
    * Follows drift while the loop is empty: the level with time constant trackTauMs (see
-   * TRACK_MARGIN), the trend integrating its corrections over TREND_TAU_MS, so that a steady
+   * TRACK_MARGIN), the trend the slope of the empty loop's level (DriftFit), so that a steady
    * drift (a road warming up) is followed without lasting lag and carried through a vehicle's
-   * presence. Below the baseline, which no vehicle
-   * causes (e.g. after a re-tune), it follows quickly.
+   * presence. A weak vehicle's step (StepWatch) is held out until it leaves. Below the baseline,
+   * which no vehicle causes (e.g. after a re-tune), or on a quick fall (a weak vehicle the
+   * baseline took leaving), it follows quickly.
    */
-  private track(m: number, hz: number, dt: number): void {
+  private track(m: number, hz: number, dt: number, tMs: number): void {
+    const steps = this.steps;
+    // after a passage, a level the steepest drift can have built meanwhile is the drift's, to
+    // catch up (see coastedMs); beyond that it is a vehicle left standing, a step from the baseline
+    const drifted = (MAX_DRIFT_PER_H * this.heldMs) / 3_600_000;
+    steps.update(this.baseline * (1 + m), dt, m > drifted ? this.baseline : this.baseline * (1 + m));
     if (m >= this.offShift) {
       this.coast(dt); // something weak is there: do not learn it
       return;
     }
-    if (m < -this.onShift) {
-      this.baseline += (hz - this.baseline) * Math.min(1, dt / FAST_TAU_MS);
+    const rise = steps.rise(this.baseline);
+    if (!Number.isNaN(this.standingMs)) {
+      if (steps.level(this.baseline) >= steps.stepShift / 2 && tMs - this.standingMs < this.options.maxPresenceMs) {
+        this.coast(dt);
+        return;
+      }
+      this.standingMs = Number.NaN;
+    } else if (rise > steps.stepShift) {
+      this.standingMs = tMs;
+      this.coast(dt);
       return;
     }
+    if (m < -this.onShift || rise < -steps.stepShift) {
+      this.baseline += (hz - this.baseline) * Math.min(1, dt / FAST_TAU_MS);
+      // so far below, the levels the fit holds were not the loop's (a vehicle taken by a re-tune):
+      // it starts again, and the trend stays meanwhile
+      if (m < -this.onShift) this.drift.reset();
+      return;
+    }
+    const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
+    this.drift.add((this.baseline * (1 + m)) / this.tunedHz - 1, tMs, dt);
+    const slope = this.drift.slope;
+    if (!Number.isNaN(slope)) this.trend = Math.max(-limit, Math.min(limit, slope * this.tunedHz));
     // the level correction moves no faster than the steepest believed drift (plus what it may have
     // outrun while coasting): a vehicle halted with a little of its metal on the loop, just under
     // the off threshold, is a step no drift makes, and the baseline must not learn it within the stop
-    const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
     const slew = limit * (dt + this.coastedMs);
     const step = Math.max(-slew, Math.min(slew, Math.min(1, dt / this.trackTauMs) * (hz - this.baseline)));
     this.coastedMs = Math.max(0, this.coastedMs - dt - Math.max(0, Math.abs(step) / limit - dt));
     this.baseline += this.trend * dt + step;
-    this.trend += step / TREND_TAU_MS;
-    this.trend = Math.max(-limit, Math.min(limit, this.trend));
   }
 
   /** While a vehicle is on the loop the drift goes on: carry the baseline along its trend. */
@@ -540,7 +602,15 @@ export class LoopDetector {
     this.latched |= Fault.stuckPresence;
     this.finish(tMs);
     this.baseline *= 1 + m;
+    this.drift.reset();
+    this.clear();
+  }
+
+  /** forgets the recent gates and levels (the baseline or the window changed) */
+  private clear(): void {
     this.history.clear();
+    this.steps.reset();
+    this.standingMs = Number.NaN;
   }
 
   private noteChatter(tMs: number): void {

@@ -235,8 +235,13 @@ export class SpeedTrap implements Lane {
     if (Number.isNaN(this.strayStartMs) || nowMs - this.strayStartMs > this.maxTravelMs) return false;
     if (tBMs - this.strayStartMs < this.minTravelMs || !sameVehicle(this.strayPeak, peakShift)) return false;
     if (p && this.kinematics.fits(tBMs - p.tA, onMs, peakShift)) {
-      if (Number.isNaN(p.onA)) return false; // p's on-time is still growing (see owns)
-      if (sameVehicle(p.onA, onMs, ON_TIMES) || Math.abs(this.strayOnMs - onMs) >= Math.abs(p.onA - onMs)) return false;
+      // p still on the lead loop: its on-time is at least nowMs − tA, and it owns a detection that
+      // ended meanwhile only for a follower merged there (see owns), so a stray that can have
+      // halted between the loops is the likelier owner
+      const standing = Number.isNaN(p.onA);
+      const pOnMs = standing ? nowMs - p.tA : p.onA;
+      if (standing ? pOnMs < onMs || !this.kinematics.haltable(this.strayOnMs, this.strayPeak) : sameVehicle(p.onA, onMs, ON_TIMES)) return false;
+      if (Math.abs(this.strayOnMs - onMs) >= Math.abs(pOnMs - onMs)) return false;
     }
     if (this.strayTimed()) {
       this.aggregator.speed(this.strayStartMs, (this.options.spacingM * 1000) / (tBMs - this.strayStartMs));

@@ -1,0 +1,74 @@
+// Tells a weak vehicle's step from drift on a loop the detector holds empty. A vehicle halted
+// with a little of its metal on the loop, under the off threshold, moves f within a second;
+// drift moves it by a few ppm a second at most. The watch keeps a running mean of the loop's
+// level (the window's frequency) over STEP_FAST_MS and that mean as it stood STEP_SPAN_MS ago:
+// their difference is the rise of the last second, for a ramp at the steepest drift that drift
+// over the span, for a step all of it.
+
+/** the running mean's time constant */
+const STEP_FAST_MS = 200;
+/** the span a rise is measured over, and the slots it is remembered in */
+const STEP_SPAN_MS = 1000;
+const SLOTS = 8;
+/** how far above the noise of the difference (its σ) a step must stand */
+const STEP_SIGMAS = 5;
+
+export class StepWatch {
+  private fast = Number.NaN;
+  /** the running mean every STEP_SPAN_MS / SLOTS, oldest at next */
+  private readonly past = new Float64Array(SLOTS);
+  private next = 0;
+  private sinceSlotMs = 0;
+  /** a rise (relative) beyond this is a step, not drift */
+  private step = 0;
+
+  /**
+   * The step size for a window's relative noise per gate (σ), the gate length and the steepest
+   * drift (relative per ms); at least floor (a share of the off threshold).
+   */
+  size(noise: number, gateMs: number, maxDriftPerMs: number, floor: number): void {
+    const differenceSigma = noise * Math.sqrt(gateMs / STEP_FAST_MS); // two means, each σ·√(gate/2τ)
+    this.step = Math.max(floor, STEP_SIGMAS * differenceSigma + maxDriftPerMs * STEP_SPAN_MS);
+  }
+
+  /** forgets the level (the loop was occupied, or the baseline or window changed) */
+  reset(): void {
+    this.fast = Number.NaN;
+  }
+
+  /**
+   * One window's level (Hz), dt ms after the previous. After a reset the rise is measured from
+   * the level given as from: the baseline, so that a weak vehicle left standing on the loop as
+   * the one before it leaves is a step too, or the level itself.
+   */
+  update(hz: number, dt: number, from: number): void {
+    if (Number.isNaN(this.fast)) {
+      this.fast = hz;
+      this.past.fill(from);
+      this.sinceSlotMs = 0;
+      return;
+    }
+    this.fast += (hz - this.fast) * Math.min(1, dt / STEP_FAST_MS);
+    this.sinceSlotMs += dt;
+    while (this.sinceSlotMs >= STEP_SPAN_MS / SLOTS) {
+      this.sinceSlotMs -= STEP_SPAN_MS / SLOTS;
+      this.past[this.next] = this.fast;
+      this.next = (this.next + 1) % SLOTS;
+    }
+  }
+
+  /** the step size, relative */
+  get stepShift(): number {
+    return this.step;
+  }
+
+  /** the rise over the last STEP_SPAN_MS relative to baseline (negative: a fall) */
+  rise(baseline: number): number {
+    return Number.isNaN(this.fast) ? 0 : (this.fast - (this.past[this.next] as number)) / baseline;
+  }
+
+  /** the recent level relative to baseline */
+  level(baseline: number): number {
+    return Number.isNaN(this.fast) ? 0 : this.fast / baseline - 1;
+  }
+}
