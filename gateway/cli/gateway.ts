@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { tcpPort } from "./options.js";
+
+/**
+ * How far V8 lets the old space grow past what the last full collection kept, in percent. By
+ * default it grows up to 4 times that when allocation runs fast: a fleet of 65,535 units heard at
+ * once took the gateway from 190 to 550-600 MiB, most of it garbage in the old space. At 20 %
+ * it peaked at 377 MiB, and the CPU a frame took at 1,000s a second did not rise (170-180 us
+ * against 185-212, load 8-10).
+ */
+const HEAP_GROWING_PERCENT = 20;
 
 export function gatewayCommand(program: Command): void {
   program
@@ -10,6 +20,7 @@ export function gatewayCommand(program: Command): void {
     .option("--mqtt-port <port>", "MQTT port, instead of the config's mqtt.port", tcpPort)
     .option("--http-port <port>", "HTTP port, instead of the config's http.port", tcpPort)
     .action(async (opts: { config: string; mqttPort?: number; httpPort?: number }) => {
+      setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
       const [{ loadConfig }, { Gateway }, { createLogger }, { Registry }, { loadDeviceKeys }, { serve }] = await Promise.all([
         import("../config.js"), import("../gateway.js"), import("../log.js"), import("../registry/registry.js"),
         import("../security/device-keys.js"), import("./serve.js"),
