@@ -112,10 +112,14 @@ interface Tracked {
   lastSeen: number | null;
   received: number;
   rejected: number;
-  /** this and the other collections are made at the unit's first use of them: a fleet registered but not heard yet costs little */
-  byType: Map<string, number> | undefined;
-  /** highest seq seen per boot, newest boot last */
-  boots: Map<number, number> | undefined;
+  /**
+   * Frames per message type. This and the other collections are made at the unit's first use of
+   * them, so a fleet registered but not heard yet costs little; and they are a plain object and a
+   * flat array, not Maps, at some 60 bytes each rather than 180 (65,535 units heard: 16 MiB less).
+   */
+  byType: Record<string, number> | undefined;
+  /** the boots remembered, oldest first, each followed by the highest seq seen in it: [boot, seq, boot, seq, …] */
+  boots: number[] | undefined;
   lost: number;
   reboots: number;
   batteryV: number | null;
@@ -175,8 +179,8 @@ export class DeviceHealth {
     if (!t) return;
     const at = ms(obs.receivedAt);
     t.received++;
-    const byType = (t.byType ??= new Map());
-    byType.set(obs.type, (byType.get(obs.type) ?? 0) + 1);
+    const byType = (t.byType ??= {});
+    byType[obs.type] = (byType[obs.type] ?? 0) + 1;
     if (t.state === "offline") {
       this.pending.push({ kind: "online", deviceId, at, silentForS: Math.round((at - (t.lastSeen ?? this.startedAt)) / 1000) });
     }
@@ -235,11 +239,11 @@ export class DeviceHealth {
       expectedInterval: t.intervalS,
       framesReceived: t.received,
       framesRejected: t.rejected,
-      framesByType: Object.fromEntries(t.byType ?? []),
+      framesByType: { ...t.byType },
       lostFrames: t.lost,
       reboots: t.reboots,
       boot,
-      seq: boot === null ? null : t.boots!.get(boot)!,
+      seq: boot === null ? null : t.boots!.at(-1)!,
       batteryVoltage: t.batteryV,
       batteryLow: t.batteryLow,
       rssi: round1(rssi),
@@ -282,12 +286,13 @@ export class DeviceHealth {
    * still arrive from the device's queue.
    */
   private sequence(t: Tracked, boot: number, seq: number): void {
-    const boots = (t.boots ??= new Map());
-    const highest = boots.get(boot);
-    if (highest !== undefined) {
+    const boots = (t.boots ??= []);
+    const at = seqOf(boots, boot);
+    if (at >= 0) {
+      const highest = boots[at]!;
       if (seq > highest) {
         t.lost += seq - highest - 1;
-        boots.set(boot, seq);
+        boots[at] = seq;
       } else {
         t.lost = Math.max(0, t.lost - 1);
       }
@@ -296,8 +301,9 @@ export class DeviceHealth {
     const newest = newestBoot(t);
     if (newest !== null && boot < newest) return; // older than any boot remembered
     if (newest !== null) t.reboots++;
-    boots.set(boot, seq);
-    if (boots.size > BOOTS_KEPT) boots.delete(Math.min(...boots.keys()));
+    // a boot is only ever added above the newest, so the oldest is first
+    boots.push(boot, seq);
+    if (boots.length > 2 * BOOTS_KEPT) boots.splice(0, 2);
   }
 
   private battery(t: Tracked, volts: number, at: number): void {
@@ -333,7 +339,13 @@ function definedOnly<T>(values: Readonly<Record<string, T | undefined>> | undefi
 }
 
 function newestBoot(t: Tracked): number | null {
-  return t.boots?.size ? Math.max(...t.boots.keys()) : null;
+  return t.boots?.length ? t.boots.at(-2)! : null;
+}
+
+/** Where the highest seq of `boot` is in a unit's boots, or -1 for a boot not remembered. */
+function seqOf(boots: number[], boot: number): number {
+  for (let i = 0; i < boots.length; i += 2) if (boots[i] === boot) return i + 1;
+  return -1;
 }
 
 function push(samples: number[], value: number, window: number): void {

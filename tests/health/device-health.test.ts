@@ -100,6 +100,14 @@ describe("device health: sequence gaps", () => {
     obs(7, 10); // a reboot whose first frames were lost is still a fresh start
     expect(health.snapshot(101)).toMatchObject({ lostFrames: 2, boot: 7, seq: 10, reboots: 2, framesReceived: 10 });
     expect(health.snapshot(101)!.framesByType).toEqual({ loopInterval: 10 });
+
+    // four boots are remembered: 9 pushes out 1, the oldest of 1, 2, 7 and 8, and its resends are ignored
+    obs(8, 0);
+    obs(9, 0);
+    obs(2, 6); // boot 2 is still remembered: 5 is lost
+    expect(health.snapshot(101)).toMatchObject({ lostFrames: 3, boot: 9, seq: 0, reboots: 4 });
+    obs(1, 9); // boot 1 was forgotten, and is older than every boot remembered
+    expect(health.snapshot(101)).toMatchObject({ lostFrames: 3, boot: 9, seq: 0, reboots: 4, framesReceived: 14 });
   });
 
   it("first frame after a gateway restart opens no gap; rejected frames are counted apart", () => {
