@@ -26,6 +26,8 @@ export class SerialLink implements Link {
   private backoff: number;
   private readonly deframer: SlipDecoder;
   private held = false;
+  /** frames sent in this turn, written to the port together at its end */
+  private outgoing: Uint8Array[] = [];
 
   constructor(
     private readonly opts: SerialLinkOptions,
@@ -66,10 +68,22 @@ export class SerialLink implements Link {
     });
   }
 
+  /**
+   * Queues a frame for the port. What is sent in one turn (the acks of one commit) goes out as
+   * one write once the turn's callbacks have run: a port write per ack cost more than the ack.
+   */
   send(frame: Uint8Array): boolean {
     if (this.state !== "open" || !this.port) return false;
-    this.port.write(Buffer.from(slipEncode(frame)));
+    if (this.outgoing.length === 0) process.nextTick(() => this.flush());
+    this.outgoing.push(slipEncode(frame));
     return true;
+  }
+
+  private flush(): void {
+    const frames = this.outgoing;
+    this.outgoing = [];
+    // a port lost meanwhile takes its frames with it, as its own buffer would have
+    if (this.state === "open" && this.port) this.port.write(Buffer.concat(frames));
   }
 
   hold(on: boolean): void {

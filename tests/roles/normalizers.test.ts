@@ -3,7 +3,7 @@
 // refused.
 
 import { describe, expect, it } from "vitest";
-import { timeAttribute } from "../../gateway/normalize/common.js";
+import { isoTime, timeAttribute } from "../../gateway/normalize/common.js";
 import { normalize } from "../../gateway/normalize/index.js";
 import { outputValidator } from "../../gateway/normalize/schemas.js";
 import { Registry } from "../../gateway/registry/registry.js";
@@ -47,6 +47,12 @@ describe("normalizers", () => {
     const device = byRole("flood");
     const out = normalize(envelope("floodReport", device.id), device, new Date(T0));
     expect(out.payload).toMatchObject({ currentLevel: 1.15, measuredDistance: 3.05, alertLevel: 1.5, dangerLevel: 2.5, alertStage: "Siaga 4" });
+  });
+
+  it("formats times as Date#toISOString does, across more seconds than it keeps formatted", () => {
+    const times = [0, 7, 42, 999, 1000, -1, -1001, T0, T0 + 5, T0 + 60_000, T0 - 60_000, T0 + 123_456, Date.UTC(2106, 1, 7, 6, 28, 15, 9)];
+    for (let i = 0; i < 1000; i++) times.push(T0 + i * 997, T0 - i * 61);
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
 
   it("refuses a type the device's role does not send", () => {

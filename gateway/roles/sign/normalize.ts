@@ -1,10 +1,10 @@
 import type { Envelope } from "../../../shared/envelope.js";
 import type { Device } from "../../registry/registry.js";
-import { commonFields, observedAt, round, type Normalized } from "../../normalize/common.js";
+import { commonFields, isoTime, observedAt, round, type Normalized } from "../../normalize/common.js";
 
 function interval(env: Envelope<"signStats" | "signHistogram">, receivedAt: Date, intervalS: number) {
-  const { at } = observedAt(env, receivedAt);
-  return { dateObservedFrom: new Date(at.getTime() - intervalS * 1000).toISOString(), dateObservedTo: at.toISOString() };
+  const at = observedAt(env, receivedAt).at.getTime();
+  return { dateObservedFrom: isoTime(at - intervalS * 1000), dateObservedTo: isoTime(at) };
 }
 
 /**
