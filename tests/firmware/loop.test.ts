@@ -259,6 +259,19 @@ describe("loop detector", () => {
     expect(Math.abs(d.baselineHz / (100_000 * 1.00008) - 1)).toBeLessThan(0.00002);
   });
 
+  it("traces a rise from a standing level back along its slope, but not to before the vehicle ahead left", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator(3);
+    // a car leaves at 3 s over a motorcycle standing partly on the loop (0.01 % in f), which moves on at 3.1 s
+    const x = (t: number) => (t >= 2000 && t < 3000 ? 0.005 : t < 3000 ? 0 : t < 3100 ? 0.0001 : t < 4100 ? 0.0001 + (0.0004 * (t - 3100)) / 1000 : t < 5000 ? 0.0005 : 0);
+    feed(d, (t) => 100_000 * (1 + x(t)), 0, 7000, 20, osc);
+    expect(events.departures).toHaveLength(2);
+    const [car, motorcycle] = events.departures;
+    expect(motorcycle?.on ?? NaN).toBeGreaterThanOrEqual(car?.off ?? NaN);
+    // its slope where it crosses 0.02 % (0.4 ppm a ms) reaches zero 0.2 s before the crossing: before the car left
+    expect(Math.abs((motorcycle?.on ?? NaN) - (car?.off ?? NaN))).toBeLessThan(40);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();

@@ -131,8 +131,9 @@ export class LoopDetector {
   /** since when a weak vehicle's step has stood on the empty loop (NaN: none) */
   private standingMs = Number.NaN;
   private readonly steps = new StepWatch();
-  /** how long the last passage held the loop */
+  /** how long the last passage held the loop, and when it ended */
   private heldMs = 0;
+  private offMs = Number.NEGATIVE_INFINITY;
   private readonly drift = new DriftFit();
   /** the frequency at tuning, which the drift fit's levels are relative to */
   private tunedHz = 0;
@@ -397,7 +398,8 @@ export class LoopDetector {
     if (h.sumOf(foot) >= 2 * this.edgeCycles) {
       const from = Math.max(foot, gate - FOOT_GATES);
       const onMs = rampStart(h.endOf(from), h.sumOf(from), h.endOf(gate), h.sumOf(gate), span);
-      this.arrive(Math.min(h.endOf(gate), Math.max(h.endOf(foot) - MAX_TAIL_MS, onMs)));
+      const earliest = Math.max(h.endOf(foot) - MAX_TAIL_MS, this.offMs); // not before the last passage ended
+      this.arrive(Math.min(h.endOf(gate), Math.max(earliest, onMs)));
       return;
     }
     const onMs = rampStart(h.endOf(foot), h.sumOf(foot), h.endOf(gate), h.sumOf(gate), span);
@@ -531,6 +533,7 @@ export class LoopDetector {
   private finish(tOffMs: number): void {
     this.steps.reset();
     this.heldMs = tOffMs - this.onMs;
+    this.offMs = tOffMs;
     if (this.placing >= 0) {
       this.placing = -1;
       this.arrive(Math.min(tOffMs, this.history.endOf(this.history.count - 1)));
