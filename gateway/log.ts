@@ -1,6 +1,9 @@
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
 import { REDACT_PATHS } from "./security/redact.js";
+
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -19,6 +22,8 @@ export function createLogger(options: LoggerOptions | string = {}): Logger {
     typeof options === "string" ? { level: options } : options;
   const settings = { level, base: { app: "pantau" }, redact: { paths: [...REDACT_PATHS], censor: "[redacted]" } };
   if (!human) return pino(settings, pino.destination(2));
+  // loaded for a person at a terminal only: a service's JSON lines do without its 29 modules
+  const pretty = require("pino-pretty") as typeof PinoPretty;
   const stream = pretty({
     destination: 2, sync: true, colorize: !process.env.NO_COLOR, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,app",
   });
