@@ -26,7 +26,7 @@ export interface MqttSenderOptions {
   tls?: MqttSenderTls;
   /** prepended to every topic with a "/" separator, e.g. "gw-north" -> "gw-north/pantau/v1/..." */
   topicPrefix?: string;
-  /** QoS 1 publishes awaiting PUBACK at once, 1..1000 (100 when absent) */
+  /** QoS 1 publishes awaiting PUBACK at once, 1..1000 (1000 when absent) */
   window?: number;
   /** rows read from the outbox at a time */
   batchSize?: number;

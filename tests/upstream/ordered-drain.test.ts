@@ -71,14 +71,14 @@ describe("ordered drain", () => {
     expect(c.handed).toEqual([1, 2, 3, 4]);
   });
 
-  it("keeps 100 in flight when no window is given: a window's worth goes out per round trip, and a busy gateway's round trip is long", () => {
-    const o = outbox(250);
+  it("keeps 1,000 in flight when no window is given: a window's worth goes out per round trip, and a busy gateway's round trip is long", () => {
+    const o = outbox(1200);
     const c = carrier();
     const d = new OrderedDrain(o.cursor, c.deliver, log, { pollMs: 20 });
     drains.push(d);
     d.start();
     d.setReady(true);
-    expect(c.handed).toEqual(o.items.slice(0, 100).map((m) => m.id));
+    expect(c.handed).toEqual(o.items.slice(0, 1000).map((m) => m.id));
   });
 
   it("moves the cursor only over a confirmed prefix, whatever order confirmations come in", async () => {
