@@ -134,13 +134,15 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       const message = normalize(envelope, device, receivedAt);
       this.options.decorate?.(message, { envelope, device, origin, receivedAt });
       const out = this.outlet.prepare({ site: device.site, device: device.id, kind: message.kind, payload: message.payload, createdAt: receivedAt.getTime() });
-      const inserted = await this.publishAndCommit({ envelope, record: toRecord(envelope, device, message, out, receivedAt) }, out);
+      const { inserted, published } = await this.publishAndCommit({ envelope, record: toRecord(envelope, device, message, out, receivedAt) }, out);
       if (!inserted) {
         this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
         throw new ProtocolError("replay", `duplicate (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id} via another path`);
       }
       this.emit("ack", { device, envelope, origin, result: AckResult.ok });
       this.outlet.queued();
+      const failed = await published;
+      if (failed) throw failed;
       this.counts.accepted++;
       this.log.debug({ source: origin.source, deviceId: device.id, type: envelope.type, boot: envelope.boot, seq: envelope.seq }, "frame accepted");
       this.emit("accepted", { envelope, device, origin, message, receivedAt });
@@ -154,18 +156,21 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   }
 
   /**
-   * Publishes a reading to the local subscribers at once and commits it beside; resolves to
-   * whether the commit stored it (false: a copy that came another way was stored). The ack waits
-   * for both. A copy heard while the first one's commit runs is not published again.
+   * Publishes a reading to the local subscribers at once and commits it beside; resolves once
+   * committed, to whether the commit stored it (false: a copy that came another way was stored)
+   * and to the publish, which the ack does not wait for (a slow subscriber's socket must not hold
+   * the units' acks). The publish settles to its error, if any, rather than rejecting, so a commit
+   * that fails first leaves no rejection unheard. A copy heard while the first one's commit runs
+   * is not published again.
    */
-  private async publishAndCommit(candidate: Required<Candidate>, out: Outgoing): Promise<boolean> {
+  private async publishAndCommit(candidate: Required<Candidate>, out: Outgoing): Promise<{ inserted: boolean; published: Promise<Error | undefined> }> {
     const { deviceId, boot, seq } = candidate.record;
     const key = `${deviceId}:${boot}:${seq}`;
-    if (this.live.has(key)) return this.batcher.add(candidate);
+    if (this.live.has(key)) return { inserted: await this.batcher.add(candidate), published: NOTHING_PUBLISHED };
     this.live.add(key);
+    const published = this.outlet.publish(out).then(() => undefined, (err: Error) => err);
     try {
-      const [, inserted] = await Promise.all([this.outlet.publish(out), this.batcher.add(candidate)]);
-      return inserted;
+      return { inserted: await this.batcher.add(candidate), published };
     } finally {
       this.live.delete(key);
     }
@@ -218,6 +223,8 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     }
   }
 }
+
+const NOTHING_PUBLISHED: Promise<Error | undefined> = Promise.resolve(undefined);
 
 function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, out: Outgoing, receivedAt: Date): ReadingRecord {
   return {

@@ -1,5 +1,6 @@
 // A reading reaches the embedded broker's subscribers as soon as it is verified, while its commit
-// is still running; the unit's ack and the upstream senders wait for the commit to be durable.
+// is still running; the unit's ack and the upstream senders wait for the commit to be durable, and
+// only for it: a subscriber slow to take the reading does not hold the ack.
 
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -56,5 +57,21 @@ describe("publish on verify, ack after commit", () => {
     expect(queued).toBe(1);
     expect(store.history({ deviceId: 103 })).toHaveLength(1);
     expect(live).toEqual(["pantau/v1/smg-kali-semarang-02/103/flood"]);
+  });
+
+  it("acks once committed while a local subscriber still holds the reading", async () => {
+    const broker = await Aedes.createBroker();
+    const holding: Array<() => void> = [];
+    await new Promise<void>((r) => broker.subscribe("pantau/v1/#", (_packet, done) => holding.push(done), r));
+    const pipeline = new Pipeline(new Registry(TEST_DEVICES), store, new Outlet(store, new Publisher(broker)), createLogger("silent"));
+    const acks: number[] = [];
+    pipeline.on("ack", (req) => acks.push(req.result));
+    const outcome = pipeline.handleFrame(new ScriptedDevice(101, KEYS.loop).frame("loopInterval", SAMPLE_BODIES.loopInterval), { source: "test" });
+    await waitFor("acked", () => acks.length === 1);
+    expect(holding).toHaveLength(1);
+    expect(store.history({ deviceId: 101 })).toHaveLength(1);
+    holding.shift()!();
+    expect(await outcome).toBe("accepted");
+    await new Promise<void>((r) => broker.close(() => r()));
   });
 });
