@@ -317,6 +317,7 @@ function encodeUtf8(text: string): number[] {
 
 /** Map entries in the bytewise order of their encoded keys (§4.2.1); equal keys are refused. */
 function writeMap(out: number[], entries: [unknown, unknown][]): void {
+  if (entries.every(hasUintKey)) return writeUintMap(out, entries as [number, unknown][]);
   const encoded = entries.map(([key, value]) => ({ key: encode(key), value }));
   encoded.sort((a, b) => compareBytes(a.key, b.key));
   writeHead(out, 5, encoded.length);
@@ -328,6 +329,22 @@ function writeMap(out: number[], entries: [unknown, unknown][]): void {
     append(out, entry.key);
     writeItem(out, entry.value);
   });
+}
+
+const hasUintKey = ([key]: [unknown, unknown]): boolean => Number.isSafeInteger(key) && (key as number) >= 0;
+
+/**
+ * Unsigned integer keys, as every map on the wire has: their encodings sort as their values do
+ * (a longer head is a larger number), so none is encoded just to be sorted. They come from a Map
+ * (an object's keys are strings), which holds no key twice.
+ */
+function writeUintMap(out: number[], entries: [number, unknown][]): void {
+  entries.sort((a, b) => a[0] - b[0]);
+  writeHead(out, 5, entries.length);
+  for (const [key, value] of entries) {
+    writeHead(out, 0, key);
+    writeItem(out, value);
+  }
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

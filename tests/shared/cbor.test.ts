@@ -92,6 +92,13 @@ describe("deterministic encoding", () => {
     expect(toHex(encoded)).toBe("a8" + sorted.join(""));
   });
 
+  it("sorts unsigned integer keys of every head length as their encodings sort", () => {
+    const keys = [2 ** 32, 23, 256, 0, 65_536, 24, 255, 65_535, 2 ** 53 - 1];
+    const encoded = encode(new Map(keys.map((k) => [k, true])));
+    const sorted = ["00", "17", "1818", "18ff", "190100", "19ffff", "1a00010000", "1b0000000100000000", "1b001fffffffffffff"];
+    expect(toHex(encoded)).toBe("a9" + sorted.map((k) => `${k}f5`).join(""));
+  });
+
   it("encodes plain objects as maps with sorted text keys", () => {
     expect(toHex(encode({ b: 1, a: [true, null] }))).toBe("a2" + "6161" + "82f5f6" + "6162" + "01");
     expect(decode(encode({ b: 1, a: 2 }))).toStrictEqual(new Map([["a", 2], ["b", 1]]));
