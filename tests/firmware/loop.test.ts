@@ -272,6 +272,17 @@ describe("loop detector", () => {
     expect(Math.abs((motorcycle?.on ?? NaN) - (car?.off ?? NaN))).toBeLessThan(40);
   });
 
+  it("keeps a weak vehicle left standing above the off threshold after a long stop in the passage, once the drift is fitted", () => {
+    const { d, events } = detector({ sensitivity: 0.0001 });
+    const osc = oscillator(3);
+    // a truck stands 40 s; a motorcycle behind it stays partly on the loop 8 s more, at 0.006 % in f (off threshold 0.0035 %)
+    const x = (t: number) => (t >= 20_000 && t < 60_000 ? 0.005 : t >= 60_000 && t < 68_000 ? 0.00006 : 0);
+    feed(d, (t) => 100_000 * (1 + x(t)), 0, 75_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    expect(Math.abs((events.departures[0]?.off ?? NaN) - 68_000)).toBeLessThan(60);
+    expect(Math.abs(d.baselineHz / 100_000 - 1)).toBeLessThan(3e-6);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();

@@ -50,6 +50,11 @@ const TRACK_MARGIN = 0.25;
  * departure (a fall of 98 % or more) must not wait for a threshold the residue keeps it above.
  */
 const RELEASE_SHARE = 1 / 64;
+/**
+ * the share of the steepest drift's pace a fitted trend may miss while a vehicle stands (the
+ * drift's rate changing within the fit's memory): the baseline's error a release allows for
+ */
+const MISSED_DRIFT = 0.25;
 /** gates followed past a rise's (or a tail's) lowest without a lower one before it is taken as the foot (the floor) */
 const FOOT_GATES = 3;
 /** two gates' sums this close (relative) are a level top: what falls from it within a gate is a step */
@@ -428,10 +433,11 @@ export class LoopDetector {
   /**
    * The shift below which a passage ends: the off threshold, or lower after a long stop when the
    * baseline's error may have grown beyond it (RELEASE_SHARE of the peak, but no more than the
-   * steepest drift could have moved it meanwhile).
+   * steepest drift could have moved it meanwhile, or the share of it a fitted trend may miss).
    */
   private releaseShift(tMs: number): number {
-    const drifted = (MAX_DRIFT_PER_H * (tMs - this.onMs)) / 3_600_000;
+    const pace = Number.isNaN(this.drift.slope) ? MAX_DRIFT_PER_H : MISSED_DRIFT * MAX_DRIFT_PER_H;
+    const drifted = (pace * (tMs - this.onMs)) / 3_600_000;
     return Math.max(this.offShift, Math.min(this.peak * RELEASE_SHARE, drifted));
   }
 
