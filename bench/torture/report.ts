@@ -38,5 +38,5 @@ export function report(f: FuzzResult, s: SoakResult): string {
 }
 
 export function updateTortureDocs(file: string, tables: string, host: Machine, loadAtEnd: number[]): void {
-  writeSection(file, "torture", `On ${machineLine(host)}, at end ${loadAtEnd.join(" / ")} (the machine is shared with other work).\n\n${tables}`);
+  writeSection(file, "torture", `On ${machineLine(host)}, at end ${loadAtEnd.join(" / ")}.\n\n${tables}`);
 }
