@@ -27,8 +27,8 @@ import { closing, periodic, ServiceRunner, type Service } from "./service.js";
 import { CommitThread } from "./store/commit-worker.js";
 import { Store, type StoreOptions } from "./store/store.js";
 import type { OutboxConsumer } from "./upstream/consumer.js";
-import { MqttSender } from "./upstream/mqtt-sender.js";
-import { createSenders } from "./upstream/senders.js";
+import type { MqttSender } from "./upstream/mqtt-sender.js";
+import { createSenders, loadSenders, type LoadedSenders } from "./upstream/senders.js";
 
 const HOUSEKEEPING_MS = 60_000;
 /** frames in flight at which the serial links stop reading, and at which they read again */
@@ -67,6 +67,7 @@ export class Gateway implements FrameSink {
     private readonly log: Logger,
     /** demo mode; `clock` is the gateway's wall clock in ms, which acks hand to the units (the demo runs it at its speed) */
     mode: { demo: boolean; clock?: () => number },
+    senderKinds: LoadedSenders,
   ) {
     this.runner = new ServiceRunner(log);
     this.outlet = new Outlet(store, new Publisher(broker.aedes));
@@ -100,9 +101,9 @@ export class Gateway implements FrameSink {
     this.pipeline.on("accepted", (a) => this.accepted(a));
     this.pipeline.on("rejected", (r) => this.rejected(r));
     // their cursors move in the commit thread's transactions, not on the event loop
-    this.senders = createSenders(config.upstream, this.commits, log);
+    this.senders = createSenders(config.upstream, senderKinds, this.commits, log);
     for (const sender of this.senders) this.outlet.onQueued(() => sender.notify());
-    const upstream = this.senders.find((s): s is MqttSender => s instanceof MqttSender);
+    const upstream = this.senders.find((s): s is MqttSender => s.name === "mqtt");
     this.metrics.setCollectors({
       storeDepth: () => store.usedBytes(),
       outboxDepth: () => store.outboxDepth(),
@@ -141,6 +142,7 @@ export class Gateway implements FrameSink {
 
   static async start(config: GatewayConfig, registry: Registry, log: Logger, mode: { demo: boolean; clock?: () => number } = { demo: false }): Promise<Gateway> {
     for (const line of config.deprecations) log.warn(`config: ${line}`);
+    const senderKinds = await loadSenders(config.upstream);
     const file = join(config.dataDir, "pantau.db");
     const storeOptions: StoreOptions = { file, ...config.store };
     const store = Store.open(storeOptions);
@@ -152,7 +154,7 @@ export class Gateway implements FrameSink {
       store.close();
       throw err;
     }
-    const gateway = new Gateway(config, registry, broker, store, storeOptions, log, mode);
+    const gateway = new Gateway(config, registry, broker, store, storeOptions, log, mode, senderKinds);
     await gateway.runner.start(gateway.services);
     log.info({ devices: registry.all().length, ports: config.serial.length, http: gateway.http.port }, "gateway started");
     return gateway;

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { tcpPort } from "./options.js";
@@ -31,7 +32,8 @@ export function gatewayCommand(program: Command): void {
       const log = createLogger(config.logLevel);
       // a keys file that does not exist yet is the first provisioning's to create
       const keys = config.keys && existsSync(config.keys) ? loadDeviceKeys(config.keys) : undefined;
-      const registry = Registry.load(config.registry, keys);
+      // the fleet file as last checked, kept beside the store: a restart with the same file skips parsing and checking it
+      const registry = Registry.load(config.registry, keys, join(config.dataDir, "registry.cache"));
       await serve(config, log, { mqtt: "--mqtt-port (or mqtt.port in the config)", http: "--http-port (or http.port in the config)" }, async () => {
         const gateway = await Gateway.start(config, registry, log);
         return { gateway, stop: () => gateway.stop() };

@@ -4,6 +4,8 @@ import { roleNames } from "../../shared/roles/catalog.js";
 import { gatewayRoles, rolesVersion } from "../roles/index.js";
 import { derivedValidator, describeErrors } from "../schema.js";
 import { keysFromHex } from "../security/device-keys.js";
+import { rows, tabulate, type FleetTable } from "./fleet-table.js";
+import { fingerprint, readCache, writeCache } from "./registry-cache.js";
 import base from "./registry.schema.json" with { type: "json" };
 
 /**
@@ -51,65 +53,81 @@ export function registrySchema(): Json {
 
 const validate = derivedValidator<{ devices: DeviceEntry[] }>(registrySchema, rolesVersion);
 
+/** What a fleet file is checked against, as text: the registry cache's entries are only as good as these. */
+const rules = () => JSON.stringify(registrySchema()) + gatewayRoles().map((p) => String(p.registry?.check)).join("\n");
+
+/** Where a unit's key comes from: the keys file's map, or any lookup by id. */
+export interface DeviceKeys {
+  get(id: number): Uint8Array | undefined;
+  has(id: number): boolean;
+}
+
 /** The fleet registry: who may talk to the gateway, with which key, and where each unit stands. */
 export class Registry {
   private readonly byId = new Map<number, Device>();
   /** units listed but not provisioned yet (no key anywhere): not in service until they have one */
   readonly awaitingKey: DeviceEntry[] = [];
 
-  constructor(entries: DeviceEntry[], keys?: ReadonlyMap<number, Uint8Array>) {
-    // the keys file's key wins over one in the entry
-    const inline = entries.filter((e) => e.key !== undefined && !keys?.has(e.id));
-    const inlineKeys = new Map(keysFromHex(inline.map((e) => e.key!)).map((k, i) => [inline[i]!.id, k]));
-    const plugins = gatewayRoles();
-    const shared = new SharedValues();
-    const ids = new Set<number>();
-    for (const [index, entry] of entries.entries()) {
-      const fail = (problem: string) => new RegistryError(`devices[${index}] (id ${entry.id}, "${entry.name}"): ${problem}`);
-      if (ids.has(entry.id)) throw fail(`duplicate device id ${entry.id}`);
-      ids.add(entry.id);
-      for (const plugin of plugins) {
-        const problem = plugin.registry?.check?.(entry);
-        if (problem !== undefined) throw fail(problem);
-      }
-      const keyBytes = keys?.get(entry.id) ?? inlineKeys.get(entry.id);
-      if (keyBytes) this.byId.set(entry.id, shared.device(entry, keyBytes));
-      else this.awaitingKey.push(entry);
+  /** `fleet`: the entries, checked here; or the table of a fleet checked before (the cache's, which holds no keys). */
+  constructor(fleet: DeviceEntry[] | FleetTable, keys?: DeviceKeys) {
+    if (Array.isArray(fleet)) check(fleet);
+    const inline = Array.isArray(fleet) ? inlineKeys(fleet, keys) : undefined;
+    for (const unit of rows(Array.isArray(fleet) ? tabulate(fleet) : fleet)) {
+      const id = unit.id as number;
+      const keyBytes = keys?.get(id) ?? inline?.get(id);
+      if (keyBytes) {
+        unit.keyBytes = keyBytes;
+        this.byId.set(id, unit as unknown as Device);
+      } else this.awaitingKey.push(unit as unknown as DeviceEntry);
     }
   }
 
-  static parse(json: unknown, source = "registry", keys?: ReadonlyMap<number, Uint8Array>): Registry {
-    if (!validate(json)) throw new RegistryError(`${source}: ${describeErrors(validate.errors)}`);
-    return new Registry(json.devices, keys);
+  static parse(json: unknown, source = "registry", keys?: DeviceKeys): Registry {
+    return new Registry(validated(json, source), keys);
   }
 
   /**
    * Keys at rest stay private: a registry that holds keys itself must be readable by the
-   * gateway's user only, like the keys file (gateway/security/device-keys.ts).
+   * gateway's user only, like the keys file (gateway/security/device-keys.ts). With `cache`, a
+   * fleet file read, checked and found without keys before is built from the cache's table
+   * (registry-cache.ts); any change to the file is read and checked again.
    */
-  static load(file: string, keys?: ReadonlyMap<number, Uint8Array>): Registry {
-    let json: unknown;
+  static load(file: string, keys?: DeviceKeys, cache?: string): Registry {
+    let bytes: Buffer;
     let mode: number;
     try {
       const fd = openSync(file, "r");
       try {
         mode = fstatSync(fd).mode;
-        json = JSON.parse(readFileSync(fd, "utf8"));
+        bytes = readFileSync(fd);
       } finally {
         closeSync(fd);
       }
     } catch (err) {
       throw new RegistryError(`cannot read fleet registry ${file}: ${(err as Error).message}`);
     }
-    const registry = Registry.parse(json, file, keys);
-    const holdsKeys = (json as { devices: DeviceEntry[] }).devices.some((d) => d.key !== undefined);
+    const print = cache === undefined ? undefined : fingerprint(bytes, rules());
+    const cached = cache === undefined ? undefined : readCache(cache, print!);
+    if (cached) return new Registry(cached, keys);
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString("utf8"));
+    } catch (err) {
+      throw new RegistryError(`cannot read fleet registry ${file}: ${(err as Error).message}`);
+    }
+    const devices = validated(json, file);
+    const holdsKeys = devices.some((d) => d.key !== undefined);
     if (holdsKeys && (mode & 0o077) !== 0) {
       throw new RegistryError(
         `fleet registry ${file} holds device keys but has mode ${(mode & 0o777).toString(8).padStart(4, "0")}; ` +
           `run: chmod 600 '${file}', or move the keys to the config's keys file`,
       );
     }
-    return registry;
+    if (cache === undefined || holdsKeys) return new Registry(devices, keys);
+    check(devices);
+    const table = tabulate(devices);
+    writeCache(cache, print!, table);
+    return new Registry(table, keys);
   }
 
   get(id: number): Device | undefined {
@@ -121,38 +139,28 @@ export class Registry {
   }
 }
 
-/** what is the unit's own: the rest a fleet repeats from unit to unit */
-const OWN = new Set(["id", "name", "location"]);
+function validated(json: unknown, source: string): DeviceEntry[] {
+  if (!validate(json)) throw new RegistryError(`${source}: ${describeErrors(validate.errors)}`);
+  return json.devices;
+}
 
-/**
- * Devices that share what their entries repeat (role, site, road, direction, lanes, a role's
- * section): one string or object for all the units that hold the same, read-only. A Device made
- * by spreading the parsed entry took some 660 bytes a unit, its key aside; built property by
- * property with shared values, about 140 (65,535 units: 42 -> 9 MiB).
- */
-class SharedValues {
-  private readonly strings = new Map<string, string>();
-  private readonly objects = new Map<string, object>();
-
-  device(entry: DeviceEntry, keyBytes: Uint8Array): Device {
-    const device: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(entry)) {
-      if (name !== "key") device[name] = OWN.has(name) ? value : this.shared(value);
+/** Refuses a duplicate id or an entry its role's plug-in finds wrong, naming the entry. */
+function check(entries: DeviceEntry[]): void {
+  const plugins = gatewayRoles();
+  const ids = new Set<number>();
+  for (const [index, entry] of entries.entries()) {
+    const fail = (problem: string) => new RegistryError(`devices[${index}] (id ${entry.id}, "${entry.name}"): ${problem}`);
+    if (ids.has(entry.id)) throw fail(`duplicate device id ${entry.id}`);
+    ids.add(entry.id);
+    for (const plugin of plugins) {
+      const problem = plugin.registry?.check?.(entry);
+      if (problem !== undefined) throw fail(problem);
     }
-    device.keyBytes = keyBytes;
-    return device as unknown as Device;
-  }
-
-  private shared(value: unknown): unknown {
-    if (typeof value === "string") return once(this.strings, value, value);
-    if (typeof value === "object" && value !== null) return once(this.objects, JSON.stringify(value), value);
-    return value;
   }
 }
 
-function once<T>(seen: Map<string, T>, key: string, value: T): T {
-  const known = seen.get(key);
-  if (known !== undefined) return known;
-  seen.set(key, value);
-  return value;
+/** The keys in the entries, as bytes; the keys file's key wins over one in the entry. */
+function inlineKeys(entries: DeviceEntry[], keys: DeviceKeys | undefined): Map<number, Uint8Array> {
+  const inline = entries.filter((e) => e.key !== undefined && !keys?.has(e.id));
+  return new Map(keysFromHex(inline.map((e) => e.key!)).map((k, i) => [inline[i]!.id, k]));
 }

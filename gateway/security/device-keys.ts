@@ -48,15 +48,22 @@ function parseKeys(text: string, file: string): Map<number, Uint8Array> {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new DeviceKeysError(`device keys file ${file} must hold an object { "<deviceId>": "<hex key>" }`);
   }
-  const entries = Object.entries(json);
-  for (const [id, key] of entries) {
+  // one pass, without an [id, key] pair per unit: a fleet's keys are read at every start
+  const ids: number[] = [];
+  const hexKeys: string[] = [];
+  const object = json as Record<string, unknown>;
+  for (const id in object) {
+    const key = object[id];
     if (!DEVICE_ID.test(id) || Number(id) > 65535) throw new DeviceKeysError(`${file}: "${id}" is not a device id 1..65535`);
     if (typeof key !== "string" || !HEX_KEY.test(key)) {
       throw new DeviceKeysError(`${file}: the key of device ${id} is not 32 or 64 hex digits`);
     }
+    ids.push(Number(id));
+    hexKeys.push(key);
   }
-  const bytes = keysFromHex(entries.map(([, key]) => key as string));
-  return new Map(entries.map(([id], i) => [Number(id), bytes[i]!]));
+  const keys = new Map<number, Uint8Array>();
+  keysFromHex(hexKeys).forEach((bytes, i) => keys.set(ids[i]!, bytes));
+  return keys;
 }
 
 /**

@@ -1,15 +1,21 @@
 import type { Logger } from "../log.js";
 import type { OutboxCursor } from "../store/outbox.js";
 import type { OutboxConsumer } from "./consumer.js";
-import { MqttSender, type MqttSenderOptions } from "./mqtt-sender.js";
+import type { MqttSenderOptions } from "./mqtt-sender.js";
 import mqttSenderSchema from "./mqtt-sender.schema.json" with { type: "json" };
-import { NgsiLdSender, type NgsiLdOptions } from "./ngsi-ld.js";
+import type { NgsiLdOptions } from "./ngsi-ld.js";
 import ngsiLdSchema from "./ngsi-ld.schema.json" with { type: "json" };
 
-/** One kind of upstream sender: the options its config entry takes (a JSON Schema with an $id), and how to make one. */
+type Create<Options> = (options: Options, cursor: OutboxCursor, log: Logger) => OutboxConsumer;
+
+/**
+ * One kind of upstream sender: the options its config entry takes (a JSON Schema with an $id),
+ * and its code, loaded only when the config has one (a gateway without an MQTT upstream does not
+ * load the MQTT client at start).
+ */
 export interface SenderKind<Options> {
   schema: { $id: string };
-  create(options: Options, cursor: OutboxCursor, log: Logger): OutboxConsumer;
+  load(): Promise<Create<Options>>;
 }
 
 const kind = <Options>(k: SenderKind<Options>): SenderKind<Options> => k;
@@ -19,8 +25,20 @@ const kind = <Options>(k: SenderKind<Options>): SenderKind<Options> => k;
  * name of its cursor in the outbox. A new kind is its own file and one line here.
  */
 export const SENDER_KINDS = {
-  mqtt: kind<MqttSenderOptions>({ schema: mqttSenderSchema, create: (o, cursor, log) => new MqttSender(o, cursor, log) }),
-  ngsiLd: kind<NgsiLdOptions>({ schema: ngsiLdSchema, create: (o, cursor, log) => new NgsiLdSender(o, cursor, log) }),
+  mqtt: kind<MqttSenderOptions>({
+    schema: mqttSenderSchema,
+    load: async () => {
+      const { MqttSender } = await import("./mqtt-sender.js");
+      return (o, cursor, log) => new MqttSender(o, cursor, log);
+    },
+  }),
+  ngsiLd: kind<NgsiLdOptions>({
+    schema: ngsiLdSchema,
+    load: async () => {
+      const { NgsiLdSender } = await import("./ngsi-ld.js");
+      return (o, cursor, log) => new NgsiLdSender(o, cursor, log);
+    },
+  }),
 };
 
 export type SenderName = keyof typeof SENDER_KINDS;
@@ -34,10 +52,17 @@ export interface SenderOutbox {
   outboxCursor(name: string): OutboxCursor;
 }
 
-/** The configured senders, in config order, each on its own cursor; a sender no longer configured stops holding the outbox back. */
-export function createSenders(config: UpstreamConfig, outbox: SenderOutbox, log: Logger): OutboxConsumer[] {
+/** The configured senders' kinds, their code loaded, in config order. */
+export type LoadedSenders = Array<{ name: SenderName; create: Create<unknown> }>;
+
+export async function loadSenders(config: UpstreamConfig): Promise<LoadedSenders> {
   const names = (Object.keys(config) as SenderName[]).filter((name) => config[name] !== undefined);
-  const { removed } = outbox.outboxConsumers(names);
+  return Promise.all(names.map(async (name) => ({ name, create: await (SENDER_KINDS[name] as SenderKind<unknown>).load() })));
+}
+
+/** The configured senders, in config order, each on its own cursor; a sender no longer configured stops holding the outbox back. */
+export function createSenders(config: UpstreamConfig, kinds: LoadedSenders, outbox: SenderOutbox, log: Logger): OutboxConsumer[] {
+  const { removed } = outbox.outboxConsumers(kinds.map((k) => k.name));
   if (removed.length) log.warn({ removed }, "upstream senders no longer configured: their place in the outbox is forgotten");
-  return names.map((name) => (SENDER_KINDS[name] as SenderKind<unknown>).create(config[name], outbox.outboxCursor(name), log));
+  return kinds.map(({ name, create }) => create(config[name], outbox.outboxCursor(name), log));
 }
