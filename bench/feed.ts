@@ -58,6 +58,14 @@ export async function throughput(target: Target, fleet: Fleet, count: number, de
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const ms = (n: number): number => Number(n.toFixed(2));
 
+/** One frame of a latency run: which it was, when it was written and when its reading arrived (epoch ms). */
+export interface Sample {
+  deviceId: number;
+  seq: number;
+  writtenAt: number;
+  arrivedAt: number;
+}
+
 /**
  * From the moment a frame is written to the PTY to its reading at the subscriber, at `rate`
  * frames/s for `seconds`. The write's start, not its completion: the completion callback runs on
@@ -65,28 +73,27 @@ const ms = (n: number): number => Number(n.toFixed(2));
  * readings before their own frames (a negative p50); a write the PTY holds back because the
  * gateway stopped reading is the gateway's delay and counts. Frames due together are written together each millisecond
  * tick, so the pacing holds at 5 000/s; per unit, readings arrive in the order frames were written.
+ * Each frame's times go to `samples` when given (the latency trace matches them with the gateway's).
  */
-export async function latency(target: Target, fleet: Fleet, rate: number, seconds: number, devices: number): Promise<Latency> {
+export async function latency(target: Target, fleet: Fleet, rate: number, seconds: number, devices: number, samples?: Sample[]): Promise<Latency> {
   const count = Math.max(10, Math.round(rate * seconds));
   const first = target.sent;
   const paced = frames(fleet, first, count, devices);
   target.sent += count;
-  // matched per unit after the run, in the order each unit's frames were written
-  const written = new Map<string, number[]>();
+  const writtenAt = new Array<number>(count);
   const arrived = new Map<string, number[]>();
-  const push = (map: Map<string, number[]>, unit: string, at: number): void => {
-    const list = map.get(unit);
+  const got = arrivals(target.sub, count, (topic, at) => {
+    const unit = topic.split("/")[3]!;
+    const list = arrived.get(unit);
     if (list) list.push(at);
-    else map.set(unit, [at]);
-  };
-  const got = arrivals(target.sub, count, (topic, at) => push(arrived, topic.split("/")[3]!, at));
+    else arrived.set(unit, [at]);
+  });
   const t0 = performance.now();
   let i = 0;
   while (i < count) {
     const due = Math.min(count, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
     if (due > i) {
-      const at = performance.now();
-      for (let k = i; k < due; k++) push(written, String(fleet.entries[(first + k) % devices]!.id), at);
+      writtenAt.fill(performance.now(), i, due);
       await target.pty.write(Buffer.concat(paced.slice(i, due)));
       i = due;
     }
@@ -94,7 +101,16 @@ export async function latency(target: Target, fleet: Fleet, rate: number, second
     if (next > 0) await new Promise((r) => setTimeout(r, Math.max(1, next)));
   }
   await got;
-  const delays = [...arrived].flatMap(([unit, times]) => times.map((at, k) => at - written.get(unit)![k]!));
+  // the k-th reading of a unit is its k-th frame written
+  const taken = new Map<string, number>();
+  const delays = writtenAt.map((at, k) => {
+    const { id } = fleet.entries[(first + k) % devices]!;
+    const nth = taken.get(String(id)) ?? 0;
+    taken.set(String(id), nth + 1);
+    const arrivedAt = arrived.get(String(id))![nth]!;
+    samples?.push({ deviceId: id, seq: Math.floor((first + k) / devices), writtenAt: performance.timeOrigin + at, arrivedAt: performance.timeOrigin + arrivedAt });
+    return arrivedAt - at;
+  });
   delays.sort((a, b) => a - b);
   return { rate, frames: count, p50Ms: ms(percentile(delays, 50)), p99Ms: ms(percentile(delays, 99)), maxMs: ms(delays[delays.length - 1]!) };
 }

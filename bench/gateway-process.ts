@@ -21,8 +21,8 @@ export interface GatewayProcess extends Running {
   subscribe(topic: string): Promise<MqttClient>;
 }
 
-/** Writes a config for `fleet` reading `serialPath` under `dir`, and starts the CLI on it; extra node flags (a profiler) go in `nodeArgs`. */
-export async function startGateway(dir: string, fleet: Fleet, serialPath: string, nodeArgs: string[] = []): Promise<GatewayProcess> {
+/** Writes a config for `fleet` reading `serialPath` under `dir`, and starts the CLI on it; extra node flags (a profiler, a probe) go in `nodeArgs`, and what they read from the environment in `env`. */
+export async function startGateway(dir: string, fleet: Fleet, serialPath: string, nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
   const config = join(dir, "gateway.json");
   writeFileSync(config, JSON.stringify({
     registry: fleet.registryFile,
@@ -34,7 +34,7 @@ export async function startGateway(dir: string, fleet: Fleet, serialPath: string
     serial: [{ path: serialPath }],
     security: { users: [{ username: USER, role: "command-center", passwordHash: await hashPassword(PASSWORD) }] },
   }));
-  const running = await start("pantau gateway", [...nodeArgs, CLI, "gateway", "--config", config], {}, /"mqtt":"(mqtt:\/\/[^"]+)"[^\n]*ready/);
+  const running = await start("pantau gateway", [...nodeArgs, CLI, "gateway", "--config", config], env, /"mqtt":"(mqtt:\/\/[^"]+)"[^\n]*ready/);
   const mqttUrl = running.ready[1]!;
   return {
     ...running, mqttUrl, storeFile: join(dir, "data", "pantau.db"),

@@ -1,5 +1,6 @@
 import { SerialPort } from "serialport";
 import { slipEncode, type SlipDecoder } from "../../shared/slip.js";
+import { linkRead, type LinkRead } from "../frame-trace.js";
 import type { Logger } from "../log.js";
 import { createDeframer, type FrameSink, type Link, type LinkKind, type LinkState } from "./link.js";
 
@@ -55,7 +56,10 @@ export class SerialLink implements Link {
     this.state = "opening";
     const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
     this.port = port;
-    port.on("data", (chunk: Buffer) => this.deframer.push(chunk));
+    port.on("data", (chunk: Buffer) => {
+      if (linkRead.hasSubscribers) linkRead.publish({ source: this.name, bytes: chunk.length } satisfies LinkRead);
+      this.deframer.push(chunk);
+    });
     if (this.held) port.pause();
     port.on("close", () => this.lost(port, "port closed"));
     port.on("error", (err) => this.log.warn({ port: this.name, err: err.message }, "serial port error"));

@@ -6,6 +6,7 @@ import { roleSends } from "../../shared/roles/catalog.js";
 import type { Logger } from "../log.js";
 import { observedAt } from "../normalize/common.js";
 import { normalize, type Normalized } from "../normalize/index.js";
+import { framePublish, type FramePublish } from "../frame-trace.js";
 import type { FrameOrigin } from "../ingest/link.js";
 import type { Outgoing, Outlet } from "../publish/outlet.js";
 import { ThrottledLog } from "../throttled-log.js";
@@ -168,6 +169,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
     const key = `${deviceId}:${boot}:${seq}`;
     if (this.live.has(key)) return { inserted: await this.batcher.add(candidate), published: NOTHING_PUBLISHED };
     this.live.add(key);
+    if (framePublish.hasSubscribers) framePublish.publish({ deviceId, boot, seq } satisfies FramePublish);
     const published = this.outlet.publish(out).then(() => undefined, (err: Error) => err);
     try {
       return { inserted: await this.batcher.add(candidate), published };

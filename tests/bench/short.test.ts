@@ -54,4 +54,22 @@ describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
     expect(userPath.scale).toEqual([expect.objectContaining({ devices: 1000 })]);
     for (const s of userPath.scale) for (const v of Object.values(s)) expect(v).toBeGreaterThan(0);
   }, 180_000);
+
+  it("--latency-trace: every frame's read and live publish seen by the probe, and where the slow ones' time went", () => {
+    const dir = tempDir("pantau-trace-");
+    const run = spawnSync(process.execPath, ["dist/bench/run.js", "--short", "--latency-trace", dir], { encoding: "utf8", timeout: 120_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("| frames/s | p50 / p99 / max ms |");
+    // attribute() throws if the probe missed a frame the subscriber got, so a result is every frame matched
+    const [trace] = JSON.parse(readFileSync(join(dir, "latency-trace.json"), "utf8")).trace;
+    expect(trace).toMatchObject({ rate: 1000, frames: 300 });
+    expect(trace.slow).toBeGreaterThan(0);
+    for (const stages of [trace.stages.median, trace.stages.slow]) {
+      // read before published, published before it arrived
+      expect(stages.inGateway).toBeGreaterThanOrEqual(0);
+      expect(stages.toSubscriber).toBeGreaterThan(0);
+      expect(stages.toGateway + stages.inGateway + stages.toSubscriber).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });
