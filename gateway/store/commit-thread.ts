@@ -1,6 +1,7 @@
 // The commit thread (see commit-worker.ts): its own connection to the store file, committing the
 // batches the event loop posts, so a commit's fsync never holds the event loop.
 import { parentPort, workerData } from "node:worker_threads";
+import { unpackBatch } from "./commit-thread-pack.js";
 import type { CommitReply, CommitRequest } from "./commit-worker.js";
 import { Store, type StoreOptions } from "./store.js";
 
@@ -16,7 +17,8 @@ port.on("message", (request: CommitRequest) => {
   }
   let reply: CommitReply;
   try {
-    reply = { id: request.id, inserted: store.commit(request.batch, request.windows, request.heard, request.cursors).inserted };
+    const { batch, windows } = unpackBatch(request.packed);
+    reply = { id: request.id, inserted: store.commit(batch, windows, request.heard, request.cursors).inserted };
   } catch (err) {
     reply = { id: request.id, error: { message: (err as Error).message, code: (err as { code?: string }).code } };
   }

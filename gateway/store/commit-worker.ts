@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.js";
+import { packBatch, packTransfer, type PackedBatch } from "./commit-thread-pack.js";
 import type { CommitResult, CursorMove, LastHeard, OutboxCursor, ReadingRecord, ReplayWindowRow, Store, StoreOptions } from "./store.js";
 
-/** A batch for the commit thread, or "close" (close the store and end). */
-export type CommitRequest = { id: number; batch: ReadingRecord[]; windows: ReplayWindowRow[]; heard: LastHeard[]; cursors: CursorMove[] } | "close";
+/** A batch for the commit thread (its readings and windows packed), or "close" (close the store and end). */
+export type CommitRequest = { id: number; packed: PackedBatch; heard: LastHeard[]; cursors: CursorMove[] } | "close";
 
 /** What waits for the next commit: where units were heard, and where senders' cursors moved (the highest position each). */
 interface Pending {
@@ -153,7 +154,8 @@ export class CommitThread {
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, batch, windows, heard, cursors } satisfies CommitRequest);
+      const packed = packBatch(batch, windows);
+      worker.postMessage({ id, packed, heard, cursors } satisfies CommitRequest, packTransfer(packed));
     });
   }
 

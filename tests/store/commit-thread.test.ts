@@ -47,6 +47,22 @@ describe("the commit thread", () => {
     expect(store.health().ok).toBe(true);
   });
 
+  it("hands a batch over whole: every field of every reading and window as given, whatever the text", async () => {
+    const { store, thread } = open();
+    const batch = [
+      reading(201, 7, { kind: "alarm", site: "jkt-ü", payload: JSON.stringify({ note: "banjir ⚠ 𝄞", empty: "" }) }),
+      reading(202, 0, { kind: "flood", payload: "{}" }),
+      reading(201, 8, { boot: 3, observedAt: 2 ** 40 + 1 }),
+    ];
+    const windows = [
+      { deviceId: 201, boot: 3, top: 8, seen: new Uint8Array(128).fill(0x81) },
+      { deviceId: 202, boot: 1, top: 0, seen: Uint8Array.from({ length: 128 }, (_, i) => i) },
+    ];
+    expect(await thread.commit(batch, windows)).toEqual({ inserted: [true, true, true] });
+    expect(store.history().map(({ id: _, ...r }) => r)).toEqual([...batch].sort((a, b) => a.observedAt - b.observedAt));
+    expect(thread.loadReplayWindows()).toEqual(windows);
+  });
+
   it("writes where a unit was heard with the next commit, or on its own at the end of the turn", async () => {
     const { store, thread } = open();
     thread.setLastHeard(101, JSON.stringify({ source: "/dev/ttyUSB0" }), 1);
