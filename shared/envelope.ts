@@ -37,7 +37,8 @@ export function bodyToWire<T extends MessageTypeName>(type: T, body: BodyByType[
   const specs = BODY_SPECS[type] as Record<string, FieldSpec>;
   const values = body as unknown as Record<string, unknown>;
   const wire = new Map<number, unknown>();
-  for (const name of Object.keys(specs)) {
+  // for-in, not Object.keys: no array of names made per message (the specs are plain objects)
+  for (const name in specs) {
     const spec = specs[name] as FieldSpec;
     const value = values[name];
     if (value === undefined) {
@@ -56,7 +57,7 @@ export function bodyFromWire<T extends MessageTypeName>(type: T, wire: unknown):
   if (!get) throw new ProtocolError("envelope", `${type} body is not a map`);
   const specs = BODY_SPECS[type] as Record<string, FieldSpec>;
   const body: Record<string, unknown> = {};
-  for (const name of Object.keys(specs)) {
+  for (const name in specs) {
     const spec = specs[name] as FieldSpec;
     const value = get(spec.key);
     if (value === undefined) {
@@ -150,23 +151,26 @@ export function parseEnvelope(decoded: unknown): RawEnvelope {
   if (version !== PROTOCOL_VERSION) throw new ProtocolError("version", `unsupported protocol version ${String(version)}`);
   const name = typeof type === "number" ? typeName(type) : undefined;
   if (name === undefined) throw new ProtocolError("type", `unknown message type ${String(type)}`);
-  const header = { deviceId, boot, seq, timeS } as Record<keyof Header, unknown>;
-  checkHeader(header);
-  return { ...(header as unknown as Header), type: name, wireBody };
+  // one object, checked in place (no spread copies): every frame the gateway hears comes through here
+  const raw = { deviceId, boot, seq, timeS, type: name, wireBody } as Record<keyof Header, unknown>;
+  checkHeader(raw);
+  return raw as unknown as RawEnvelope;
 }
 
 /** Full decode after the MIC has been verified. */
 export function openEnvelope(raw: RawEnvelope): AnyEnvelope {
-  const { wireBody, ...rest } = raw;
-  return { ...rest, body: bodyFromWire(raw.type, wireBody) } as AnyEnvelope;
+  const { deviceId, boot, seq, timeS, type } = raw;
+  return { deviceId, boot, seq, timeS, type, body: bodyFromWire(type, raw.wireBody) } as AnyEnvelope;
 }
 
 const HEADER_LIMITS: Record<keyof Header, number> = {
   deviceId: MAX_DEVICE_ID, boot: MAX_BOOT, seq: MAX_SEQ, timeS: 0xffffffff,
 };
 
+const HEADER_FIELDS = Object.keys(HEADER_LIMITS) as (keyof Header)[];
+
 function checkHeader(h: Record<keyof Header, unknown>): void {
-  for (const field of Object.keys(HEADER_LIMITS) as (keyof Header)[]) {
+  for (const field of HEADER_FIELDS) {
     const value = h[field];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > HEADER_LIMITS[field]) {
       throw new ProtocolError("envelope", `${field} must be an integer in 0..${HEADER_LIMITS[field]}`);

@@ -19,6 +19,11 @@ export function observedAt(env: Envelope<MessageTypeName>, receivedAt: Date): { 
   return { at: receivedAt, timeSource: "gateway" };
 }
 
+/** `observedAt(...).at` in epoch ms, without making a Date and an object for it (several per frame). */
+export function observedMs(env: Envelope<MessageTypeName>, receivedAt: Date): number {
+  return env.timeS >= EARLIEST_PLAUSIBLE_S ? env.timeS * 1000 : receivedAt.getTime();
+}
+
 /** the last few whole seconds formatted, most frames' times fall in them (see isoTime) */
 const SECONDS_KEPT = 4;
 const keptSeconds: number[] = new Array<number>(SECONDS_KEPT).fill(NaN);

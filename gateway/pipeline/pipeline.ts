@@ -4,7 +4,7 @@ import { ProtocolError, type RejectReason } from "../../shared/errors.js";
 import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
 import { roleSends } from "../../shared/roles/catalog.js";
 import type { Logger } from "../log.js";
-import { observedAt } from "../normalize/common.js";
+import { observedMs } from "../normalize/common.js";
 import { normalize, type Normalized } from "../normalize/index.js";
 import { framePublish, type FramePublish } from "../frame-trace.js";
 import type { FrameOrigin } from "../ingest/link.js";
@@ -237,7 +237,7 @@ function toRecord(envelope: AnyEnvelope, device: Device, message: Normalized, ou
     kind: message.kind,
     topic: out.topic,
     payload: out.body,
-    observedAt: observedAt(envelope, receivedAt).at.getTime(),
+    observedAt: observedMs(envelope, receivedAt),
     receivedAt: receivedAt.getTime(),
     alarm: out.alarm,
   };

@@ -99,6 +99,15 @@ describe("deterministic encoding", () => {
     expect(toHex(encoded)).toBe("a9" + sorted.map((k) => `${k}f5`).join(""));
   });
 
+  it("writes a map already in ascending key order (written straight from the Map) as the same bytes as a shuffled one", () => {
+    const keys = [2 ** 32, 23, 256, 0, 65_536, 24, 255, 65_535, 2 ** 53 - 1];
+    const ascending = [...keys].sort((a, b) => a - b);
+    expect(toHex(encode(new Map(ascending.map((k) => [k, [k]]))))).toBe(toHex(encode(new Map(keys.map((k) => [k, [k]])))));
+    // ascending integers ending in a text key or a negative one: sorted as any map
+    expect(toHex(encode(new Map<unknown, number>([[1, 1], [2, 2], ["a", 3]])))).toBe("a3" + "0101" + "0202" + "616103");
+    expect(toHex(encode(new Map<unknown, number>([[1, 1], [-1, 2]])))).toBe("a2" + "0101" + "2002");
+  });
+
   it("encodes plain objects as maps with sorted text keys", () => {
     expect(toHex(encode({ b: 1, a: [true, null] }))).toBe("a2" + "6161" + "82f5f6" + "6162" + "01");
     expect(decode(encode({ b: 1, a: 2 }))).toStrictEqual(new Map([["a", 2], ["b", 1]]));

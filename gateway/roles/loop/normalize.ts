@@ -1,6 +1,6 @@
 import type { Envelope } from "../../../shared/envelope.js";
 import type { Device } from "../../registry/registry.js";
-import { commonFields, isoTime, observedAt, round, type Normalized } from "../../normalize/common.js";
+import { commonFields, isoTime, observedMs, round, type Normalized } from "../../normalize/common.js";
 
 export const LENGTH_CLASSES = ["motorcycle", "short", "medium", "long", "veryLong"] as const;
 
@@ -10,7 +10,7 @@ export const LENGTH_CLASSES = ["motorcycle", "short", "medium", "long", "veryLon
  */
 export function normalizeLoopInterval(env: Envelope<"loopInterval">, device: Device, receivedAt: Date): Normalized {
   const b = env.body;
-  const at = observedAt(env, receivedAt).at.getTime();
+  const at = observedMs(env, receivedAt);
   const lane = device.lanes?.find((l) => l.lane === b.lane);
   // added to the common fields' object rather than spread into a new one: the hottest message
   const payload = commonFields(env, device, receivedAt, "TrafficFlowObserved", `lane${b.lane + 1}`);

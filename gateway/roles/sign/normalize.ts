@@ -1,9 +1,9 @@
 import type { Envelope } from "../../../shared/envelope.js";
 import type { Device } from "../../registry/registry.js";
-import { commonFields, isoTime, observedAt, round, type Normalized } from "../../normalize/common.js";
+import { commonFields, isoTime, observedMs, round, type Normalized } from "../../normalize/common.js";
 
 function interval(env: Envelope<"signStats" | "signHistogram">, receivedAt: Date, intervalS: number) {
-  const at = observedAt(env, receivedAt).at.getTime();
+  const at = observedMs(env, receivedAt);
   return { dateObservedFrom: isoTime(at - intervalS * 1000), dateObservedTo: isoTime(at) };
 }
 
