@@ -30,6 +30,7 @@ if [ "$idle" -lt 80 ]; then
   exit
 fi
 
+echo "the CPU is ${idle} % idle: the Moddable toolchain suite runs beside the main suite at nice 19, its output after"
 log=$(mktemp "${TMPDIR:-/tmp}/pantau-moddable-suite-XXXXXX")
 nice -n 19 npx vitest run --config vitest.moddable.config.ts >"$log" 2>&1 &
 toolchain=$!
