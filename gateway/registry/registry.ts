@@ -72,13 +72,14 @@ export class Registry {
   constructor(fleet: DeviceEntry[] | FleetTable, keys?: DeviceKeys) {
     if (Array.isArray(fleet)) check(fleet);
     const inline = Array.isArray(fleet) ? inlineKeys(fleet, keys) : undefined;
-    for (const unit of rows(Array.isArray(fleet) ? tabulate(fleet) : fleet)) {
-      const id = unit.id as number;
-      const keyBytes = keys?.get(id) ?? inline?.get(id);
-      if (keyBytes) {
-        unit.keyBytes = keyBytes;
-        this.byId.set(id, unit as unknown as Device);
-      } else this.awaitingKey.push(unit as unknown as DeviceEntry);
+    const units = rows(Array.isArray(fleet) ? tabulate(fleet) : fleet, (id) => keys?.get(id) ?? inline?.get(id));
+    for (let i = 0; i < units.length; i++) {
+      const { id, keyBytes } = units[i]! as { id: number; keyBytes?: Uint8Array };
+      if (keyBytes) this.byId.set(id, units[i] as unknown as Device);
+      else {
+        const { keyBytes: _none, ...entry } = units[i]!;
+        this.awaitingKey.push(entry as unknown as DeviceEntry);
+      }
     }
   }
 

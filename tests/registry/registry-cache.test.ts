@@ -33,6 +33,13 @@ describe("registry cache", () => {
     expect(Registry.load(fleet, keysFile, cache).get(102)!.name).toBe("from the cache");
   });
 
+  it("keeps names past ASCII as they are", () => {
+    const named = TEST_DEVICES.map((d, i) => ({ ...withoutKey(d), name: ["Kali Semarang — pintu air ①", "Jl. Pemuda 🚦", "Bandarharjo é"][i]! }));
+    const { fleet, cache } = files(named);
+    Registry.load(fleet, keysFile, cache);
+    expect(Registry.load(fleet, keysFile, cache).all().map((d) => d.name)).toEqual(named.map((d) => d.name));
+  });
+
   it("reads an edited fleet file again, and refuses an edit that breaks it as if there were no cache", () => {
     const { fleet, cache } = files(TEST_DEVICES.map(withoutKey));
     Registry.load(fleet, keysFile, cache);
