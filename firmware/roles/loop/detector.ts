@@ -150,6 +150,8 @@ export class LoopDetector {
   /** the passage ended above the off threshold (see releaseShift) */
   private released = false;
   private tailGate = 0;
+  /** the first gate below the release (see dipped) */
+  private crossGate = 0;
   private tailSum = 0;
   /** gates since the tail's lowest */
   private tailFlat = 0;
@@ -357,7 +359,10 @@ export class LoopDetector {
       if (m > this.peak) this.peak = m;
       this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
-    if (this.leaving && this.tailDone(gate, sum, tMs)) this.leave(gate, span, h.windowExpected);
+    if (this.leaving && this.tailDone(gate, sum, tMs)) {
+      if (this.dipped(sum, h.windowExpected)) this.stay();
+      else this.leave(gate, span, h.windowExpected);
+    }
     if (this.present) {
       const release = this.releaseShift(tMs);
       if (m < release) {
@@ -445,7 +450,7 @@ export class LoopDetector {
   private startLeaving(gate: number, sum: number, tMs: number): void {
     this.present = false;
     this.leaving = true;
-    this.tailGate = gate;
+    this.tailGate = this.crossGate = gate;
     this.tailSum = sum;
     this.tailFlat = 0;
     this.leftMs = tMs;
@@ -462,6 +467,27 @@ export class LoopDetector {
     this.tailSum = sum;
     this.tailFlat = 0;
     return false;
+  }
+
+  /**
+   * Whether the fall below the off threshold was the read noise, not a departure: the tail
+   * stopped within the noise of the threshold (its lowest window no more than edgeCycles under
+   * it) and the window stands above it again. A weak vehicle left standing a few σ above the off
+   * threshold (a motorcycle at the end of a queue) crosses it on a noise dip every few seconds.
+   */
+  private dipped(sum: number, expected: number): boolean {
+    const off = this.offShift * expected;
+    const h = this.history;
+    let before = 0;
+    let n = 0;
+    for (let g = this.crossGate - 1; g >= h.first && n < FOOT_GATES; g--, n++) before += h.sumOf(g);
+    return !this.released && n > 0 && sum >= off && before / n <= sum + 2 * this.edgeCycles && this.tailSum >= off - this.edgeCycles;
+  }
+
+  /** The passage goes on (see dipped). */
+  private stay(): void {
+    this.leaving = false;
+    this.present = true;
   }
 
   /**
