@@ -463,6 +463,20 @@ describe("loop speed trap", () => {
     expect(seen.map((v) => v.v)).toEqual([Number.NaN, Number.NaN]);
   });
 
+  it("does not give a pair of two-wheelers a trail detection that began sooner than they can have reached the trail loop", () => {
+    const { trap: t, seen, late } = trap();
+    // a motorcycle halts between the loops and is given up
+    pass(t, 0, 1000, 2500, 0.001);
+    t.tick(5000);
+    // a pair crosses the lead loop in 2.1 s: at most (5 m + 1.8 m) / 2.1 s = 3.2 m/s, 0.6 s at least to the trail loop at 0.8 g
+    pass(t, 0, 20_000, 22_100, 0.002);
+    // the motorcycle moves off the trail loop as the pair arrives: one detection of both from 0.45 s after the pair's arrival
+    pass(t, 1, 20_450, 24_250, 0.0025);
+    t.tick(60_000);
+    expect(seen.map((v) => v.v)).toEqual([Number.NaN, Number.NaN]);
+    expect(late).toEqual([]);
+  });
+
   it("waits half a vehicle's on-time beyond its longest travel for a weak trail arrival, placed late by its slow rise", () => {
     const { trap: t, seen } = trap();
     pass(t, 0, 1000, 1390, 0.001);

@@ -48,6 +48,20 @@ export class TrapKinematics {
   }
 
   /**
+   * Whether a vehicle that crossed the lead loop in onAMs can have reached the trail loop travelMs
+   * after it (leading edges): it crossed at no more than (its longest length + L_loop) / t_on,
+   * and gained speed no faster than its tyres grip (as they brake). A trail detection that began
+   * sooner is another vehicle's, though it may have merged with this one's (a two-wheeler moving
+   * off the trail loop just as the next arrives).
+   */
+  catchable(travelMs: number, onAMs: number, peakShift: number): boolean {
+    const longest = peakShift < TWO_WHEELER_SHIFT ? LONGEST_TWO_WHEELERS_M : LONGEST_VEHICLE_M;
+    const crossing = ((longest + this.loopLengthM) * 1000) / onAMs;
+    const s = travelMs / 1000;
+    return crossing * s + (HARD_BRAKING * s * s) / 2 >= this.spacingM;
+  }
+
+  /**
    * Whether a vehicle that crossed the lead loop in onAMs can have halted before the trail loop:
    * it crossed at no less than (its shortest length + L_loop) / t_on, and must stop within the
    * spacing.

@@ -195,8 +195,10 @@ export class SpeedTrap implements Lane {
   private owns(p: Passage, tBMs: number, nowMs: number, peakShift: number, first: boolean): boolean {
     const onMs = nowMs - tBMs;
     if (!Number.isNaN(p.onA)) {
-      if (p.peakShift > MERGED_PEAKS * peakShift || !this.kinematics.reachable(tBMs - p.tA, onMs, peakShift)) return false;
-      return !sameVehicle(p.onA, onMs, ON_TIMES) || this.kinematics.fits(tBMs - p.tA, onMs, peakShift);
+      const travel = tBMs - p.tA;
+      if (p.peakShift > MERGED_PEAKS * peakShift || !this.kinematics.reachable(travel, onMs, peakShift)) return false;
+      if (!this.kinematics.catchable(travel, p.onA, p.peakShift)) return false;
+      return !sameVehicle(p.onA, onMs, ON_TIMES) || this.kinematics.fits(travel, onMs, peakShift);
     }
     if (!first) return false;
     if (tBMs === this.owedMs) return false;
