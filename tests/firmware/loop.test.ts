@@ -630,6 +630,18 @@ describe("loop role", () => {
     expect(sent).toEqual([expect.objectContaining({ volume: 1, speedKmh: 1 })]);
   });
 
+  it("gives a vehicle still standing on the lead loop when its record goes out half an interval late the middle of the speeds it can have, and leaves it out of the next record", () => {
+    // a 9 m truck at 8 km/h reaches the lead loop at 50 s and stands on it 40 s: at 90 s it has
+    // not reached the trail loop 3.66 m on, so it moves at 3.66 m / 40 s = 0.33 km/h at most
+    const truck: Vehicle = { lane: 0, arriveMs: 50_000, speedMps: 8 / 3.6, lengthM: 9, kind: "truck", peakShift: 0.02, stopAtM: 1.2, stopMs: 40_000 };
+    const { sim, sent } = start({}, undefined, [truck]);
+    sim.advance(91_000);
+    expect(sent).toEqual([expect.objectContaining({ volume: 1, speedKmh: 0 })]);
+    sim.advance(60_000);
+    expect(sent[1]).toMatchObject({ volume: 0, classes: [0, 0, 0, 0, 0] }); // it stood into this interval, counted in the last
+    expect(sent[1]?.speedKmh).toBeUndefined();
+  });
+
   it("holds a lane finer than 0.04 % at 0.04 % when another loop lies within 5 % in frequency (crosstalk)", () => {
     // two single-loop lanes 1.6 % apart in frequency, lane 0 asking for 0.01 %
     const near: LoopSite[] = [

@@ -101,8 +101,13 @@ export class IntervalAggregator {
     slot.ons++;
   }
 
-  /** a vehicle's measured speed and length (either may be NaN when not measured) and its class */
+  /**
+   * a vehicle's measured speed and length (either may be NaN when not measured) and its class; one
+   * completed after its interval's record went out (held at most half an interval) is left out:
+   * its volume and occupancy went with that record, and the next interval's are not its own
+   */
   vehicle(tOnMs: number, speedMps: number, lengthM: number, lengthClass: number): void {
+    if (tOnMs < this.cur.startMs) return;
     const slot = this.slot(tOnMs);
     if (!Number.isNaN(speedMps)) {
       slot.speedSum += speedMps;

@@ -12,4 +12,6 @@ export interface Lane {
   tick(nowMs: number): void;
   /** whether a vehicle that arrived before tMs is not complete yet (its class is still unknown) */
   waitingBefore(tMs: number): boolean;
+  /** the record of the interval ending at boundaryMs goes out now: what is known of vehicles not complete yet goes in it */
+  closing(boundaryMs: number, nowMs: number): void;
 }

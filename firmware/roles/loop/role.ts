@@ -133,7 +133,7 @@ class LoopRole implements Role, DetectorListener {
     }
     for (let i = 0; i < this.lanes.length; i++) (this.lanes[i] as Lane).tick(now);
     const first = this.lanes[0];
-    if (first && this.closing(now, first.aggregator.boundaryMs)) this.closeInterval();
+    if (first && this.closing(now, first.aggregator.boundaryMs)) this.closeInterval(now);
     this.reportFaults(now);
   }
 
@@ -145,9 +145,10 @@ class LoopRole implements Role, DetectorListener {
     return true;
   }
 
-  private closeInterval(): void {
+  private closeInterval(now: number): void {
     for (const lane of this.lanes) {
       const lead = this.detectors[lane.loops[0] as number] as LoopDetector;
+      lane.closing(lane.aggregator.boundaryMs, now);
       this.ctx.send("loopInterval", lane.aggregator.close(lead.occupied ? lead.occupiedSinceMs : Number.NaN));
     }
   }

@@ -45,6 +45,9 @@ export class SingleLoopLane implements Lane {
 
   tick(): void {}
 
+  /** a vehicle still on the loop has no speed to give, and its class comes with its departure */
+  closing(): void {}
+
   waitingBefore(tMs: number): boolean {
     return this.onSinceMs < tMs;
   }

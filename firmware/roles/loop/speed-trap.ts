@@ -20,6 +20,8 @@ const MAX_PENDING = 8;
 const MAX_SPEED_MPS = 250 / 3.6;
 /** a vehicle standing 40 s or more in the trap in a queue still gets its trap speed */
 const MIN_SPEED_MPS = 0.05;
+/** the record's speed resolution, 1 km/h */
+const SPEED_RESOLUTION_MPS = 1 / 3.6;
 /** weight of each new speed in the lane's recent speed, used for vehicles without their own */
 const RECENT_WEIGHT = 1 / 16;
 /**
@@ -255,6 +257,22 @@ export class SpeedTrap implements Lane {
   /** whether the stray, once it reaches the trail loop, gets a speed: it is not faint and can have halted between the loops */
   private strayTimed(): boolean {
     return this.strayPeak >= FAINT * this.options.sensitivity && this.kinematics.haltable(this.strayOnMs, this.strayPeak);
+  }
+
+  /**
+   * The record of the interval ending at boundaryMs goes out with vehicles of it still standing on
+   * the lead loop (it was held half an interval for them): each has not reached the trail loop yet,
+   * so its trap speed lies between 0 and d / (now − t_A), and it is given the middle once that span
+   * is within the record's resolution. Their classes come too late for the record.
+   */
+  closing(boundaryMs: number, nowMs: number): void {
+    for (let i = 0; i < this.size; i++) {
+      const p = this.at(i);
+      if (p.tA >= boundaryMs) break;
+      if (p.unpaired || !Number.isNaN(p.onA) || !Number.isNaN(p.tB)) continue;
+      const fastest = (this.options.spacingM * 1000) / (nowMs - p.tA);
+      if (fastest <= SPEED_RESOLUTION_MPS) this.aggregator.speed(p.tA, fastest / 2);
+    }
   }
 
   /** a vehicle not complete yet, or a stray that will get its speed when it reaches the trail loop */
