@@ -286,9 +286,9 @@ describe("loop detector", () => {
   it("keeps a weak vehicle standing a few σ above the off threshold in the passage through the noise's dips under it", () => {
     const { d, events } = detector({ sensitivity: 0.0004 });
     const osc = oscillator(3);
-    // a car leaves at 5 s; the motorcycle behind it stands partly on the loop 60 s, at 0.0148 % in
-    // f: 2.7 σ of the read noise above the 0.014 % off threshold, under it in one read of 300
-    const x = (t: number) => (t >= 2000 && t < 5000 ? 0.005 : t >= 5000 && t < 65_000 ? 0.000148 : 0);
+    // a car leaves at 5 s; the motorcycle behind it stands partly on the loop 60 s, at 0.0145 % in
+    // f: 1.7 σ of the read noise above the 0.014 % off threshold, under it in one read of 20
+    const x = (t: number) => (t >= 2000 && t < 5000 ? 0.005 : t >= 5000 && t < 65_000 ? 0.000145 : 0);
     feed(d, (t) => 100_000 * (1 + x(t)), 0, 70_000, 20, osc);
     expect(events.departures).toHaveLength(1);
     expect(Math.abs((events.departures[0]?.off ?? NaN) - 65_000)).toBeLessThan(60);

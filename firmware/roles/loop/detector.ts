@@ -360,7 +360,7 @@ export class LoopDetector {
       this.collect(gate - this.window - 1); // gates the window has left behind belong to the passage
     }
     if (this.leaving && this.tailDone(gate, sum, tMs)) {
-      if (this.dipped(sum, h.windowExpected)) this.stay();
+      if (this.dipped(gate, h.windowExpected)) this.stay();
       else this.leave(gate, span, h.windowExpected);
     }
     if (this.present) {
@@ -472,16 +472,18 @@ export class LoopDetector {
   /**
    * Whether the fall below the off threshold was the read noise, not a departure: the tail
    * stopped within the noise of the threshold (its lowest window no more than edgeCycles under
-   * it) and the window stands above it again. A weak vehicle left standing a few σ above the off
-   * threshold (a motorcycle at the end of a queue) crosses it on a noise dip every few seconds.
+   * it), the windows since stand above it on average, and the FOOT_GATES windows before the
+   * crossing no more than 2·edgeCycles above those (a standing level, not a vehicle's fall). A
+   * weak vehicle left standing a few σ above the off threshold (a motorcycle at the end of a
+   * queue) crosses it on a noise dip every few seconds.
    */
-  private dipped(sum: number, expected: number): boolean {
+  private dipped(gate: number, expected: number): boolean {
     const off = this.offShift * expected;
     const h = this.history;
-    let before = 0;
-    let n = 0;
-    for (let g = this.crossGate - 1; g >= h.first && n < FOOT_GATES; g--, n++) before += h.sumOf(g);
-    return !this.released && n > 0 && sum >= off && before / n <= sum + 2 * this.edgeCycles && this.tailSum >= off - this.edgeCycles;
+    if (this.released || this.tailSum < off - this.edgeCycles) return false;
+    const after = meanSum(h, Math.min(this.tailGate + 1, gate), gate);
+    const before = meanSum(h, Math.max(h.first, this.crossGate - FOOT_GATES), this.crossGate - 1);
+    return after >= off && before <= after + 2 * this.edgeCycles;
   }
 
   /** The passage goes on (see dipped). */
@@ -655,6 +657,13 @@ export class LoopDetector {
     this.onTimes[slot] = tMs;
     this.onCount++;
   }
+}
+
+/** the mean window sum of gates from to to (inclusive; NaN when there are none) */
+function meanSum(h: GateHistory, from: number, to: number): number {
+  let sum = 0;
+  for (let g = from; g <= to; g++) sum += h.sumOf(g);
+  return sum / (to - from + 1);
 }
 
 /**
