@@ -69,6 +69,8 @@ export class Commands implements Service {
   private readonly options: Required<CommandOptions>;
   /** where each device was last heard: its next downlink goes the same way */
   private readonly lastOrigin = new Map<number, FrameOrigin>();
+  /** a port's origin, shared by the units heard directly on it (65,535 units kept one object each: some 3 MiB) */
+  private readonly portOrigins = new Map<string, FrameOrigin>();
   private readonly lastSent = new Map<number, number>();
   private open = new OpenCounts();
   /**
@@ -97,7 +99,7 @@ export class Commands implements Service {
   async start(): Promise<void> {
     this.open = new OpenCounts(this.deps.store.commandsOpenCounts());
     this.nextExpiry = this.deps.store.commandsNextExpiry() ?? Infinity;
-    for (const { deviceId, origin } of this.deps.store.lastHeard()) this.lastOrigin.set(deviceId, JSON.parse(origin) as FrameOrigin);
+    for (const { deviceId, origin } of this.deps.store.lastHeard()) this.lastOrigin.set(deviceId, this.shared(JSON.parse(origin) as FrameOrigin));
     await new Promise<void>((resolve) => this.deps.aedes.subscribe(COMMAND_FILTER, this.deliver, resolve));
     this.sweepTimer = setInterval(() => this.expire(), this.options.sweepMs);
     this.sweepTimer.unref();
@@ -154,10 +156,18 @@ export class Commands implements Service {
   /** The device sent an authentic frame on `origin` and listens now: offer its oldest open command. */
   heard(device: Device, origin: FrameOrigin, now = Date.now()): void {
     const before = this.lastOrigin.get(device.id);
-    this.lastOrigin.set(device.id, origin);
+    this.lastOrigin.set(device.id, this.shared(origin));
     // kept across restarts; written only when the way to the unit changes, not for every frame
     if (!before || before.source !== origin.source || !before.radio !== !origin.radio) this.deps.saveHeard(device.id, JSON.stringify(origin), now);
     this.offer(device, origin, now);
+  }
+
+  private shared(origin: FrameOrigin): FrameOrigin {
+    if (origin.radio || origin.deviceId !== undefined) return origin;
+    const known = this.portOrigins.get(origin.source);
+    if (known) return known;
+    this.portOrigins.set(origin.source, origin);
+    return origin;
   }
 
   /**
