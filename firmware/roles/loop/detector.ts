@@ -135,6 +135,14 @@ export class LoopDetector {
   private present = false;
   /** since when a weak vehicle's step has stood on the empty loop (NaN: none) */
   private standingMs = Number.NaN;
+  /** the level (relative to the baseline) that weak vehicle's step rose from */
+  private standFrom = 0;
+  /**
+   * the empty loop's recent level relative to the baseline, at most TRACK_MARGIN of the off
+   * threshold: the baseline's error (a drift's lag before the trend is fitted), which a vehicle
+   * left standing as a passage ends is a step from
+   */
+  private emptyLevel = 0;
   private readonly steps = new StepWatch();
   /** how long the last passage held the loop, and when it ended */
   private heldMs = 0;
@@ -589,22 +597,24 @@ export class LoopDetector {
   private track(m: number, hz: number, dt: number, tMs: number): void {
     const steps = this.steps;
     // after a passage, a level the steepest drift can have built meanwhile is the drift's, to
-    // catch up (see coastedMs); beyond that it is a vehicle left standing, a step from the baseline
-    const drifted = (MAX_DRIFT_PER_H * this.heldMs) / 3_600_000;
-    steps.update(this.baseline * (1 + m), dt, m > drifted ? this.baseline : this.baseline * (1 + m));
+    // catch up (see coastedMs); beyond that it is a vehicle left standing, a step from the level
+    // the empty loop stood at before it
+    const drifted = this.emptyLevel + (MAX_DRIFT_PER_H * this.heldMs) / 3_600_000;
+    steps.update(this.baseline * (1 + m), dt, this.baseline * (1 + (m > drifted ? this.emptyLevel : m)));
     if (m >= this.offShift) {
       this.coast(dt); // something weak is there: do not learn it
       return;
     }
     const rise = steps.rise(this.baseline);
     if (!Number.isNaN(this.standingMs)) {
-      if (steps.level(this.baseline) >= steps.stepShift / 2 && tMs - this.standingMs < this.options.maxPresenceMs) {
+      if (steps.level(this.baseline) - this.standFrom >= steps.stepShift / 2 && tMs - this.standingMs < this.options.maxPresenceMs) {
         this.coast(dt);
         return;
       }
       this.standingMs = Number.NaN;
     } else if (rise > steps.stepShift) {
       this.standingMs = tMs;
+      this.standFrom = steps.from(this.baseline);
       this.coast(dt);
       return;
     }
@@ -615,6 +625,7 @@ export class LoopDetector {
       if (m < -this.onShift) this.drift.reset();
       return;
     }
+    this.emptyLevel = Math.max(-this.offShift, Math.min(TRACK_MARGIN * this.offShift, steps.level(this.baseline)));
     const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
     this.drift.add((this.baseline * (1 + m)) / this.tunedHz - 1, tMs, dt);
     const slope = this.drift.slope;
@@ -648,6 +659,7 @@ export class LoopDetector {
     this.history.clear();
     this.steps.reset();
     this.standingMs = Number.NaN;
+    this.emptyLevel = 0;
   }
 
   private noteChatter(tMs: number): void {

@@ -38,8 +38,8 @@ export class StepWatch {
 
   /**
    * One window's level (Hz), dt ms after the previous. After a reset the rise is measured from
-   * the level given as from: the baseline, so that a weak vehicle left standing on the loop as
-   * the one before it leaves is a step too, or the level itself.
+   * the level given as from: the empty loop's level before a passage, so that a weak vehicle left
+   * standing on the loop as the one before it leaves is a step too, or the level itself.
    */
   update(hz: number, dt: number, from: number): void {
     if (Number.isNaN(this.fast)) {
@@ -65,6 +65,11 @@ export class StepWatch {
   /** the rise over the last STEP_SPAN_MS relative to baseline (negative: a fall) */
   rise(baseline: number): number {
     return Number.isNaN(this.fast) ? 0 : (this.fast - (this.past[this.next] as number)) / baseline;
+  }
+
+  /** the level the rise is measured from (STEP_SPAN_MS ago), relative to baseline */
+  from(baseline: number): number {
+    return Number.isNaN(this.fast) ? 0 : (this.past[this.next] as number) / baseline - 1;
   }
 
   /** the recent level relative to baseline */
