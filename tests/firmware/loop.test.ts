@@ -247,6 +247,18 @@ describe("loop detector", () => {
     expect(d.baselineHz / 100_000 - 1).toBeLessThan(0.00001);
   });
 
+  it("does not take a vehicle rolling on for the empty loop's level that the one left standing after it is a step from", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator(3);
+    // a car creeps on from 2 s (30 ppm a second, a rise under the 35 ppm step but over half of it),
+    // covers the loop at 3.2 s, and leaves at 4.2 s a motorcycle behind it standing 30 s at 60 ppm
+    // (between the step and the 140 ppm off threshold)
+    const shift = (t: number) => (t < 2000 ? 0 : t < 3200 ? (30e-6 * (t - 2000)) / 1000 : t < 4200 ? 0.005 : t < 34_200 ? 60e-6 : 0);
+    feed(d, (t) => 100_000 * (1 + shift(t)), 0, 34_200, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    expect(d.baselineHz / 100_000 - 1).toBeLessThan(0.00001);
+  });
+
   it("catches up at once with a drift the trend missed while a vehicle stood on the loop", () => {
     const { d, events } = detector({ sensitivity: 0.0004 });
     const osc = oscillator();

@@ -625,7 +625,10 @@ export class LoopDetector {
       if (m < -this.onShift) this.drift.reset();
       return;
     }
-    this.emptyLevel = Math.max(-this.offShift, Math.min(TRACK_MARGIN * this.offShift, steps.level(this.baseline)));
+    // a level rising by half a step within the second is a vehicle rolling on, not the empty loop's
+    if (rise < steps.stepShift / 2) {
+      this.emptyLevel = Math.max(-this.offShift, Math.min(TRACK_MARGIN * this.offShift, steps.level(this.baseline)));
+    }
     const limit = (MAX_DRIFT_PER_H * this.baseline) / 3_600_000;
     this.drift.add((this.baseline * (1 + m)) / this.tunedHz - 1, tMs, dt);
     const slope = this.drift.slope;
