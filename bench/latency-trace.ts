@@ -4,7 +4,7 @@
 // to the live publish, and from the broker to the subscriber; the GC pauses and event-loop
 // stalls they overlapped, and for how much of those the gateway's thread ran or only waited for
 // a core. Under load the waiting dominates: compare runs by that split, not by their p99.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,6 +88,7 @@ export function attribute(latency: Latency, samples: Sample[], probe: ProbeData)
 /** Runs the gateway once per rate (each its own process, so each probe file holds one run) and attributes each run. */
 export async function latencyTrace(o: TraceOptions, outDir: string): Promise<Attribution[]> {
   const results: Attribution[] = [];
+  mkdirSync(outDir, { recursive: true });
   for (const rate of o.rates) {
     const root = mkdtempSync(join(tmpdir(), "pantau-bench-trace-"));
     const probeFile = join(outDir, `probe-${rate}.json`);

@@ -56,7 +56,7 @@ describe.skipIf(!hasSocat)("npm run bench -- --short", () => {
   }, 180_000);
 
   it("--latency-trace: every frame's read and live publish seen by the probe, and where the slow ones' time went", () => {
-    const dir = tempDir("pantau-trace-");
+    const dir = join(tempDir("pantau-trace-"), "made-by-the-bench");
     const run = spawnSync(process.execPath, ["dist/bench/run.js", "--short", "--latency-trace", dir], { encoding: "utf8", timeout: 120_000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
