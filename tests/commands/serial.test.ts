@@ -43,6 +43,10 @@ describe.skipIf(!hasSocat)("a command to a speed sign over a serial line", () =>
       settings: { limitKmh: 40, blankAboveKmh: 120, statsIntervalS: 10 },
     }, 5);
     await waitFor("the sign heard", () => sub.messages.some((m) => m.topic.endsWith("/102/status")));
+    // and answered: a reading is published live before its commit, and the gateway learns the way
+    // to a unit when it answers (after the commit), so a command sent before that waits for the
+    // unit's next uplink instead of going at once
+    await waitFor("the sign answered", () => sign.unit.device.queue.length === 0);
   });
 
   afterAll(async () => {
@@ -54,15 +58,33 @@ describe.skipIf(!hasSocat)("a command to a speed sign over a serial line", () =>
   });
 
   it("is delivered at once, applied by the sign's role, and reported delivered then applied", async () => {
-    // every uplink the gateway answers is a delivery chance: there must be none before this delivery
+    // every uplink the gateway answers once it holds the command is a delivery chance: there must
+    // be none before this delivery (an uplink answered while the command is still on its way from
+    // the command center's client to the broker cannot carry it)
     const answered: number[] = [];
     gateway.pipeline.prependListener("ack", (req) => req.device.id === 102 && answered.push(Date.now()));
-    const publishedAt = Date.now();
-    await center.publishAsync(TOPIC, JSON.stringify({ op: "setSign", limitKmh: 30, ref: "cc-7" }), { qos: 1 });
-    const applied = await waitFor("applied", () => resultsFor(sub.messages, SITE, 102).find((r) => r.state === "applied"));
+    let submittedAt = Number.NaN;
+    let submitReturnedAt = Number.NaN;
+    const submit = gateway.commands.submit;
+    gateway.commands.submit = (...args) => {
+      submittedAt = Date.now();
+      const queued = submit.apply(gateway.commands, args);
+      submitReturnedAt = Date.now();
+      return queued;
+    };
+    try {
+      await center.publishAsync(TOPIC, JSON.stringify({ op: "setSign", limitKmh: 30, ref: "cc-7" }), { qos: 1 });
+      await waitFor("applied", () => resultsFor(sub.messages, SITE, 102).find((r) => r.state === "applied"));
+    } finally {
+      gateway.commands.submit = submit;
+    }
+    const applied = resultsFor(sub.messages, SITE, 102).find((r) => r.state === "applied")!;
     const results = resultsFor(sub.messages, SITE, 102);
     const deliveredAt = Date.parse(String(results[0]?.time));
-    expect(answered.filter((t) => t >= publishedAt && t < deliveredAt)).toEqual([]);
+    // at once: sent while the gateway took the command in, not at the sign's next uplink
+    expect(deliveredAt).toBeGreaterThanOrEqual(submittedAt);
+    expect(deliveredAt).toBeLessThanOrEqual(submitReturnedAt);
+    expect(answered.filter((t) => t >= submittedAt && t < deliveredAt)).toEqual([]);
     expect(results.map((r) => r.state)).toEqual(["delivered", "applied"]);
     for (const r of results) expect(validateResult(r), JSON.stringify(validateResult.errors)).toBe(true);
     commandId = applied.commandId as number;
