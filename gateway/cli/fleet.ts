@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { FleetFiles } from "../field/fleet-files.js";
 import { CliError } from "./errors.js";
@@ -6,9 +7,14 @@ import { table } from "./table.js";
 
 interface FleetOpts { config?: string; registry: string; keys?: string }
 
+/** The fleet files to read; an absent registry is an error here (provisioning starts one, listing cannot). */
 async function loadFleet(opts: FleetOpts): Promise<FleetFiles> {
   const { FleetFiles, fleetPaths } = await import("../field/fleet-files.js");
-  return FleetFiles.load(fleetPaths(opts));
+  const paths = fleetPaths(opts);
+  if (!existsSync(paths.registry)) {
+    throw new CliError(`there is no fleet registry at ${paths.registry}`, "name one with --config or --registry; pantau provision starts one");
+  }
+  return FleetFiles.load(paths);
 }
 
 function fleetOptions(cmd: Command): Command {
@@ -28,7 +34,7 @@ export function fleetCommand(program: Command): void {
         String(e.id), e.role, e.site, e.name, files.keyOf(e.id) ? "yes" : "not yet", e.road ?? "",
       ]);
       process.stdout.write(table(["id", "role", "site", "name", "key", "road"], rows));
-      process.stdout.write(`${rows.length} units in ${files.paths.registry}\n`);
+      process.stdout.write(`${rows.length} ${rows.length === 1 ? "unit" : "units"} in ${files.paths.registry}\n`);
     });
 
   fleetOptions(fleet.command("show").description("one unit's registry entry").argument("<id>", "device id", deviceId))

@@ -56,6 +56,11 @@ describe("pantau fleet", () => {
     const missing = await pantau(["fleet", "show", "9999", "--config", join(EXAMPLES, "gateway.json")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("unit 9999 is not in");
+    const nowhere = join(tempDir("pantau-fleet-"), "fleet.json");
+    const none = await pantau(["fleet", "list", "--registry", nowhere]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toContain(`there is no fleet registry at ${nowhere}`);
   });
 
   it.skipIf(!hasSocat)("gives a unit a new key: unit, keys file and registry together", async () => {
