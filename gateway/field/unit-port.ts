@@ -52,7 +52,8 @@ export class UnitPort extends EventEmitter<UnitPortEvents> {
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {
-      throw new CliError(`cannot open the unit's port ${path}: ${(err as Error).message}`,
+      // serialport's bindings put "Error: " at the front of the system's message
+      throw new CliError(`cannot open the unit's port ${path}: ${(err as Error).message.replace(/^Error: /, "")}`,
         "check the cable and the path (ls /dev/ttyUSB* /dev/ttyACM*); on Linux your user needs the dialout group");
     }
     return new UnitPort(port, path);

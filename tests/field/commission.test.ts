@@ -191,6 +191,13 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
     expect(run.stderr).toContain("unit 2103 has no display test (a flood: only signs have one)");
   });
 
+  it("says which port it cannot open and what to check", async () => {
+    const run = await pantau(["commission", "--port", "/dev/pantau-no-such-port", "--timeout", "5", "--report-dir", dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("pantau: cannot open the unit's port /dev/pantau-no-such-port: No such file or directory");
+    expect(run.stderr).toContain("check the cable and the path");
+  });
+
   it("fails a bridge that hears nobody", async () => {
     const run = await commission(await provisioned("bridge-alone", "bridge"), 6);
     expect(run.code).toBe(3);
