@@ -104,7 +104,7 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
       const run = await commission(fleet, 40, kind === "sign" ? ["--display-test"] : []);
       console.log(`commissioning a ${kind} took ${(run.ms / 1000).toFixed(1)} s (process start to exit)`);
       expect(failed(run.report)).toEqual({});
-      expect(run.code).toBe(0);
+      expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain(`unit ${UNITS[kind]!.id} commissioned: every check passed`);
       expect(run.report).toMatchObject({ passed: true, unit: { id: UNITS[kind]!.id, role: kind } });
       const display = (run.report.checks as Array<{ check: string; reason: string }>).find((c) => c.check === "display test");
@@ -121,7 +121,7 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
       const run = await commission(fleet, COMMISSION_S, [], bridge);
       console.log(`commissioning a bridge took ${(run.ms / 1000).toFixed(1)} s (process start to exit)`);
       expect(failed(run.report)).toEqual({});
-      expect(run.code).toBe(0);
+      expect(run.code, run.stderr).toBe(0);
       const checks = run.report.checks as Array<{ check: string; reason: string }>;
       expect(checks.find((c) => c.check === "hearing sensors")!.reason).toMatch(/^heard 2105 \(-108 dBm, SNR 4\.5 dB\)$/);
       expect(checks.find((c) => c.check === "duty-cycle budget left")!.reason).toMatch(/^acks for the units heard would use \d+ % of its hour's transmit budget$/);
@@ -155,14 +155,14 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
 
   it("fails an open loop, naming the fault", async () => {
     const run = await commission(await provisioned("loop-open", "loop"), 8);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(failed(run.report)["oscillator in range"]).toContain("a loop is open");
     expect(run.stdout).toMatch(/not commissioned: .*oscillator in range.* failed/);
   });
 
   it("fails a sign whose radar is silent", async () => {
     const run = await commission(await provisioned("sign-silent", "sign"), 8);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(failed(run.report)["radar seeing targets"]).toMatch(/no vehicle in \d+ intervals/);
     const display = (run.report.checks as Array<{ check: string; pass: boolean; reason: string }>).find((c) => c.check === "display test");
     expect(display).toEqual({ check: "display test", pass: true, reason: "not run (not asked for): run pantau commission with --display-test, or press d in its live view" });
@@ -187,20 +187,20 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
   it("refuses --display-test for a unit without one, as a usage error", async () => {
     const fleet = await provisioned("flood", "flood");
     const run = await pantau(["commission", "--port", unit.path, ...fleet, "--timeout", "5", "--report-dir", dir, "--display-test"]);
-    expect(run.code).toBe(2);
+    expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain("unit 2103 has no display test (a flood: only signs have one)");
   });
 
   it("says which port it cannot open and what to check", async () => {
     const run = await pantau(["commission", "--port", "/dev/pantau-no-such-port", "--timeout", "5", "--report-dir", dir]);
-    expect(run.code).toBe(1);
+    expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain("pantau: cannot open the unit's port /dev/pantau-no-such-port: No such file or directory");
     expect(run.stderr).toContain("check the cable and the path");
   });
 
   it("fails a bridge that hears nobody", async () => {
     const run = await commission(await provisioned("bridge-alone", "bridge"), 6);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(failed(run.report)["hearing sensors"]).toMatch(/^no unit heard on the air yet after \d+ s$/);
   });
 
@@ -218,7 +218,7 @@ describe.skipIf(!hasSocat)("pantau commission, on the firmware running on XS beh
     await new Promise((r) => port.close(r));
     await unit.powerCycle();
     const run = await commission(fleet, 6);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(failed(run.report)["reference level set"]).toContain("referenceMm was not provisioned");
   });
 

@@ -55,7 +55,7 @@ describe.skipIf(!hasSocat)("pantau provision, on the firmware running on XS behi
     expect(await gauge.state()).toMatchObject({ provisioned: false });
     const run = await pantau(["provision", "--port", gauge.path, "--id", "2103", "--config", config, "--set", "statusS=60", "--set", "reportIntervalS=30"]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     console.log(`provisioning took ${(run.ms / 1000).toFixed(2)} s (process start to exit)`);
     expect(run.stdout).toMatch(/unit 2103 "Kali Semarang gauge, Jl. Bandarharjo" \(flood\) at smg-kali-semarang-02 is provisioned in \d+\.\d s/);
     for (const step of ["reading the unit", "giving it identity 2103 (flood) and a new key", "setting statusS=60 reportIntervalS=30 referenceMm=4200 alertMm=1500 dangerMm=2500",

@@ -72,7 +72,7 @@ describe("pantau fleet", () => {
     const before = (JSON.parse(readFileSync(join(dir, "keys.json"), "utf8")) as Record<string, string>)["2103"];
     const run = await pantau(["fleet", "rotate-key", "--port", unit.path, "--config", config]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("unit 2103 has a new key, in the unit and the fleet files");
     const after = (JSON.parse(readFileSync(join(dir, "keys.json"), "utf8")) as Record<string, string>)["2103"];
     expect(after).not.toBe(before);
