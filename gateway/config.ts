@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { addSchema, derivedValidator, describeErrors } from "./schema.js";
+import { addSchema, derivedValidator, describeErrors, prebuiltValidator } from "./schema.js";
 import { resolveSecurityConfig, type SecurityConfig, type SecurityFileConfig } from "./security/config.js";
 import registrySchema from "./registry/registry.schema.json" with { type: "json" };
 import securitySchema from "./security/security.schema.json" with { type: "json" };
@@ -8,6 +8,7 @@ import type { LimitOptions } from "./store/retention.js";
 import type { Synchronous } from "./store/store.js";
 import type { HealthPolicyOverrides } from "./health/device-health.js";
 import { withRolePolicies } from "./health/policy-schema.js";
+import { catalogVersion } from "../shared/roles/catalog.js";
 import type { HttpOptions } from "./http/server.js";
 import type { LinkKind } from "./ingest/link.js";
 import { SENDER_KINDS, type UpstreamConfig } from "./upstream/senders.js";
@@ -52,18 +53,23 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-addSchema(registrySchema);
-addSchema(securitySchema);
-for (const kind of Object.values(SENDER_KINDS)) addSchema(kind.schema);
+/** The schemas the file's schema refers to. */
+export const CONFIG_REFS: readonly object[] = [registrySchema, securitySchema, ...Object.values(SENDER_KINDS).map((kind) => kind.schema)];
+for (const schema of CONFIG_REFS) addSchema(schema);
+
+/** The file's validator as the build generates it (`npm run build`, gateway/schema-build.ts): beside this module in dist/. */
+export const PREBUILT_VALIDATOR = new URL("./config.validator.cjs", import.meta.url);
 
 /** The file's schema: each sender kind's options checked by its own schema under its key, each role's health under its name. */
-function fileSchema(): object {
+export function fileSchema(): object {
   const schema = withRolePolicies(configSchema) as typeof configSchema;
   const upstream = { ...schema.properties.upstream, properties: Object.fromEntries(Object.entries(SENDER_KINDS).map(([name, kind]) => [name, { $ref: kind.schema.$id }])) };
   return { ...schema, properties: { ...schema.properties, upstream } };
 }
 
-const validate = derivedValidator<FileConfig>(fileSchema);
+// The build's validator when it was generated for these schemas (no role registered since): no
+// compiling at start, which took 110-180 ms of CPU; otherwise compiled as any other.
+const validate = derivedValidator<FileConfig>(fileSchema, catalogVersion, (schema) => prebuiltValidator(PREBUILT_VALIDATOR, schema, CONFIG_REFS));
 
 /** Defaults that work with no file at all: broker on loopback 1883, no ports, ./data, durable commits. */
 export function resolveConfig(file: FileConfig, baseDir: string): GatewayConfig {

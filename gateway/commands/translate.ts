@@ -5,7 +5,7 @@ import { COMMAND_SETTINGS, CommandKey, commandSettingList, roleNamed } from "../
 import { brokenRule, type SettingRule } from "../../shared/settings.js";
 import { nodeMac } from "../pipeline/verify.js";
 import type { Device } from "../registry/registry.js";
-import { compileSchema, derivedValidator } from "../schema.js";
+import { derivedValidator } from "../schema.js";
 import { commandSchema } from "./command-schema.js";
 import resultSchema from "./result.schema.json" with { type: "json" };
 
@@ -37,7 +37,8 @@ export interface CommandResult {
 }
 
 export const validateCommand = derivedValidator<Command>(commandSchema);
-export const validateResult = compileSchema<CommandResult>(resultSchema);
+/** What the gateway publishes is built to this schema; the tests check it (compiled on first use, not at start). */
+export const validateResult = derivedValidator<CommandResult>(() => resultSchema, () => 0);
 
 /** Ops other than setting ones; every settings op is a `set` on the air. */
 const WIRE_OP: Readonly<Record<string, number>> = {
