@@ -1,7 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../gateway/config.js";
+import { CONFIG_REFS, ConfigError, fileSchema, loadConfig } from "../../gateway/config.js";
+import { describeErrors, prebuiltValidator, standaloneModule } from "../../gateway/schema.js";
 import { tempDir } from "../support/temp.js";
 
 const dir = tempDir("pantau-config-");
@@ -54,5 +55,43 @@ describe("upstream senders", () => {
 
   it("starts no sender when none is configured", () => {
     expect(loadConfig(configFile("none.json", {})).upstream).toEqual({});
+  });
+});
+
+describe("the build's validator (ajv standalone, npm run build)", () => {
+  const built = new URL("../../dist/gateway/config.validator.cjs", import.meta.url);
+
+  it("is generated from the schemas the gateway checks against, so `pantau gateway` uses it", () => {
+    expect(prebuiltValidator(built, fileSchema(), CONFIG_REFS)).toBeTypeOf("function");
+  });
+
+  it("answers as the compiled schema does, with the same errors", () => {
+    // the sources have no generated module beside gateway/config.ts: loadConfig here compiles.
+    // This one is written inside the project, where its require of ajv's runtime resolves.
+    const generated = new URL("../artifacts/config.validator.cjs", import.meta.url);
+    mkdirSync(new URL(".", generated), { recursive: true });
+    writeFileSync(generated, standaloneModule(fileSchema(), CONFIG_REFS));
+    const validate = prebuiltValidator(generated, fileSchema(), CONFIG_REFS)!;
+    const good = {
+      serial: [{ path: "/dev/ttyUSB0", baudRate: 9600, link: "relay" }], mqtt: { host: "0.0.0.0", port: 1883 },
+      upstream: { mqtt: { url: "mqtts://center:8883" } }, health: { battery: { flood: { lowV: 3.4, recoverV: 3.6 }, loop: null } },
+    };
+    expect(validate(good)).toBe(true);
+    expect(() => loadConfig(configFile("good.json", good))).not.toThrow();
+    const bad = [
+      { serial: [{ path: "/dev/ttyACM0", link: "lora", baud: 1 }], mqtt: { port: 70000 } },
+      { upstream: { mqtt: { url: "http://center" }, kafka: {} }, logLevel: 3 },
+      { health: { battery: { nosuchrole: {} } }, security: { users: [{ username: "" }] } },
+    ];
+    for (const [i, content] of bad.entries()) {
+      expect(validate(content)).toBe(false);
+      const file = configFile(`bad-${i}.json`, content);
+      expect(() => loadConfig(file)).toThrow(`${file}: ${describeErrors(validate.errors)}`);
+    }
+  });
+
+  it("is not used for other schemas (a role registered at run time, a build older than the sources)", () => {
+    expect(prebuiltValidator(built, { ...fileSchema(), title: "another" }, CONFIG_REFS)).toBeUndefined();
+    expect(prebuiltValidator(built, fileSchema(), CONFIG_REFS.slice(1))).toBeUndefined();
   });
 });
