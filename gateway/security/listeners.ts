@@ -3,7 +3,6 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import type { Aedes } from "aedes";
-import { WebSocketServer, createWebSocketStream } from "ws";
 import type { Logger } from "../log.js";
 import type { TlsListenerConfig, WsListenerConfig } from "./config.js";
 
@@ -78,6 +77,8 @@ async function readPem(file: string, what: string): Promise<Buffer> {
 }
 
 async function wsListener(aedes: Aedes, config: WsListenerConfig, defaultHost: string, log: Logger): Promise<Listener> {
+  // loaded only for a WebSocket listener: 13 modules a gateway without one does not load at start
+  const { WebSocketServer, createWebSocketStream } = await import("ws");
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("MQTT over WebSocket only\n");
   });
