@@ -16,8 +16,8 @@ import { RawMqttIngest } from "./ingest/mqtt-raw.js";
 import { SerialLink } from "./ingest/serial-link.js";
 import type { Logger } from "./log.js";
 import { GatewayMetrics } from "./metrics/metrics.js";
-import { observedAt } from "./normalize/common.js";
-import { Pipeline, type Accepted, type CommandResultArrival, type Rejection } from "./pipeline/pipeline.js";
+import { observedMs } from "./normalize/common.js";
+import { Pipeline, type Accepted, type Arrival, type CommandResultArrival, type Rejection } from "./pipeline/pipeline.js";
 import { startBroker, type RunningBroker } from "./publish/broker.js";
 import { Outlet } from "./publish/outlet.js";
 import { Publisher } from "./publish/publisher.js";
@@ -176,7 +176,7 @@ export class Gateway implements FrameSink {
   }
 
   /** Every accepted frame is proof of life, and may carry link quality and battery. */
-  private observe({ envelope, device, origin, receivedAt }: Omit<Accepted, "message">): void {
+  private observe({ envelope, device, origin, receivedAt }: Arrival): void {
     const observation = observationOf(envelope, origin, receivedAt);
     this.health.observe(device.id, observation);
     this.metrics.deviceLink(device.id, linkQualityOf(observation));
@@ -189,13 +189,13 @@ export class Gateway implements FrameSink {
     this.commands.result(arrival.envelope, arrival.device);
   }
 
-  private accepted({ envelope, device, message, receivedAt }: Accepted): void {
+  private accepted({ envelope, device, receivedAt, alarm }: Accepted): void {
     // an alarm is news for whoever watches the log, not a problem of the gateway's
-    if (message.kind === "alarm") {
-      this.log.info({ deviceId: device.id, site: device.site, severity: message.payload.severity }, `alarm from ${device.name} (${device.id}): ${String(message.payload.description)}`);
+    if (alarm) {
+      this.log.info({ deviceId: device.id, site: device.site, severity: alarm.payload.severity }, `alarm from ${device.name} (${device.id}): ${String(alarm.payload.description)}`);
     }
     this.metrics.frame("accepted");
-    this.metrics.latency((Date.now() - observedAt(envelope, receivedAt).at.getTime()) / 1000);
+    this.metrics.latency((Date.now() - observedMs(envelope, receivedAt)) / 1000);
   }
 
   /** Counted by reason; an authentic unit's refused frames also count in its health (and so its status). */

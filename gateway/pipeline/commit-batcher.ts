@@ -1,3 +1,8 @@
+interface Waiter<R> {
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * Groups frames that arrive together into one store transaction: a durable commit (fsync) per
  * batch rather than per frame, so acks-after-commit cost little throughput. With `maxDelayMs` 0
@@ -7,7 +12,13 @@
  * gather, and go as the next batch the moment it ends.
  */
 export class CommitBatcher<T, R> {
-  private pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  /**
+   * What waits for the next commit: the items, and apart from them who waits for each. Once a
+   * batch is handed to `commit`, only its waiters are kept while the commit runs, so its items
+   * (a reading's record and message) can die young rather than be promoted with every frame in flight.
+   */
+  private items: T[] = [];
+  private waiters: Waiter<R>[] = [];
   /** cancels the scheduled commit, when one is */
   private cancel: (() => void) | undefined;
   /** the commit running now */
@@ -22,10 +33,11 @@ export class CommitBatcher<T, R> {
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
+      this.items.push(item);
+      this.waiters.push({ resolve, reject });
       // while a commit runs, what arrives waits for it to end
       if (this.running) return;
-      if (this.pending.length >= this.maxItems) this.start();
+      if (this.items.length >= this.maxItems) this.start();
       else this.cancel ??= this.schedule();
     });
   }
@@ -39,23 +51,32 @@ export class CommitBatcher<T, R> {
   private start(): void {
     this.cancel?.();
     this.cancel = undefined;
-    if (this.running || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.maxItems);
-    this.running = this.run(batch).finally(() => {
+    if (this.running || this.items.length === 0) return;
+    const waiters = this.waiters.splice(0, this.maxItems);
+    this.running = this.settle(this.begin(this.items.splice(0, this.maxItems)), waiters).finally(() => {
       this.running = undefined;
       this.start();
     });
   }
 
-  private async run(batch: typeof this.pending): Promise<void> {
+  /** Hands the items over; a commit that throws at once fails like one that rejects. */
+  private begin(items: T[]): Promise<R[]> {
+    try {
+      return Promise.resolve(this.commit(items));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async settle(committing: Promise<R[]>, waiters: Waiter<R>[]): Promise<void> {
     let results: R[];
     try {
-      results = await this.commit(batch.map((p) => p.item));
+      results = await committing;
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const w of waiters) w.reject(err);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i] as R));
+    waiters.forEach((w, i) => w.resolve(results[i] as R));
   }
 
   private schedule(): () => void {

@@ -5,7 +5,7 @@ import { AckResult, DOWNLINK_TYPES } from "../../shared/messages.js";
 import { roleSends } from "../../shared/roles/catalog.js";
 import type { Logger } from "../log.js";
 import { observedMs } from "../normalize/common.js";
-import { normalize, type Normalized } from "../normalize/index.js";
+import { normalize, type Kind, type Normalized } from "../normalize/index.js";
 import { framePublish, type FramePublish } from "../frame-trace.js";
 import type { FrameOrigin } from "../ingest/link.js";
 import type { Outgoing, Outlet } from "../publish/outlet.js";
@@ -34,16 +34,26 @@ export interface AckRequest {
   result: number;
 }
 
-export interface Accepted {
+/** An authentic frame: what it said, who sent it, the way it came and when. */
+export interface Arrival {
   envelope: AnyEnvelope;
   device: Device;
   origin: FrameOrigin;
-  message: Normalized;
   receivedAt: Date;
 }
 
+/**
+ * A reading stored, acked and published. Of its message only the kind is kept past the publish,
+ * and an alarm's whole message (the gateway logs it): a reading's message is garbage once it is
+ * serialized, rather than held until the commit ends and promoted with every frame in flight.
+ */
+export interface Accepted extends Arrival {
+  kind: Kind;
+  alarm?: Normalized;
+}
+
 /** A device's answer to a command (see PipelineOptions.commandResult). */
-export interface CommandResultArrival extends Omit<Accepted, "message" | "envelope"> {
+export interface CommandResultArrival extends Omit<Arrival, "envelope"> {
   envelope: Envelope<"commandResult">;
 }
 
@@ -74,7 +84,7 @@ interface Candidate {
 export interface PipelineOptions {
   batch?: { maxItems?: number; maxDelayMs?: number };
   /** adds gateway knowledge (device health) to a message before it is stored and published */
-  decorate?: (message: Normalized, accepted: Omit<Accepted, "message">) => void;
+  decorate?: (message: Normalized, arrival: Arrival) => void;
   /**
    * A device's answer to a command. It is not a reading: neither kept in history nor published
    * as one. Called once its (boot, seq) is committed, before the ack.
@@ -132,11 +142,9 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
         throw new ProtocolError("replay", `${verdict} (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id}`);
       }
       if (envelope.type === "commandResult") return await this.commandResult({ envelope, device, origin, receivedAt });
-      const message = normalize(envelope, device, receivedAt);
-      this.options.decorate?.(message, { envelope, device, origin, receivedAt });
-      const out = this.outlet.prepare({ site: device.site, device: device.id, kind: message.kind, payload: message.payload, createdAt: receivedAt.getTime() });
-      const { inserted, published } = await this.publishAndCommit({ envelope, record: toRecord(envelope, device, message, out, receivedAt) }, out);
-      if (!inserted) {
+      const arrival: Arrival = { envelope, device, origin, receivedAt };
+      const { kind, alarm, inserted, published } = this.take(arrival);
+      if (!(await inserted)) {
         this.emit("ack", { device, envelope, origin, result: AckResult.duplicate });
         throw new ProtocolError("replay", `duplicate (boot ${envelope.boot}, seq ${envelope.seq}) from device ${device.id} via another path`);
       }
@@ -146,7 +154,7 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
       if (failed) throw failed;
       this.counts.accepted++;
       this.log.debug({ source: origin.source, deviceId: device.id, type: envelope.type, boot: envelope.boot, seq: envelope.seq }, "frame accepted");
-      this.emit("accepted", { envelope, device, origin, message, receivedAt });
+      this.emit("accepted", { envelope, device, origin, receivedAt, kind, ...(alarm ? { alarm } : {}) });
       return "accepted";
     } catch (err) {
       if (err instanceof StoreFailure) return this.refuse({ reason: "store-failed", source: origin.source });
@@ -157,25 +165,35 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
   }
 
   /**
-   * Publishes a reading to the local subscribers at once and commits it beside; resolves once
-   * committed, to whether the commit stored it (false: a copy that came another way was stored)
-   * and to the publish, which the ack does not wait for (a slow subscriber's socket must not hold
-   * the units' acks). The publish settles to its error, if any, rather than rejecting, so a commit
-   * that fails first leaves no rejection unheard. A copy heard while the first one's commit runs
-   * is not published again.
+   * Normalizes a fresh reading, publishes it and hands it to the batcher, in this turn; what is
+   * returned is all that waits for the commit. The message, its serialized body and the record
+   * are not kept here: past the batch's hand-over to the store nothing holds them.
    */
-  private async publishAndCommit(candidate: Required<Candidate>, out: Outgoing): Promise<{ inserted: boolean; published: Promise<Error | undefined> }> {
+  private take(arrival: Arrival): { kind: Kind; alarm?: Normalized; inserted: Promise<boolean>; published: Promise<Error | undefined> } {
+    const { envelope, device, receivedAt } = arrival;
+    const message = normalize(envelope, device, receivedAt);
+    this.options.decorate?.(message, arrival);
+    const out = this.outlet.prepare({ site: device.site, device: device.id, kind: message.kind, payload: message.payload, createdAt: receivedAt.getTime() });
+    const { inserted, published } = this.publishAndCommit({ envelope, record: toRecord(envelope, device, message, out, receivedAt) }, out);
+    return { kind: message.kind, ...(message.kind === "alarm" ? { alarm: message } : {}), inserted, published };
+  }
+
+  /**
+   * Publishes a reading to the local subscribers at once and commits it beside: `inserted`
+   * settles once committed, to whether the commit stored it (false: a copy that came another way
+   * was stored); `published` to the publish's error, if any, rather than rejecting, so a commit
+   * that fails first leaves no rejection unheard; the ack does not wait for it (a slow
+   * subscriber's socket must not hold the units' acks). A copy heard while the first one's commit
+   * runs is not published again.
+   */
+  private publishAndCommit(candidate: Required<Candidate>, out: Outgoing): { inserted: Promise<boolean>; published: Promise<Error | undefined> } {
     const { deviceId, boot, seq } = candidate.record;
     const key = `${deviceId}:${boot}:${seq}`;
-    if (this.live.has(key)) return { inserted: await this.batcher.add(candidate), published: NOTHING_PUBLISHED };
+    if (this.live.has(key)) return { inserted: this.batcher.add(candidate), published: NOTHING_PUBLISHED };
     this.live.add(key);
     if (framePublish.hasSubscribers) framePublish.publish({ deviceId, boot, seq } satisfies FramePublish);
     const published = this.outlet.publish(out).then(() => undefined, (err: Error) => err);
-    try {
-      return { inserted: await this.batcher.add(candidate), published };
-    } finally {
-      this.live.delete(key);
-    }
+    return { inserted: this.batcher.add(candidate).finally(() => this.live.delete(key)), published };
   }
 
   private async commandResult(arrival: CommandResultArrival): Promise<Outcome> {
@@ -211,16 +229,29 @@ export class Pipeline extends EventEmitter<{ accepted: [Accepted]; ack: [AckRequ
    * only once it is durable: a resend that arrives meanwhile is taken as fresh and found stored
    * by the next commit (acked duplicate then), never acked duplicate for a commit that may fail.
    */
-  private async commit(items: Candidate[]): Promise<boolean[]> {
+  private commit(items: Candidate[]): Promise<boolean[]> {
     const rows = this.windows.withRecorded(items.map((i) => i.envelope));
+    const records = items.flatMap((i) => (i.record ? [i.record] : []));
+    const isReading = items.map((i) => i.record !== undefined);
+    let committing: CommitResult | Promise<CommitResult>;
     try {
-      const { inserted } = await this.store.commit(items.flatMap((i) => (i.record ? [i.record] : [])), rows);
+      committing = this.store.commit(records, rows);
+    } catch (err) {
+      committing = Promise.reject(err);
+    }
+    return this.committed(committing, rows, isReading);
+  }
+
+  /** Waits for the commit with only what the answers need (the records are the store's now). */
+  private async committed(committing: CommitResult | Promise<CommitResult>, rows: ReplayWindowRow[], isReading: boolean[]): Promise<boolean[]> {
+    try {
+      const { inserted } = await committing;
       this.windows.load(rows);
       let next = 0;
-      return items.map((i) => (i.record ? inserted[next++] === true : true));
+      return isReading.map((reading) => (reading ? inserted[next++] === true : true));
     } catch (err) {
       const message = (err as Error).message;
-      this.throttled.error(`commit:${message}`, { err: message, frames: items.length }, "store commit failed; frames not acknowledged");
+      this.throttled.error(`commit:${message}`, { err: message, frames: isReading.length }, "store commit failed; frames not acknowledged");
       throw new StoreFailure(message, { cause: err });
     }
   }

@@ -58,9 +58,14 @@ export class CommitThread {
     this.worker = this.spawn();
   }
 
-  async commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+  /** The batch is packed and posted before this returns: nothing here holds its records while the thread commits. */
+  commit(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+    return this.noted(this.post(batch, windows));
+  }
+
+  private async noted(committing: Promise<CommitResult>): Promise<CommitResult> {
     try {
-      const result = await this.post(batch, windows);
+      const result = await committing;
       this.store.noteCommit();
       return result;
     } catch (err) {
@@ -130,19 +135,25 @@ export class CommitThread {
     });
   }
 
-  private async post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
+  private post(batch: ReadingRecord[], windows: ReplayWindowRow[]): Promise<CommitResult> {
     const { heard, cursors } = this.pending;
     this.pending = { heard: [], cursors: new Map() };
     const moves = [...cursors].map(([consumer, position]) => ({ consumer, position }));
+    let sending: Promise<CommitResult>;
     try {
-      return await this.send(batch, windows, heard, moves);
+      sending = this.send(batch, windows, heard, moves);
     } catch (err) {
-      // the unit's next change of link, or its next uplink after a restart, is the next chance
-      if (heard.length > 0) this.log.warn({ units: heard.length, err: (err as Error).message }, "where units were heard not saved");
-      // a sender's next move carries its position further; until then a restart resends from the last one saved
-      if (moves.length > 0) this.log.warn({ senders: moves.length, err: (err as Error).message }, "upstream cursors not moved");
-      throw err;
+      sending = Promise.reject(err);
     }
+    const units = heard.length;
+    const senders = moves.length;
+    return sending.catch((err: Error) => {
+      // the unit's next change of link, or its next uplink after a restart, is the next chance
+      if (units > 0) this.log.warn({ units, err: err.message }, "where units were heard not saved");
+      // a sender's next move carries its position further; until then a restart resends from the last one saved
+      if (senders > 0) this.log.warn({ senders, err: err.message }, "upstream cursors not moved");
+      throw err;
+    });
   }
 
   private send(batch: ReadingRecord[], windows: ReplayWindowRow[], heard: LastHeard[], cursors: CursorMove[]): Promise<CommitResult> {

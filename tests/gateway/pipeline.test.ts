@@ -4,6 +4,7 @@ import { encode } from "../../shared/cbor.js";
 import { computeMic, encodeFrame, MIC_BYTES } from "../../shared/envelope.js";
 import { PROTOCOL_VERSION } from "../../shared/messages.js";
 import type { Gateway } from "../../gateway/gateway.js";
+import type { Accepted } from "../../gateway/pipeline/pipeline.js";
 import { startTestGateway } from "../support/gateway.js";
 import { outputValidator } from "../../gateway/normalize/schemas.js";
 import type { Kind } from "../../gateway/normalize/index.js";
@@ -46,8 +47,16 @@ describe("pipeline: verify -> normalize -> publish", () => {
       flood.frame("floodReport", SAMPLE_BODIES.floodReport, timeS),
       flood.frame("floodAlarm", SAMPLE_BODIES.floodAlarm, timeS),
     ];
+    const accepted: Accepted[] = [];
+    const onAccepted = (a: Accepted): number => accepted.push(a);
+    gateway.pipeline.on("accepted", onAccepted);
     for (const f of frames) expect(await gateway.pipeline.handleFrame(f, origin)).toBe("accepted");
+    gateway.pipeline.off("accepted", onAccepted);
     await waitFor("six messages", () => sub.messages.length >= 6);
+    // only an alarm's message is kept past its publish (the gateway logs it)
+    expect(accepted.map((a) => [a.kind, a.alarm?.payload.severity])).toEqual([
+      ["traffic", undefined], ["status", undefined], ["speed", undefined], ["speed", undefined], ["flood", undefined], ["alarm", "high"],
+    ]);
 
     const byTopic = new Map(sub.messages.map((m) => [m.topic, m]));
     const traffic = byTopic.get("pantau/v1/smg-pemuda-01/101/traffic")!;
