@@ -17,12 +17,15 @@ export function retainedTopic(topic: string): boolean {
 export class Publisher {
   constructor(private readonly aedes: Aedes) {}
 
+  /**
+   * The callback waits for aedes to deliver (behind other publishes in its queue); it holds the
+   * packet, whose payload is bytes outside the JS heap, and not the message with its body string,
+   * which would otherwise live, and be promoted, with every publish in the queue.
+   */
   publish(message: Pick<Outgoing, "topic" | "body">): Promise<void> {
+    const packet = { cmd: "publish", topic: message.topic, payload: Buffer.from(message.body), qos: 1, retain: retainedTopic(message.topic), dup: false } as const;
     return new Promise((resolve, reject) => {
-      this.aedes.publish(
-        { cmd: "publish", topic: message.topic, payload: Buffer.from(message.body), qos: 1, retain: retainedTopic(message.topic), dup: false },
-        (err) => (err ? reject(err) : resolve()),
-      );
+      this.aedes.publish(packet, (err) => (err ? reject(err) : resolve()));
     });
   }
 }
