@@ -274,7 +274,7 @@ export class LoopDetector {
     this.badMs = 0;
     if (this.mode === TUNING) this.tune(cycles, spanMs, dt, hz);
     else if (this.mode === FAULTED) this.recover(dt);
-    else this.detect(cycles, spanMs, dt, tMs, hz);
+    else this.detect(dt, tMs, hz);
   }
 
   /** No cycles, a read of impossible size, or a frequency outside the tuned range. */
@@ -352,9 +352,12 @@ export class LoopDetector {
     return median * MAD_TO_SIGMA;
   }
 
-  private detect(cycles: number, spanMs: number, dt: number, tMs: number, hz: number): void {
-    const expected = (this.baseline * spanMs) / 1000;
-    const gate = this.history.push(cycles - expected, expected, dt, tMs);
+  private detect(dt: number, tMs: number, hz: number): void {
+    // cycles over the gate's time, not the read's span: a read ends on an oscillator stamp, so its
+    // span jitters by up to a stamp (3 % of a gate at 100 kHz), and at 0.16 % a shift near the
+    // threshold in cycles over the span jitters by more than a window sum's noise (edgeCycles)
+    const expected = (this.baseline * dt) / 1000;
+    const gate = this.history.push(((hz - this.baseline) * dt) / 1000, expected, dt, tMs);
     if (this.present || this.leaving) this.coast(dt);
     if (gate + 1 < this.window) return; // the window is not full yet
     const h = this.history;
