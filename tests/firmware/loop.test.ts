@@ -337,6 +337,41 @@ describe("loop detector", () => {
     expect(Math.abs((events.departures[0]?.off ?? NaN) - 10_000)).toBeLessThan(80);
   });
 
+  it("traces a car moving off from a stand just under the threshold along its slope through the gate after the crossing", () => {
+    const { d, events } = detector();
+    const osc = oscillator(3);
+    // a car halts with its nose over the loop at 780 ppm in f (the on threshold is 800) for 10 s, then
+    // rolls on at 46 ppm a ms: it crosses the threshold in the first gate of its move, where the
+    // slope of the gates before is the stand's; on its slope the move started 17 ms before 13,014
+    const x = (t: number) => (t < 3000 ? 0 : t < 13_014 ? 0.00078 : t < 15_000 ? Math.min(0.01, 0.00078 + 46e-6 * (t - 13_014)) : 0);
+    feed(d, (t) => 100_000 * (1 + x(t)), 0, 13_020, 20, osc);
+    // present from the crossing gate, though its start is placed with the next: a record closing
+    // now counts its occupancy from the crossing, not from a start left over from before
+    expect(d.occupied).toBe(true);
+    expect(Math.abs(d.occupiedSinceMs - 13_000)).toBeLessThan(40);
+    feed(d, (t) => 100_000 * (1 + x(t)), 13_020, 17_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    // a window's length (the slope is taken over FOOT_GATES + 1 gates) and some: not 1.2 s early
+    expect(Math.abs((events.departures[0]?.on ?? NaN) - 12_997)).toBeLessThan(150);
+  });
+
+  it("does not trace a rise back to before it left the noise, when it paused just under the threshold or left the noise for twice its edge in one gate", () => {
+    // at 0.16 % a rise of 1,200 ppm in f over 1.5 s climbs two window sums' edge (3 σ) a gate
+    const steep = (t: number) => 0.0012 * Math.max(0, Math.min(1, (t - 3000) / 1500, (7000 - t) / 1500));
+    const { d: first, events: seen } = detector();
+    feed(first, (t) => 100_000 * (1 + steep(t)), 0, 9000, 20, oscillator(3));
+    expect(seen.departures).toHaveLength(1);
+    expect(Math.abs((seen.departures[0]?.on ?? NaN) - 3000)).toBeLessThan(60);
+    const { d, events } = detector();
+    const osc = oscillator(3);
+    // two motorcycles roll on from 3 s to 780 ppm in f, halt there 200 ms, and creep over the threshold
+    const x = (t: number) => (t < 3000 ? 0 : t < 3600 ? (0.00078 * (t - 3000)) / 600 : t < 3800 ? 0.00078 : t < 5000 ? 0.00078 + 0.2e-6 * (t - 3800) : t < 8000 ? 0.00102 : 0);
+    feed(d, (t) => 100_000 * (1 + x(t)), 0, 10_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    // the slope where the level crosses the threshold says nothing of when they came
+    expect(Math.abs((events.departures[0]?.on ?? NaN) - 3000)).toBeLessThan(60);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();

@@ -153,6 +153,9 @@ export class LoopDetector {
   private onMs = 0;
   /** a rise first seen in this gate alone: its start is placed with the next gate (-1: none) */
   private placing = -1;
+  /** a rise from a standing level: the gate its slope is taken from (-1: none), and the earliest start */
+  private placeFrom = -1;
+  private placeEarliest = 0;
   // after the off threshold: the tail's lowest gate so far and its sum, and when it began
   private leaving = false;
   /** the passage ended above the off threshold (see releaseShift) */
@@ -406,6 +409,7 @@ export class LoopDetector {
       } else since++;
     }
     this.present = true;
+    this.onMs = h.endOf(gate); // until the start is placed: a record closing meanwhile counts occupancy from here
     this.standingMs = Number.NaN;
     this.peak = m;
     if (foot === gate) {
@@ -414,29 +418,41 @@ export class LoopDetector {
     }
     // a foot in the noise had the rise start within a window or two before it; a foot on a level
     // well above the noise (a vehicle moving off from a stop with some of its metal on the loop)
-    // is no start: the rise is traced back to zero along its slope where it crossed the threshold
-    // (the last FOOT_GATES gates; it steepens as the vehicle gathers speed)
+    // is no start: the rise is traced back to zero along its slope where it crossed the threshold,
+    // from the last FOOT_GATES gates through the next one (it steepens as the vehicle gathers
+    // speed, and one standing just under the threshold crosses it in the first gate of its move,
+    // before its slope shows)
     if (h.sumOf(foot) >= 2 * this.edgeCycles) {
-      const from = Math.max(foot, gate - FOOT_GATES);
-      const onMs = rampStart(h.endOf(from), h.sumOf(from), h.endOf(gate), h.sumOf(gate), span);
-      const earliest = Math.max(h.endOf(foot) - MAX_TAIL_MS, this.offMs); // not before the last passage ended
-      this.arrive(Math.min(h.endOf(gate), Math.max(earliest, onMs)));
+      this.placing = gate;
+      this.placeFrom = Math.max(foot, gate - FOOT_GATES);
+      // not before the last passage ended, nor before the level rose from the noise to where it
+      // stood, if it did within the history (a vehicle pausing just under the threshold as it rolls
+      // on: its slope on the pause says nothing of when it came; or a rise that left the noise for
+      // twice its edge in one gate)
+      let earliest = Math.max(h.endOf(foot) - MAX_TAIL_MS, this.offMs);
+      for (let g = foot - 1; g >= h.first && h.endOf(g) > earliest; g--) {
+        const s = h.sumOf(g);
+        if (!(s >= this.edgeCycles)) earliest = h.endOf(g);
+        if (!(s >= this.edgeCycles) || s > h.sumOf(foot) + 2 * this.edgeCycles) break; // the noise, or the vehicle ahead
+      }
+      this.placeEarliest = earliest;
       return;
     }
     const onMs = rampStart(h.endOf(foot), h.sumOf(foot), h.endOf(gate), h.sumOf(gate), span);
     this.arrive(Math.min(h.endOf(gate), Math.max(h.endOf(foot) - 2 * span, onMs)));
   }
 
-  /** The start of a rise first seen in one gate, from that gate and the next. */
+  /** The start of a rise first seen in one gate, from that gate (or its standing level's slope, see begin) and the next. */
   private place(first: number, gate: number, span: number): void {
     const h = this.history;
-    const onMs = rampStart(h.endOf(first), h.sumOf(first), h.endOf(gate), h.sumOf(gate), span);
-    this.placing = -1;
-    this.arrive(Math.min(h.endOf(first), Math.max(h.endOf(first) - span, onMs)));
+    const from = this.placeFrom >= 0 ? this.placeFrom : first;
+    const onMs = rampStart(h.endOf(from), h.sumOf(from), h.endOf(gate), h.sumOf(gate), span);
+    this.arrive(Math.min(h.endOf(first), Math.max(this.placeFrom >= 0 ? this.placeEarliest : h.endOf(first) - span, onMs)));
   }
 
   private arrive(onMs: number): void {
     const h = this.history;
+    this.placing = this.placeFrom = -1;
     this.onMs = onMs;
     this.area = this.moment = 0;
     let from = h.count - 1;
@@ -580,7 +596,6 @@ export class LoopDetector {
     this.heldMs = tOffMs - this.onMs;
     this.offMs = tOffMs;
     if (this.placing >= 0) {
-      this.placing = -1;
       this.arrive(Math.min(tOffMs, this.history.endOf(this.history.count - 1)));
     }
     this.present = false;
