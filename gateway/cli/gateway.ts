@@ -22,18 +22,21 @@ export function gatewayCommand(program: Command): void {
     .option("--http-port <port>", "HTTP port, instead of the config's http.port", tcpPort)
     .action(async (opts: { config: string; mqttPort?: number; httpPort?: number }) => {
       setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-      const [{ loadConfig }, { Gateway }, { createLogger }, { Registry }, { loadDeviceKeys }, { serve }] = await Promise.all([
-        import("../config.js"), import("../gateway.js"), import("../log.js"), import("../registry/registry.js"),
-        import("../security/device-keys.js"), import("./serve.js"),
-      ]);
+      const [{ loadConfig }, { prefetch }] = await Promise.all([import("../config.js"), import("../registry/registry-cache.js")]);
       const config = loadConfig(opts.config);
       if (opts.mqttPort !== undefined) config.mqtt.port = opts.mqttPort;
       if (opts.httpPort !== undefined) config.http.port = opts.httpPort;
+      // the fleet file as last checked, kept beside the store: a restart with the same file skips parsing and checking it
+      const cache = join(config.dataDir, "registry.cache");
+      // read (and the fleet hashed) on libuv's threads while the gateway's modules load on this one
+      const fleet = prefetch(config.registry, cache);
+      const [{ Gateway }, { createLogger }, { Registry }, { loadDeviceKeys }, { serve }] = await Promise.all([
+        import("../gateway.js"), import("../log.js"), import("../registry/registry.js"), import("../security/device-keys.js"), import("./serve.js"),
+      ]);
       const log = createLogger(config.logLevel);
       // a keys file that does not exist yet is the first provisioning's to create
       const keys = config.keys && existsSync(config.keys) ? loadDeviceKeys(config.keys) : undefined;
-      // the fleet file as last checked, kept beside the store: a restart with the same file skips parsing and checking it
-      const registry = Registry.load(config.registry, keys, join(config.dataDir, "registry.cache"));
+      const registry = Registry.load(config.registry, keys, cache, await fleet);
       await serve(config, log, { mqtt: "--mqtt-port (or mqtt.port in the config)", http: "--http-port (or http.port in the config)" }, async () => {
         const gateway = await Gateway.start(config, registry, log);
         return { gateway, stop: () => gateway.stop() };

@@ -5,7 +5,7 @@ import { gatewayRoles, rolesVersion } from "../roles/index.js";
 import { derivedValidator, describeErrors } from "../schema.js";
 import { keysFromHex } from "../security/device-keys.js";
 import { rows, tabulate, type FleetTable } from "./fleet-table.js";
-import { fingerprint, readCache, writeCache } from "./registry-cache.js";
+import { fingerprint, readCache, sha256, writeCache, type FleetFile, type Prefetched } from "./registry-cache.js";
 import base from "./registry.schema.json" with { type: "json" };
 
 /**
@@ -91,24 +91,13 @@ export class Registry {
    * Keys at rest stay private: a registry that holds keys itself must be readable by the
    * gateway's user only, like the keys file (gateway/security/device-keys.ts). With `cache`, a
    * fleet file read, checked and found without keys before is built from the cache's table
-   * (registry-cache.ts); any change to the file is read and checked again.
+   * (registry-cache.ts); any change to the file is read and checked again. `prefetched`: the
+   * fleet file and the cache as read already (`prefetch`).
    */
-  static load(file: string, keys?: DeviceKeys, cache?: string): Registry {
-    let bytes: Buffer;
-    let mode: number;
-    try {
-      const fd = openSync(file, "r");
-      try {
-        mode = fstatSync(fd).mode;
-        bytes = readFileSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (err) {
-      throw new RegistryError(`cannot read fleet registry ${file}: ${(err as Error).message}`);
-    }
-    const print = cache === undefined ? undefined : fingerprint(bytes, rules());
-    const cached = cache === undefined ? undefined : readCache(cache, print!);
+  static load(file: string, keys?: DeviceKeys, cache?: string, prefetched: Prefetched = {}): Registry {
+    const { bytes, mode } = prefetched.fleet ?? readFleet(file);
+    const print = cache === undefined ? undefined : fingerprint(prefetched.fleet?.sha256 ?? sha256(bytes), rules());
+    const cached = cache === undefined ? undefined : readCache(cache, print!, prefetched.cache);
     if (cached) return new Registry(cached, keys);
     let json: unknown;
     try {
@@ -137,6 +126,19 @@ export class Registry {
 
   all(): Device[] {
     return [...this.byId.values()];
+  }
+}
+
+function readFleet(file: string): FleetFile {
+  try {
+    const fd = openSync(file, "r");
+    try {
+      return { mode: fstatSync(fd).mode, bytes: readFileSync(fd) };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new RegistryError(`cannot read fleet registry ${file}: ${(err as Error).message}`);
   }
 }
 

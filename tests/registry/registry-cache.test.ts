@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { prefetch } from "../../gateway/registry/registry-cache.js";
 import { Registry, type DeviceEntry } from "../../gateway/registry/registry.js";
 import { KEYS, keyBytes, TEST_DEVICES } from "../support/fleet.js";
 import { tempDir } from "../support/temp.js";
@@ -66,5 +67,26 @@ describe("registry cache", () => {
     chmodSync(fleet, 0o600);
     expect(Registry.load(fleet, undefined, cache).get(101)!.keyBytes).toEqual(keyBytes(KEYS.loop));
     expect(existsSync(cache)).toBe(false);
+  });
+
+  it("builds the same registry from the files read ahead (pantau gateway: on libuv's threads, the fleet hashed there)", async () => {
+    const { fleet, cache } = files(TEST_DEVICES.map(withoutKey));
+    const fromFile = Registry.load(fleet, keysFile, cache);
+    const ahead = await prefetch(fleet, cache);
+    expect(Registry.load(fleet, keysFile, cache, ahead).all()).toEqual(fromFile.all());
+    // a name changed in the cache read ahead alone: that cache was used, under the fingerprint of the hash made ahead
+    const edited = Buffer.from(ahead.cache!.toString("latin1").replace("Jl. Pemuda speed sign", "read ahead"), "latin1");
+    expect(Registry.load(fleet, keysFile, cache, { ...ahead, cache: edited }).get(102)!.name).toBe("read ahead");
+  });
+
+  it("refuses a fleet file read ahead as the one read at once: keys in a file others may read, a file that is not there", async () => {
+    const { fleet, cache } = files(TEST_DEVICES);
+    chmodSync(fleet, 0o644);
+    const open = await prefetch(fleet, cache);
+    expect(() => Registry.load(fleet, undefined, cache, open)).toThrow(/holds device keys but has mode 0644; run: chmod 600/);
+    const missing = join(fleet, "..", "none.json");
+    const ahead = await prefetch(missing, cache);
+    expect(ahead.fleet).toBeUndefined();
+    expect(() => Registry.load(missing, undefined, cache, ahead)).toThrow(`cannot read fleet registry ${missing}: ENOENT: no such file or directory`);
   });
 });
