@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { Ajv2020 as Ajv, ErrorObject, Options, ValidateFunction } from "ajv/dist/2020.js";
 import { catalogVersion } from "../shared/roles/catalog.js";
 
@@ -116,6 +117,6 @@ export function standaloneModule(schema: object, refs: readonly object[]): strin
  */
 export function prebuiltValidator(file: URL, schema: object, refs: readonly object[]): ValidateFunction | undefined {
   if (!existsSync(file)) return undefined;
-  const generated = require(file.pathname) as ValidateFunction & { fingerprint: string };
+  const generated = require(fileURLToPath(file)) as ValidateFunction & { fingerprint: string };
   return generated.fingerprint === fingerprint([schema, ...refs]) ? generated : undefined;
 }
