@@ -563,22 +563,6 @@ describe("loop speed trap", () => {
     expect(seen[0]?.v).toBeCloseTo(4000 / 490, 9);
   });
 
-  it("keeps the stray that halted between the loops when a car ahead of it, too long to stand between them, is given up later", () => {
-    const { trap: t, seen, late } = trap();
-    // a car stands 10 s across both loops: its on-times agree, so 4 m/s would make it 42 m long
-    t.arrive(0, 1000);
-    t.arrive(1, 2000);
-    t.depart(0, 1000, 12_000, 6500, 0.05);
-    t.depart(1, 2000, 13_000, 7500, 0.05);
-    // a pair of two-wheelers crosses the lead loop behind it and halts between the loops
-    pass(t, 0, 12_100, 13_300, 0.0012);
-    t.tick(16_000); // the pair is given up
-    t.tick(26_000); // the car too, after its longest travel (its long on-time)
-    pass(t, 1, 30_000, 31_200, 0.0012); // the pair moves on to the trail loop
-    expect(seen.map((v) => v.v)).toEqual([Number.NaN, Number.NaN]);
-    expect(late).toEqual([{ t: 12_100, v: 4000 / 17_900 }]);
-  });
-
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);

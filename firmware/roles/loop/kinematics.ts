@@ -67,20 +67,8 @@ export class TrapKinematics {
    * spacing.
    */
   haltable(onAMs: number, peakShift: number): boolean {
-    const crossing = ((shortestM(peakShift) + this.loopLengthM) * 1000) / onAMs;
+    const shortest = peakShift < TWO_WHEELER_SHIFT ? SHORTEST_VEHICLE_M : SHORTEST_CAR_M;
+    const crossing = ((shortest + this.loopLengthM) * 1000) / onAMs;
     return crossing * crossing <= 2 * HARD_BRAKING * this.spacingM;
   }
-
-  /**
-   * Whether a vehicle of this peak can stand between the loops on neither: a longer one than the
-   * gap is on the trail loop before its rear leaves the lead loop (a car across a 3.66 m trap of
-   * 1.8 m loops), so once off the lead loop it has no arrival still to come.
-   */
-  fitsBetween(peakShift: number): boolean {
-    return shortestM(peakShift) <= this.spacingM - this.loopLengthM;
-  }
-}
-
-function shortestM(peakShift: number): number {
-  return peakShift < TWO_WHEELER_SHIFT ? SHORTEST_VEHICLE_M : SHORTEST_CAR_M;
 }

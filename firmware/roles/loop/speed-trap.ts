@@ -171,17 +171,12 @@ export class SpeedTrap implements Lane {
     this.drain();
   }
 
-  /**
-   * A lead-loop vehicle that the trail loop has not seen within its longest plausible travel time
-   * is unpaired, and the stray if it can stand between the loops (else the trail loop merged or
-   * missed it, and a stray behind it keeps its own arrival).
-   */
+  /** A lead-loop vehicle that the trail loop has not seen within its longest plausible travel time is unpaired. */
   tick(nowMs: number): void {
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
       if (Number.isNaN(p.tB) && !p.unpaired && nowMs - p.tA > Math.min(this.maxTravelMs, this.longestTravelMs(p) + p.onA / 2)) {
         p.unpaired = true;
-        if (!Number.isNaN(p.onA) && !this.kinematics.fitsBetween(p.peakShift)) continue;
         this.strayStartMs = p.tA;
         this.strayOnMs = p.onA;
         this.strayPeak = p.peakShift;
