@@ -563,6 +563,18 @@ describe("loop speed trap", () => {
     expect(seen[0]?.v).toBeCloseTo(4000 / 490, 9);
   });
 
+  it("times a truck that stood across both loops at once by its leading edges, though its on-times agree", () => {
+    const { trap: t, seen } = trap();
+    // 4 m in 1.4 s, then a 15 s stand with both loops covered: 20 s on each, which at 2.86 m/s
+    // would make it 55 m long; its centroids both fall in the stand, 0.5 s apart
+    t.arrive(0, 1000);
+    t.arrive(1, 2400);
+    t.depart(0, 1000, 21_000, 11_000, 0.02);
+    t.depart(1, 2400, 22_400, 11_500, 0.02);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.v).toBeCloseTo(4000 / 1400, 9);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);

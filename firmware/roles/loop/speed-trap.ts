@@ -90,12 +90,6 @@ class Passage {
  */
 const ON_TIMES = 1 / (1 - 0.25);
 
-/** Travel time between the loops: centroid to centroid, or leading edge to leading edge without them or after a stop. */
-function travelMs(p: Passage): number {
-  const centroids = p.centroidB - p.centroidA;
-  return centroids > 0 && sameVehicle(p.onA, p.onB, ON_TIMES) ? centroids : p.tB - p.tA;
-}
-
 export class SpeedTrap implements Lane {
   readonly loops: readonly number[];
   private readonly queue: Passage[] = [];
@@ -200,7 +194,8 @@ export class SpeedTrap implements Lane {
       const travel = tBMs - p.tA;
       if (p.peakShift > MERGED_PEAKS * peakShift || !this.kinematics.reachable(travel, onMs, peakShift)) return false;
       if (!this.kinematics.catchable(travel, p.onA, p.peakShift)) return false;
-      return !sameVehicle(p.onA, onMs, ON_TIMES) || this.kinematics.fits(travel, onMs, peakShift);
+      // on-times that agree are a steady crossing, or a stand across both loops at once
+      return !sameVehicle(p.onA, onMs, ON_TIMES) || this.kinematics.fits(travel, onMs, peakShift) || travel < p.onA;
     }
     if (!first) return false;
     if (tBMs === this.owedMs) return false;
@@ -327,7 +322,7 @@ export class SpeedTrap implements Lane {
     let lengthM = Number.NaN;
     let estimate: number;
     if (!p.unpaired && !Number.isNaN(p.tB) && p.tB > p.tA && p.peakShift >= FAINT * this.options.sensitivity) {
-      speedMps = (spacingM * 1000) / travelMs(p);
+      speedMps = (spacingM * 1000) / this.travelMs(p);
       const onMs = Number.isNaN(p.onB) ? p.onA : (p.onA + p.onB) / 2;
       lengthM = vehicleLengthM(speedMps, onMs, loopLengthM);
       estimate = lengthM;
@@ -336,6 +331,18 @@ export class SpeedTrap implements Lane {
       estimate = Number.isNaN(this.recentMps) || Number.isNaN(p.onA) ? meanLengthM : vehicleLengthM(this.recentMps, p.onA, loopLengthM);
     }
     this.aggregator.vehicle(p.tA, speedMps, lengthM, vehicleClass(estimate, p.peakShift, classEdgesM));
+  }
+
+  /**
+   * Travel time between the loops: centroid to centroid for a steady crossing (on-times that agree,
+   * a length that fits the speed), else leading edge to leading edge (no centroids, a stop on one
+   * loop, or a stand across both: the centroids then say when it stood, not when it passed).
+   */
+  private travelMs(p: Passage): number {
+    const edges = p.tB - p.tA;
+    const centroids = p.centroidB - p.centroidA;
+    const steady = sameVehicle(p.onA, p.onB, ON_TIMES) && this.kinematics.fits(edges, p.onB, p.peakShift);
+    return centroids > 0 && steady ? centroids : edges;
   }
 
   /** the longest plausible travel time for the passage, once its lead-loop on-time is known */
