@@ -575,6 +575,23 @@ describe("loop speed trap", () => {
     expect(seen[0]?.v).toBeCloseTo(4000 / 1400, 9);
   });
 
+  it("leaves a trail detection to the next vehicle waiting, not to the stray, when that vehicle's on-time matches it better", () => {
+    const { trap: t, seen, late } = trap();
+    t.arrive(0, 1000); // a bus stands 29 s on the lead loop; the trail loop merged it into the vehicle ahead
+    t.arrive(1, 29_900); // two-wheelers ahead, merged at the trail loop with the one behind the bus
+    t.depart(0, 1000, 30_000, 15_500, 0.02);
+    t.arrive(0, 30_100); // that one: 1.6 s on the lead loop
+    t.depart(0, 30_100, 31_700, 30_900, 0.001);
+    t.arrive(0, 32_000); // the next motorcycle: 1.26 s on the lead loop
+    t.depart(1, 29_900, 33_000, 31_450, 0.0022);
+    t.depart(0, 32_000, 33_260, 32_630, 0.0011);
+    t.arrive(1, 33_260);
+    t.tick(33_700); // the one merged at the trail loop is given up: it could have halted between the loops
+    t.depart(1, 33_260, 34_520, 33_890, 0.0011); // 1.26 s on the trail loop, 1.26 s after the next one arrived
+    expect(seen.map((v) => v.v)).toEqual([Number.NaN, Number.NaN, 4000 / 1260]);
+    expect(late).toEqual([]);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);

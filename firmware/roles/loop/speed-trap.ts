@@ -209,16 +209,22 @@ export class SpeedTrap implements Lane {
    * are unpaired.
    */
   private nextOwner(p: Passage, tBMs: number, nowMs: number, peakShift: number): Passage | undefined {
-    let i = 0;
-    while (this.at(i) !== p) i++;
+    const i = this.indexOf(p);
+    const j = this.nextWaiting(i, tBMs);
+    if (j < 0) return undefined;
+    const q = this.at(j);
+    if (!this.owns(q, tBMs, nowMs, peakShift, false)) return undefined;
+    for (let k = i; k < j; k++) if (Number.isNaN(this.at(k).tB)) this.at(k).unpaired = true;
+    return q;
+  }
+
+  /** the index of the first passage after index i still waiting for a trail detection that began at tBMs (−1 if none) */
+  private nextWaiting(i: number, tBMs: number): number {
     for (let j = i + 1; j < this.size; j++) {
       const q = this.at(j);
-      if (!Number.isNaN(q.tB) || q.unpaired || tBMs - q.tA < this.minTravelMs) continue;
-      if (!this.owns(q, tBMs, nowMs, peakShift, false)) return undefined;
-      for (let k = i; k < j; k++) if (Number.isNaN(this.at(k).tB)) this.at(k).unpaired = true;
-      return q;
+      if (Number.isNaN(q.tB) && !q.unpaired && tBMs - q.tA >= this.minTravelMs) return j;
     }
-    return undefined;
+    return -1;
   }
 
   /**
@@ -241,6 +247,14 @@ export class SpeedTrap implements Lane {
       const pOnMs = standing ? nowMs - p.tA : p.onA;
       if (standing ? pOnMs < onMs || !this.kinematics.haltable(this.strayOnMs, this.strayPeak) : sameVehicle(p.onA, onMs, ON_TIMES)) return false;
       if (Math.abs(this.strayOnMs - onMs) >= Math.abs(pOnMs - onMs)) return false;
+    }
+    // nor is it the stray's when the next vehicle waiting, which gets it otherwise, matches it better
+    // (the stray then crossed the trail loop merged with the vehicle ahead)
+    const next = p ? this.nextWaiting(this.indexOf(p), tBMs) : -1;
+    if (next >= 0) {
+      const q = this.at(next);
+      const nearer = Math.abs(q.onA - onMs) < Math.abs(this.strayOnMs - onMs);
+      if (nearer && sameVehicle(q.onA, onMs, ON_TIMES) && this.kinematics.fits(tBMs - q.tA, onMs, peakShift)) return false;
     }
     if (this.strayTimed()) {
       this.aggregator.speed(this.strayStartMs, (this.options.spacingM * 1000) / (tBMs - this.strayStartMs));
@@ -359,6 +373,12 @@ export class SpeedTrap implements Lane {
   private pop(): void {
     this.head = (this.head + 1) % MAX_PENDING;
     this.size--;
+  }
+
+  private indexOf(p: Passage): number {
+    let i = 0;
+    while (this.at(i) !== p) i++;
+    return i;
   }
 
   private find(match: (p: Passage) => boolean): Passage | undefined {
