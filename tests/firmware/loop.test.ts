@@ -372,6 +372,22 @@ describe("loop detector", () => {
     expect(Math.abs((events.departures[0]?.on ?? NaN) - 3000)).toBeLessThan(60);
   });
 
+  it("takes a level standing between the off and on thresholds beyond the maximum presence for the loop's own, and sees the next vehicle on it", () => {
+    const { d, events } = detector({ sensitivity: 0.0004, maxPresenceMs: 60_000 });
+    const osc = oscillator(3);
+    // f steps up 170 ppm at 5 s and stays (off 140, on 200 ppm): something weak stood down, or the
+    // loop itself moved; a motorcycle (300 ppm more) crosses at 80 s for 250 ms
+    const x = (t: number) => (t < 5000 ? 0 : 0.00017 + (t >= 80_000 && t < 80_250 ? 0.0003 : 0));
+    feed(d, (t) => 100_000 * (1 + x(t)), 0, 79_000, 20, osc);
+    expect(events.arrivals).toEqual([]);
+    // coasted on it for 60 s, then took it within a tenth of the off threshold
+    expect(Math.abs(d.baselineHz / (100_000 * 1.00017) - 1)).toBeLessThan(1.4e-5);
+    feed(d, (t) => 100_000 * (1 + x(t)), 79_000, 85_000, 20, osc);
+    expect(events.departures).toHaveLength(1);
+    expect(Math.abs((events.departures[0]?.on ?? NaN) - 80_000)).toBeLessThan(40);
+    expect(Math.abs((events.departures[0]?.off ?? NaN) - 80_250)).toBeLessThan(40);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();

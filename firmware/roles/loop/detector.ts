@@ -619,18 +619,18 @@ export class LoopDetector {
     // the empty loop stood at before it
     const drifted = this.emptyLevel + (MAX_DRIFT_PER_H * this.heldMs) / 3_600_000;
     steps.update(this.baseline * (1 + m), dt, this.baseline * (1 + (m > drifted ? this.emptyLevel : m)));
-    if (m >= this.offShift) {
-      this.coast(dt); // something weak is there: do not learn it
-      return;
-    }
     const rise = steps.rise(this.baseline);
+    // a level above the off threshold is something weak standing there, as a step is: neither is
+    // learnt, for at most maxPresenceMs; then the level is the loop's own
+    const weak = m >= this.offShift;
     if (!Number.isNaN(this.standingMs)) {
-      if (steps.level(this.baseline) - this.standFrom >= steps.stepShift / 2 && tMs - this.standingMs < this.options.maxPresenceMs) {
-        this.coast(dt);
+      if (weak || steps.level(this.baseline) - this.standFrom >= steps.stepShift / 2) {
+        if (tMs - this.standingMs < this.options.maxPresenceMs) this.coast(dt);
+        else this.settle(steps.level(this.baseline));
         return;
       }
       this.standingMs = Number.NaN;
-    } else if (rise > steps.stepShift) {
+    } else if (weak || rise > steps.stepShift) {
       this.standingMs = tMs;
       this.standFrom = steps.from(this.baseline);
       this.coast(dt);
@@ -670,7 +670,12 @@ export class LoopDetector {
   private retune(m: number, tMs: number): void {
     this.latched |= Fault.stuckPresence;
     this.finish(tMs);
-    this.baseline *= 1 + m;
+    this.settle(m);
+  }
+
+  /** A level (relative) held beyond the maximum presence is the loop's: the new baseline, which the fit's levels were not. */
+  private settle(level: number): void {
+    this.baseline *= 1 + level;
     this.drift.reset();
     this.clear();
   }
