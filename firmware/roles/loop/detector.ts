@@ -147,7 +147,8 @@ export class LoopDetector {
   /** how long the last passage held the loop, and when it ended */
   private heldMs = 0;
   private offMs = Number.NEGATIVE_INFINITY;
-  private readonly drift = new DriftFit();
+  /** trusted early when its error is within what a release allows for (MISSED_DRIFT), at 3 σ */
+  private readonly drift = new DriftFit((MISSED_DRIFT * MAX_DRIFT_PER_H) / 3_600_000 / 3);
   /** the frequency at tuning, which the drift fit's levels are relative to */
   private tunedHz = 0;
   private onMs = 0;
@@ -248,6 +249,7 @@ export class LoopDetector {
     // the window sum's σ in cycles: σ/√N of the N gates' expected cycles
     this.edgeCycles = EDGE_SIGMAS * windowSigma * ((this.baseline * this.window * this.options.gateMs) / 1000);
     this.steps.size(this.noise, this.options.gateMs, MAX_DRIFT_PER_H / 3_600_000, STEP_SHARE * this.offShift);
+    this.drift.space(this.window * this.options.gateMs);
     this.clear();
   }
 
