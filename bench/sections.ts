@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Machine } from "./machine.js";
 
 export function machineLine(host: Machine): string {
-  return `${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}`;
+  const certs = host.extraCaCerts === undefined ? "" : `; NODE_EXTRA_CA_CERTS set (${host.extraCaCerts} certificates, parsed by every Node process as it starts)`;
+  return `${host.cores} × ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart.join(" / ")}${certs}`;
 }
 
 export function writeSection(file: string, name: string, body: string): void {
