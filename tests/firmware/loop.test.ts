@@ -608,6 +608,19 @@ describe("loop speed trap", () => {
     expect(late).toEqual([]);
   });
 
+  it("times a faint vehicle that halted between the loops only when its trap time is long enough for its lead edge not to matter", () => {
+    const { trap: t, late } = trap();
+    // peaks within 1.25 times the threshold: the noise may place the lead edge anywhere in the 1.08 s on-time
+    pass(t, 0, 1000, 2080, 0.00045);
+    t.tick(4000);
+    expect(t.waitingBefore(60_000)).toBe(true);
+    pass(t, 1, 20_000, 21_040, 0.00045); // 19 s later: 1.08 s moves its speed by 0.04 km/h
+    pass(t, 0, 30_000, 31_080, 0.00045);
+    t.tick(33_000);
+    pass(t, 1, 34_500, 35_540, 0.00045); // 4.5 s later: by 0.77 km/h
+    expect(late).toEqual([{ t: 1000, v: 4000 / 19_000 }]);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);

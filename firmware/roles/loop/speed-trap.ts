@@ -256,16 +256,23 @@ export class SpeedTrap implements Lane {
       const nearer = Math.abs(q.onA - onMs) < Math.abs(this.strayOnMs - onMs);
       if (nearer && sameVehicle(q.onA, onMs, ON_TIMES) && this.kinematics.fits(tBMs - q.tA, onMs, peakShift)) return false;
     }
-    if (this.strayTimed()) {
+    if (this.strayTimed(tBMs - this.strayStartMs)) {
       this.aggregator.speed(this.strayStartMs, (this.options.spacingM * 1000) / (tBMs - this.strayStartMs));
     }
     this.strayStartMs = this.strayOnMs = Number.NaN;
     return true;
   }
 
-  /** whether the stray, once it reaches the trail loop, gets a speed: it is not faint and can have halted between the loops */
-  private strayTimed(): boolean {
-    return this.strayPeak >= FAINT * this.options.sensitivity && this.kinematics.haltable(this.strayOnMs, this.strayPeak);
+  /**
+   * whether the stray, reaching the trail loop travelMs after the lead loop, gets a speed: it can
+   * have halted between the loops, and it is not faint, or its trap time is so long that its lead
+   * edge, which the noise may place anywhere in its on-time, moves its speed by under half the
+   * record's resolution (d · t_on / T²)
+   */
+  private strayTimed(travelMs: number): boolean {
+    if (!this.kinematics.haltable(this.strayOnMs, this.strayPeak)) return false;
+    const edgeErrorMps = (this.options.spacingM * this.strayOnMs * 1000) / (travelMs * travelMs);
+    return this.strayPeak >= FAINT * this.options.sensitivity || edgeErrorMps <= SPEED_RESOLUTION_MPS / 2;
   }
 
   /**
@@ -284,9 +291,9 @@ export class SpeedTrap implements Lane {
     }
   }
 
-  /** a vehicle not complete yet, or a stray that will get its speed when it reaches the trail loop */
+  /** a vehicle not complete yet, or a stray that may get its speed when it reaches the trail loop */
   waitingBefore(tMs: number): boolean {
-    return (this.size > 0 && this.at(0).tA < tMs) || (this.strayStartMs < tMs && this.strayTimed());
+    return (this.size > 0 && this.at(0).tA < tMs) || (this.strayStartMs < tMs && this.kinematics.haltable(this.strayOnMs, this.strayPeak));
   }
 
   private leadArrives(tOnMs: number): void {
