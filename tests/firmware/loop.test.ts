@@ -621,6 +621,16 @@ describe("loop speed trap", () => {
     expect(late).toEqual([{ t: 1000, v: 4000 / 19_000 }]);
   });
 
+  it("times a car by its leading edges when its record goes out while the lead loop still holds the car merged behind it", () => {
+    const { trap: t, seen, late } = trap();
+    t.arrive(0, 1000); // a car stands across both loops; the one behind it, merged with it at the lead loop, stands there on
+    t.arrive(1, 2200);
+    t.depart(1, 2200, 40_000, 21_100, 0.05); // the first car leaves the trail loop
+    t.closing(30_000, 45_000); // the record of its interval goes out half an interval late
+    expect(late).toEqual([{ t: 1000, v: 4000 / 1200 }]);
+    expect(seen).toEqual([]);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);
