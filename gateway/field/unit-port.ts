@@ -2,7 +2,7 @@
 // the unit has a key), and the envelope frames and relay records it sends meanwhile.
 
 import { EventEmitter } from "node:events";
-import { SerialPort } from "serialport";
+import { serialPort, type SerialPort } from "../ingest/serial-port.js";
 import {
   CONSOLE_MIC_BYTES, CONSOLE_RESPONSE, ConsoleOp, ConsoleStatus, encodeConsoleRequest, parseConsoleResponse, type ConsoleResponse,
 } from "../../firmware/core/console-protocol.js";
@@ -48,7 +48,7 @@ export class UnitPort extends EventEmitter<UnitPortEvents> {
   }
 
   static async open(path: string, baudRate = 115200): Promise<UnitPort> {
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    const port = serialPort(path, baudRate);
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {

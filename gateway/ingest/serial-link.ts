@@ -1,4 +1,4 @@
-import { SerialPort } from "serialport";
+import { serialPort, type SerialPort } from "./serial-port.js";
 import { slipEncode, type SlipDecoder } from "../../shared/slip.js";
 import { linkRead, type LinkRead } from "../frame-trace.js";
 import type { Logger } from "../log.js";
@@ -54,7 +54,7 @@ export class SerialLink implements Link {
   start(): void {
     if (this.state === "stopped") return;
     this.state = "opening";
-    const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
+    const port = serialPort(this.opts.path, this.opts.baudRate);
     this.port = port;
     port.on("data", (chunk: Buffer) => {
       if (linkRead.hasSubscribers) linkRead.publish({ source: this.name, bytes: chunk.length } satisfies LinkRead);
