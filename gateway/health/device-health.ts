@@ -155,6 +155,14 @@ const mean = (xs: number[] | undefined): number | null => (xs?.length ? xs.reduc
  */
 export class DeviceHealth {
   readonly policy: HealthPolicy;
+  /** the units registered, in the registry's order, and by id */
+  private readonly fleet: HealthDevice[];
+  private readonly byId: HealthDevice[] = [];
+  /**
+   * Each unit's bookkeeping, made when the unit first needs it (a frame, a command, going
+   * offline), not at start: 65,535 units cost some 50-100 ms of CPU otherwise before the gateway
+   * is ready. A unit without one is as `track` starts it.
+   */
   private readonly devices = new Map<number, Tracked>();
   private pending: HealthTransition[] = [];
   private readonly startedAt: number;
@@ -170,12 +178,13 @@ export class DeviceHealth {
       link: { ...defaults.link, ...p.link },
     };
     this.startedAt = opts.startedAt ?? Date.now();
-    for (const device of devices) this.devices.set(device.id, this.track(device));
+    this.fleet = [...devices];
+    for (const device of this.fleet) this.byId[device.id] = device;
   }
 
   /** An accepted frame; frames from unregistered devices are ignored. */
   observe(deviceId: number, obs: Observation): void {
-    const t = this.devices.get(deviceId);
+    const t = this.tracked(deviceId);
     if (!t) return;
     const at = ms(obs.receivedAt);
     t.received++;
@@ -198,25 +207,27 @@ export class DeviceHealth {
 
   /** A frame from this device that failed verification (bad MIC, replay, out of range). */
   rejected(deviceId: number): void {
-    const t = this.devices.get(deviceId);
+    const t = this.tracked(deviceId);
     if (t) t.rejected++;
   }
 
   /** The reporting interval changed (a command was applied); offline timing follows it at once. */
   setExpectedInterval(deviceId: number, seconds: number): void {
-    const t = this.devices.get(deviceId);
+    const t = this.tracked(deviceId);
     if (t) t.intervalS = seconds;
   }
 
   /** Checks for silent devices and hands out every transition since the last tick, oldest first. */
   tick(now: Date | number): HealthTransition[] {
     const at = ms(now);
-    for (const [deviceId, t] of this.devices) {
-      if (t.state === "offline") continue;
-      const silentMs = at - (t.lastSeen ?? this.startedAt);
-      if (silentMs > this.policy.offlineAfterIntervals * t.intervalS * 1000) {
-        t.state = "offline";
-        this.pending.push({ kind: "offline", deviceId, at, lastSeen: t.lastSeen, expectedIntervalS: t.intervalS });
+    for (const device of this.fleet) {
+      const t = this.devices.get(device.id);
+      if (t?.state === "offline") continue;
+      const lastSeen = t ? t.lastSeen : null;
+      const intervalS = t ? t.intervalS : this.intervalOf(device);
+      if (at - (lastSeen ?? this.startedAt) > this.policy.offlineAfterIntervals * intervalS * 1000) {
+        this.tracked(device.id)!.state = "offline";
+        this.pending.push({ kind: "offline", deviceId: device.id, at, lastSeen, expectedIntervalS: intervalS });
       }
     }
     const out = this.pending;
@@ -225,8 +236,9 @@ export class DeviceHealth {
   }
 
   snapshot(deviceId: number): HealthSnapshot | undefined {
-    const t = this.devices.get(deviceId);
-    if (!t) return undefined;
+    const device = this.byId[deviceId];
+    if (!device) return undefined;
+    const t = this.devices.get(deviceId) ?? this.track(device);
     const rssi = mean(t.rssi);
     const snr = mean(t.snr);
     const boot = newestBoot(t);
@@ -255,14 +267,29 @@ export class DeviceHealth {
   }
 
   snapshots(): HealthSnapshot[] {
-    return [...this.devices.keys()].map((id) => this.snapshot(id)!);
+    return this.fleet.map((device) => this.snapshot(device.id)!);
+  }
+
+  /** The unit's bookkeeping, made now if it has none; undefined for a unit not registered. */
+  private tracked(deviceId: number): Tracked | undefined {
+    const t = this.devices.get(deviceId);
+    if (t) return t;
+    const device = this.byId[deviceId];
+    if (!device) return undefined;
+    const made = this.track(device);
+    this.devices.set(deviceId, made);
+    return made;
+  }
+
+  private intervalOf(device: HealthDevice): number {
+    // the registry admits registered roles only, and each has a default
+    return device.reportIntervalS ?? (this.policy.defaultIntervalS[device.role] as number);
   }
 
   private track(device: HealthDevice): Tracked {
     return {
       device,
-      // the registry admits registered roles only, and each has a default
-      intervalS: device.reportIntervalS ?? (this.policy.defaultIntervalS[device.role] as number),
+      intervalS: this.intervalOf(device),
       state: "unknown",
       lastSeen: null,
       received: 0,

@@ -69,6 +69,18 @@ describe("device health: online and offline", () => {
     expect(kinds(health.tick(T0 + 2500 * S + 1))).toEqual(["103:offline"]);
   });
 
+  it("a unit never heard that went offline comes back online on its first frame, silent since the start; an unregistered id has no health", () => {
+    const health = new DeviceHealth(FLEET, { startedAt: T0 });
+    expect(kinds(health.tick(T0 + 151 * S))).toEqual(["101:offline"]);
+    expect(health.snapshot(101)).toMatchObject({ state: "offline", lastSeen: null, framesReceived: 0 });
+    device(health, 101).send(T0 + 200 * S);
+    expect(health.tick(T0 + 201 * S)).toEqual([{ kind: "online", deviceId: 101, at: T0 + 200 * S, silentForS: 200 }]);
+    health.observe(999, { boot: 1, seq: 0, type: "status", receivedAt: T0 });
+    health.rejected(999);
+    expect(health.snapshot(999)).toBeUndefined();
+    expect(health.snapshots().map((s) => s.deviceId)).toEqual([101, 102, 103, 104]);
+  });
+
   it("follows a changed reporting interval at once", () => {
     const health = new DeviceHealth(FLEET, { startedAt: T0 });
     device(health, 102).send(T0);
