@@ -388,6 +388,26 @@ describe("loop detector", () => {
     expect(Math.abs((events.departures[0]?.off ?? NaN) - 80_250)).toBeLessThan(40);
   });
 
+  it("does not learn a motorcycle creeping onto the loop slower than a step a second, nor take the steepest drift for one", () => {
+    const { d, events } = detector({ sensitivity: 0.0004 });
+    const osc = oscillator(3);
+    // f rises 1 % an hour throughout; a car passes from 20 s to 23 s, then a motorcycle creeps on
+    // behind it, 120 ppm in f over 8 s (15 ppm a second, under the 35 ppm step; the off threshold
+    // is 140), stands until 53 s, rolls fully on (500 ppm) and has left at 55 s
+    const rest = (t: number) => 100_000 * (1 + (0.01 * t) / 3_600_000);
+    const x = (t: number) => (t >= 20_000 && t < 23_000 ? 0.005 : t >= 23_000 && t < 53_000 ? 0.00012 * Math.min(1, (t - 23_000) / 8000)
+      : t >= 53_000 && t < 55_000 ? Math.max(0.00012, 0.0005 * Math.min(1, (t - 53_000) / 500, (55_000 - t) / 500)) : 0);
+    feed(d, (t) => rest(t) * (1 + x(t)), 0, 50_000, 20, osc);
+    // the baseline holds within a tenth of the off threshold (before, it took the creep for drift:
+    // +69 ppm by 50 s, and the motorcycle's passage began 140 ms late)
+    expect(Math.abs(d.baselineHz / rest(50_000) - 1)).toBeLessThan(1.4e-5);
+    feed(d, (t) => rest(t) * (1 + x(t)), 50_000, 120_000, 20, osc);
+    expect(events.departures).toHaveLength(2);
+    expect(Math.abs((events.departures[1]?.on ?? NaN) - 53_000)).toBeLessThan(60);
+    // and the drift alone, twice the creep's span and more, is no creep: the baseline is on it
+    expect(Math.abs(d.baselineHz / rest(120_000) - 1)).toBeLessThan(1.4e-5);
+  });
+
   it("flags chatter: on-transitions faster than chatterPerS", () => {
     const { d } = detector();
     const osc = oscillator();

@@ -632,9 +632,9 @@ export class LoopDetector {
         return;
       }
       this.standingMs = Number.NaN;
-    } else if (weak || rise > steps.stepShift) {
+    } else if (weak || rise > steps.stepShift || steps.creeping(this.baseline)) {
       this.standingMs = tMs;
-      this.standFrom = steps.from(this.baseline);
+      this.standFrom = Math.min(steps.from(this.baseline), steps.creepFrom(this.baseline));
       this.coast(dt);
       return;
     }

@@ -12,6 +12,11 @@ const STEP_SPAN_MS = 1000;
 const SLOTS = 8;
 /** how far above the noise of the difference (its σ) a step must stand */
 const STEP_SIGMAS = 5;
+/**
+ * the span a creep is measured over: a vehicle rolling on slower than a step a second still
+ * rises further in it than the steepest drift does
+ */
+const CREEP_SPAN_MS = 8000;
 
 export class StepWatch {
   private fast = Number.NaN;
@@ -19,8 +24,14 @@ export class StepWatch {
   private readonly past = new Float64Array(SLOTS);
   private next = 0;
   private sinceSlotMs = 0;
+  /** the running mean every CREEP_SPAN_MS / SLOTS, oldest at nextSlow */
+  private readonly slow = new Float64Array(SLOTS);
+  private nextSlow = 0;
+  private sinceSlowMs = 0;
   /** a rise (relative) beyond this is a step, not drift */
   private step = 0;
+  /** a rise over CREEP_SPAN_MS beyond this is a creep, not drift */
+  private creepStep = 0;
 
   /**
    * The step size for a window's relative noise per gate (σ), the gate length and the steepest
@@ -29,6 +40,9 @@ export class StepWatch {
   size(noise: number, gateMs: number, maxDriftPerMs: number, floor: number): void {
     const differenceSigma = noise * Math.sqrt(gateMs / STEP_FAST_MS); // two means, each σ·√(gate/2τ)
     this.step = Math.max(floor, STEP_SIGMAS * differenceSigma + maxDriftPerMs * STEP_SPAN_MS);
+    // twice the steepest drift's rise: a drift that outruns the belief is not taken for a creep,
+    // which would hold the baseline (a false step at start-up once deadlocked it, see the detector)
+    this.creepStep = Math.max(floor, STEP_SIGMAS * differenceSigma + 2 * maxDriftPerMs * CREEP_SPAN_MS);
   }
 
   /** forgets the level (the loop was occupied, or the baseline or window changed) */
@@ -45,7 +59,8 @@ export class StepWatch {
     if (Number.isNaN(this.fast)) {
       this.fast = hz;
       this.past.fill(from);
-      this.sinceSlotMs = 0;
+      this.slow.fill(from);
+      this.sinceSlotMs = this.sinceSlowMs = 0;
       return;
     }
     this.fast += (hz - this.fast) * Math.min(1, dt / STEP_FAST_MS);
@@ -54,6 +69,12 @@ export class StepWatch {
       this.sinceSlotMs -= STEP_SPAN_MS / SLOTS;
       this.past[this.next] = this.fast;
       this.next = (this.next + 1) % SLOTS;
+    }
+    this.sinceSlowMs += dt;
+    while (this.sinceSlowMs >= CREEP_SPAN_MS / SLOTS) {
+      this.sinceSlowMs -= CREEP_SPAN_MS / SLOTS;
+      this.slow[this.nextSlow] = this.fast;
+      this.nextSlow = (this.nextSlow + 1) % SLOTS;
     }
   }
 
@@ -65,6 +86,16 @@ export class StepWatch {
   /** the rise over the last STEP_SPAN_MS relative to baseline (negative: a fall) */
   rise(baseline: number): number {
     return Number.isNaN(this.fast) ? 0 : (this.fast - (this.past[this.next] as number)) / baseline;
+  }
+
+  /** whether the level rose over CREEP_SPAN_MS by more than the steepest drift can (a vehicle creeping on) */
+  creeping(baseline: number): boolean {
+    return !Number.isNaN(this.fast) && (this.fast - (this.slow[this.nextSlow] as number)) / baseline > this.creepStep;
+  }
+
+  /** the level a creep is measured from (CREEP_SPAN_MS ago), relative to baseline */
+  creepFrom(baseline: number): number {
+    return Number.isNaN(this.fast) ? 0 : (this.slow[this.nextSlow] as number) / baseline - 1;
   }
 
   /** the level the rise is measured from (STEP_SPAN_MS ago), relative to baseline */
