@@ -651,6 +651,14 @@ describe("loop speed trap", () => {
     expect(seen).toEqual([]);
   });
 
+  it("times a car still standing across both loops by its leading edges when its record goes out", () => {
+    const { trap: t, late } = trap();
+    t.arrive(0, 1000);
+    t.arrive(1, 2200);
+    t.closing(30_000, 45_000);
+    expect(late).toEqual([{ t: 1000, v: 4000 / 1200 }]);
+  });
+
   it("calls a weak short vehicle a two-wheeler, whatever its rough length", () => {
     expect(vehicleClass(2.6, TWO_WHEELER_SHIFT / 2, options.classEdgesM)).toBe(0);
     expect(vehicleClass(2.6, 0.04, options.classEdgesM)).toBe(1);

@@ -278,16 +278,18 @@ export class SpeedTrap implements Lane {
   /**
    * The record of the interval ending at boundaryMs goes out with vehicles of it still on the lead
    * loop (it was held half an interval for them). One whose trail detection is over left the lead
-   * loop to a follower merged with it there: its leading edges time it. Any other has not reached
-   * the trail loop yet, so its trap speed lies between 0 and d / (now − t_A), and it is given the
-   * middle once that span is within the record's resolution. Their classes come too late for the record.
+   * loop to a follower merged with it there, and one whose trail detection is still on stands across
+   * both loops (its peak, which comes with the departure, is not known yet): their leading edges
+   * time them. Any other has not reached the trail loop yet, so its trap speed lies between 0 and
+   * d / (now − t_A), and it is given the middle once that span is within the record's resolution.
+   * Their classes come too late for the record.
    */
   closing(boundaryMs: number, nowMs: number): void {
     for (let i = 0; i < this.size; i++) {
       const p = this.at(i);
       if (p.tA >= boundaryMs) break;
       if (p.unpaired || !Number.isNaN(p.onA)) continue;
-      if (!Number.isNaN(p.onB) && p.peakShift >= FAINT * this.options.sensitivity) {
+      if (!Number.isNaN(p.tB) && (Number.isNaN(p.onB) || p.peakShift >= FAINT * this.options.sensitivity)) {
         this.aggregator.speed(p.tA, (this.options.spacingM * 1000) / (p.tB - p.tA));
       }
       if (!Number.isNaN(p.tB)) continue;
