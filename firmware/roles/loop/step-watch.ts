@@ -20,14 +20,10 @@ const CREEP_SPAN_MS = 8000;
 
 export class StepWatch {
   private fast = Number.NaN;
-  /** the running mean every STEP_SPAN_MS / SLOTS, oldest at next */
-  private readonly past = new Float64Array(SLOTS);
-  private next = 0;
-  private sinceSlotMs = 0;
-  /** the running mean every CREEP_SPAN_MS / SLOTS, oldest at nextSlow */
-  private readonly slow = new Float64Array(SLOTS);
-  private nextSlow = 0;
-  private sinceSlowMs = 0;
+  /** the running mean as it stood STEP_SPAN_MS ago */
+  private readonly past = new Lagged(STEP_SPAN_MS);
+  /** the running mean as it stood CREEP_SPAN_MS ago */
+  private readonly slow = new Lagged(CREEP_SPAN_MS);
   /** a rise (relative) beyond this is a step, not drift */
   private step = 0;
   /** a rise over CREEP_SPAN_MS beyond this is a creep, not drift */
@@ -60,22 +56,11 @@ export class StepWatch {
       this.fast = hz;
       this.past.fill(from);
       this.slow.fill(from);
-      this.sinceSlotMs = this.sinceSlowMs = 0;
       return;
     }
     this.fast += (hz - this.fast) * Math.min(1, dt / STEP_FAST_MS);
-    this.sinceSlotMs += dt;
-    while (this.sinceSlotMs >= STEP_SPAN_MS / SLOTS) {
-      this.sinceSlotMs -= STEP_SPAN_MS / SLOTS;
-      this.past[this.next] = this.fast;
-      this.next = (this.next + 1) % SLOTS;
-    }
-    this.sinceSlowMs += dt;
-    while (this.sinceSlowMs >= CREEP_SPAN_MS / SLOTS) {
-      this.sinceSlowMs -= CREEP_SPAN_MS / SLOTS;
-      this.slow[this.nextSlow] = this.fast;
-      this.nextSlow = (this.nextSlow + 1) % SLOTS;
-    }
+    this.past.advance(this.fast, dt);
+    this.slow.advance(this.fast, dt);
   }
 
   /** the step size, relative */
@@ -85,26 +70,53 @@ export class StepWatch {
 
   /** the rise over the last STEP_SPAN_MS relative to baseline (negative: a fall) */
   rise(baseline: number): number {
-    return Number.isNaN(this.fast) ? 0 : (this.fast - (this.past[this.next] as number)) / baseline;
+    return Number.isNaN(this.fast) ? 0 : (this.fast - this.past.oldest) / baseline;
   }
 
   /** whether the level rose over CREEP_SPAN_MS by more than the steepest drift can (a vehicle creeping on) */
   creeping(baseline: number): boolean {
-    return !Number.isNaN(this.fast) && (this.fast - (this.slow[this.nextSlow] as number)) / baseline > this.creepStep;
+    return !Number.isNaN(this.fast) && (this.fast - this.slow.oldest) / baseline > this.creepStep;
   }
 
   /** the level a creep is measured from (CREEP_SPAN_MS ago), relative to baseline */
   creepFrom(baseline: number): number {
-    return Number.isNaN(this.fast) ? 0 : (this.slow[this.nextSlow] as number) / baseline - 1;
+    return Number.isNaN(this.fast) ? 0 : this.slow.oldest / baseline - 1;
   }
 
   /** the level the rise is measured from (STEP_SPAN_MS ago), relative to baseline */
   from(baseline: number): number {
-    return Number.isNaN(this.fast) ? 0 : (this.past[this.next] as number) / baseline - 1;
+    return Number.isNaN(this.fast) ? 0 : this.past.oldest / baseline - 1;
   }
 
   /** the recent level relative to baseline */
   level(baseline: number): number {
     return Number.isNaN(this.fast) ? 0 : this.fast / baseline - 1;
+  }
+}
+
+/** A level as it stood spanMs ago: remembered in SLOTS slots, one every spanMs / SLOTS. */
+class Lagged {
+  private readonly slots = new Float64Array(SLOTS);
+  private next = 0;
+  private sinceSlotMs = 0;
+
+  constructor(private readonly spanMs: number) {}
+
+  fill(level: number): void {
+    this.slots.fill(level);
+    this.sinceSlotMs = 0;
+  }
+
+  advance(level: number, dt: number): void {
+    this.sinceSlotMs += dt;
+    while (this.sinceSlotMs >= this.spanMs / SLOTS) {
+      this.sinceSlotMs -= this.spanMs / SLOTS;
+      this.slots[this.next] = level;
+      this.next = (this.next + 1) % SLOTS;
+    }
+  }
+
+  get oldest(): number {
+    return this.slots[this.next] as number;
   }
 }
