@@ -289,10 +289,10 @@ export class SpeedTrap implements Lane {
       const p = this.at(i);
       if (p.tA >= boundaryMs) break;
       if (p.unpaired || !Number.isNaN(p.onA)) continue;
-      if (!Number.isNaN(p.tB) && (Number.isNaN(p.onB) || p.peakShift >= FAINT * this.options.sensitivity)) {
-        this.aggregator.speed(p.tA, (this.options.spacingM * 1000) / (p.tB - p.tA));
+      if (!Number.isNaN(p.tB)) {
+        if (Number.isNaN(p.onB) || p.peakShift >= FAINT * this.options.sensitivity) this.aggregator.speed(p.tA, (this.options.spacingM * 1000) / (p.tB - p.tA));
+        continue;
       }
-      if (!Number.isNaN(p.tB)) continue;
       const fastest = (this.options.spacingM * 1000) / (nowMs - p.tA);
       if (fastest <= SPEED_RESOLUTION_MPS) this.aggregator.speed(p.tA, fastest / 2);
     }
